@@ -1,0 +1,3 @@
+//! health-lib
+mod generated;
+pub mod pb;

@@ -1,0 +1,3 @@
+//! Placeholder until this crate is written.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Integration tests of health-lib: a real tonic server on `127.0.0.1:0` and a real client.
+
+mod codegen;
