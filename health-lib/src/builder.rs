@@ -1,0 +1,161 @@
+//! [`HealthChecks`]: configures the checks and services, and starts evaluation.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::check::{Check, CheckOutput};
+use crate::evaluate::{DerivedService, Evaluator, Source};
+use crate::pb::health_server::HealthServer;
+use crate::registry::Registry;
+use crate::shared::Shared;
+use crate::{Group, HealthHandle, HealthService};
+
+/// How often checks run unless set with [`HealthChecks::interval`].
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+/// A check's timeout unless set: inside kubelet's default 1 s `timeoutSeconds`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(800);
+/// The most services `List` returns before answering RESOURCE_EXHAUSTED (gRFC A90).
+pub const DEFAULT_LIST_LIMIT: usize = 100;
+
+/// Services that are always served, with fixed meanings.
+const RESERVED_SERVICES: [&str; 3] = ["", "liveness", "readiness"];
+
+/// Builds a health service from a list of checks.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use health_lib::{Check, Group, HealthChecks};
+///
+/// # #[tokio::main] async fn main() {
+/// let (health, handle) = HealthChecks::new()
+///     .interval(Duration::from_secs(2))
+///     .check(Check::new("disk", || std::path::Path::new("/data").exists()))
+///     .check(Check::new("event-loop", || true).group(Group::Liveness))
+///     .service("helloworld.Greeter", Group::Readiness)
+///     .build();
+/// # let _ = (health, handle); }
+/// ```
+#[derive(Debug)]
+pub struct HealthChecks {
+    checks: Vec<Check>,
+    services: Vec<DerivedService>,
+    interval: Duration,
+    timeout: Duration,
+    list_limit: usize,
+}
+
+impl Default for HealthChecks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HealthChecks {
+    /// No checks yet; `""`, `liveness` and `readiness` are always served.
+    pub fn new() -> Self {
+        let services = RESERVED_SERVICES
+            .into_iter()
+            .zip([
+                Source::All,
+                Source::Group(Group::Liveness),
+                Source::Group(Group::Readiness),
+            ])
+            .map(|(name, source)| DerivedService {
+                name: name.to_owned(),
+                source,
+            })
+            .collect();
+        Self {
+            checks: Vec::new(),
+            services,
+            interval: DEFAULT_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+            list_limit: DEFAULT_LIST_LIMIT,
+        }
+    }
+
+    /// Readiness checks named `check-1`, `check-2`, … from plain closures.
+    pub fn from_checks<F, O>(checks: impl IntoIterator<Item = F>) -> Self
+    where
+        F: Fn() -> O + Send + Sync + 'static,
+        O: CheckOutput,
+    {
+        checks
+            .into_iter()
+            .enumerate()
+            .fold(Self::new(), |builder, (index, check)| {
+                builder.check(Check::new(format!("check-{}", index + 1), check))
+            })
+    }
+
+    /// Adds a check.
+    #[must_use]
+    pub fn check(mut self, check: Check) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// Serves `service` (e.g. `helloworld.Greeter`) with the status of `group`.
+    /// The names `""`, `liveness` and `readiness` are fixed and cannot be remapped.
+    #[must_use]
+    pub fn service(mut self, service: impl Into<String>, group: Group) -> Self {
+        let name = service.into();
+        if RESERVED_SERVICES.contains(&name.as_str()) {
+            tracing::warn!(service = %name, "reserved health service name left unchanged");
+            return self;
+        }
+        match self.services.iter_mut().find(|known| known.name == name) {
+            Some(known) => known.source = Source::Group(group),
+            None => self.services.push(DerivedService {
+                name,
+                source: Source::Group(group),
+            }),
+        }
+        self
+    }
+
+    /// How often the checks run (default 1 s). A dependency is called at most
+    /// once per interval, however many Check and Watch calls arrive.
+    #[must_use]
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The default per-check timeout (default 800 ms).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The most services `List` returns before RESOURCE_EXHAUSTED (default 100).
+    #[must_use]
+    pub fn list_limit(mut self, limit: usize) -> Self {
+        self.list_limit = limit;
+        self
+    }
+
+    /// Starts evaluating in the background and returns the service to add to a
+    /// tonic server, and a handle to control it.
+    ///
+    /// Evaluation stops when both are dropped, or on shutdown.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime, as `tokio::spawn` does.
+    pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
+        let evaluator = Evaluator::new(self.checks, self.services, self.timeout);
+        let shared = Arc::new(Shared {
+            registry: Registry::new(evaluator.derived_statuses(), self.list_limit),
+            checks: Mutex::new(evaluator.snapshots()),
+        });
+        tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));
+        let service = HealthService {
+            shared: shared.clone(),
+        };
+        let server =
+            HealthServer::new(service).accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        (server, HealthHandle { shared })
+    }
+}

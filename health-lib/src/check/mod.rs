@@ -1,0 +1,143 @@
+//! A named health check: the closure to run, its group, timeout and thresholds.
+
+mod output;
+
+pub use output::CheckOutput;
+pub(crate) use output::CheckResult;
+
+use std::fmt;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use crate::Group;
+
+/// How a check is invoked.
+#[derive(Clone)]
+pub(crate) enum Probe {
+    /// A plain closure; it runs on Tokio's blocking pool, so it may block.
+    Blocking(Arc<dyn Fn() -> CheckResult + Send + Sync>),
+    /// A closure returning a future; it runs as a task and is cancelled on timeout.
+    Async(Arc<dyn Fn() -> BoxFuture<'static, CheckResult> + Send + Sync>),
+}
+
+/// One health check, built with [`Check::new`] or [`Check::new_async`] and
+/// handed to [`HealthChecks::check`](crate::HealthChecks::check).
+///
+/// ```
+/// use health_lib::{Check, Group};
+///
+/// let disk = Check::new("disk", || std::path::Path::new("/tmp").exists());
+/// let deadlock = Check::new("deadlock", || true).group(Group::Liveness).failure_threshold(3);
+/// let redis = Check::new_async("redis", || async {
+///     tokio::net::TcpStream::connect("127.0.0.1:6379").await.map(drop)
+/// });
+/// # let _ = (disk, deadlock, redis);
+/// ```
+#[derive(Clone)]
+pub struct Check {
+    pub(crate) name: String,
+    pub(crate) group: Group,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) failure_threshold: NonZeroU32,
+    pub(crate) success_threshold: NonZeroU32,
+    pub(crate) probe: Probe,
+}
+
+impl Check {
+    /// A check from a plain closure returning `bool` or `Result<(), E: Display>`.
+    ///
+    /// It runs on Tokio's blocking thread pool, so a closure that blocks (file
+    /// system, a synchronous client) never stalls the server. A run still going
+    /// when the timeout passes is not started again until it returns.
+    pub fn new<F, O>(name: impl Into<String>, check: F) -> Self
+    where
+        F: Fn() -> O + Send + Sync + 'static,
+        O: CheckOutput,
+    {
+        let probe = Probe::Blocking(Arc::new(move || check().into_check_result()));
+        Self::with_probe(name.into(), probe)
+    }
+
+    /// A check from a closure returning a future of `bool` or `Result<(), E: Display>`.
+    ///
+    /// The future runs as its own task and is cancelled when it exceeds the timeout.
+    pub fn new_async<F, Fut, O>(name: impl Into<String>, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = O> + Send + 'static,
+        O: CheckOutput,
+    {
+        let probe = Probe::Async(Arc::new(move || {
+            let run = check();
+            Box::pin(async move { run.await.into_check_result() }) as BoxFuture<'static, _>
+        }));
+        Self::with_probe(name.into(), probe)
+    }
+
+    fn with_probe(name: String, probe: Probe) -> Self {
+        Self {
+            name,
+            group: Group::default(),
+            timeout: None,
+            failure_threshold: NonZeroU32::MIN,
+            success_threshold: NonZeroU32::MIN,
+            probe,
+        }
+    }
+
+    /// Places the check in `group` (default: [`Group::Readiness`]).
+    #[must_use]
+    pub fn group(mut self, group: Group) -> Self {
+        self.group = group;
+        self
+    }
+
+    /// Overrides the builder's default timeout for this check.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Consecutive failures needed before a passing check counts as failing
+    /// (default 1; `0` is treated as 1), as Kubernetes' `failureThreshold`.
+    #[must_use]
+    pub fn failure_threshold(mut self, runs: u32) -> Self {
+        self.failure_threshold = NonZeroU32::new(runs).unwrap_or(NonZeroU32::MIN);
+        self
+    }
+
+    /// Consecutive passes needed before a failing check counts as passing
+    /// (default 1; `0` is treated as 1), as Kubernetes' `successThreshold`.
+    #[must_use]
+    pub fn success_threshold(mut self, runs: u32) -> Self {
+        self.success_threshold = NonZeroU32::new(runs).unwrap_or(NonZeroU32::MIN);
+        self
+    }
+
+    /// The check's name, as used in logs and snapshots.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.probe {
+            Probe::Blocking(_) => "blocking",
+            Probe::Async(_) => "async",
+        };
+        f.debug_struct("Check")
+            .field("name", &self.name)
+            .field("kind", &kind)
+            .field("group", &self.group)
+            .field("timeout", &self.timeout)
+            .field("failure_threshold", &self.failure_threshold)
+            .field("success_threshold", &self.success_threshold)
+            .finish()
+    }
+}

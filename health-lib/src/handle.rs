@@ -1,0 +1,107 @@
+//! [`HealthHandle`]: runtime control of the health service.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use crate::ServingStatus;
+use crate::drain::termination_signal;
+use crate::error::UpdateError;
+use crate::shared::Shared;
+use crate::snapshot::CheckSnapshot;
+
+/// Sets hand-driven services, reads check snapshots, and drains on shutdown.
+///
+/// Cloning is cheap; every clone controls the same service.
+#[derive(Clone)]
+pub struct HealthHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl fmt::Debug for HealthHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthHandle").finish_non_exhaustive()
+    }
+}
+
+impl HealthHandle {
+    /// Registers `service` or changes its status, as tonic-health's reporter does.
+    ///
+    /// Fails for names the checks drive (`""`, `liveness`, `readiness` and
+    /// services mapped to a group) and after [`shutdown`](Self::shutdown).
+    pub fn set_status(&self, service: &str, status: ServingStatus) -> Result<(), UpdateError> {
+        self.shared.registry.set_manual(service, Some(status))
+    }
+
+    /// `set_status(service, SERVING)`.
+    pub fn set_serving(&self, service: &str) -> Result<(), UpdateError> {
+        self.set_status(service, ServingStatus::Serving)
+    }
+
+    /// `set_status(service, NOT_SERVING)`.
+    pub fn set_not_serving(&self, service: &str) -> Result<(), UpdateError> {
+        self.set_status(service, ServingStatus::NotServing)
+    }
+
+    /// Unregisters a hand-driven service: Check answers NOT_FOUND and watchers
+    /// get SERVICE_UNKNOWN.
+    pub fn clear_status(&self, service: &str) -> Result<(), UpdateError> {
+        self.shared.registry.set_manual(service, None)
+    }
+
+    /// The status Check would answer for `service`, or `None` if it is unknown.
+    pub fn status(&self, service: &str) -> Option<ServingStatus> {
+        self.shared.registry.status(service)
+    }
+
+    /// Every check's state as of the last evaluation.
+    pub fn snapshot(&self) -> Vec<CheckSnapshot> {
+        self.shared
+            .checks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Open Watch streams, across all services.
+    pub fn watcher_count(&self) -> usize {
+        self.shared.registry.watcher_count()
+    }
+
+    /// Drains: every service goes NOT_SERVING, watchers are told, checks stop
+    /// running and later updates are ignored, as grpc-go's `Shutdown()`.
+    /// Open Watch streams stay open until [`drain`](Self::drain) lets the server stop.
+    pub fn shutdown(&self) {
+        self.shared.registry.drain();
+    }
+
+    /// Waits for `trigger`, drains, waits `delay`, then ends open Watch streams
+    /// and completes: pass it to tonic's `serve_with_shutdown` so that probes
+    /// and watchers see NOT_SERVING before the listener closes.
+    ///
+    /// The delay gives kubelet and load balancers time to notice; keep it below
+    /// the pod's `terminationGracePeriodSeconds`.
+    pub async fn drain(self, trigger: impl Future<Output = ()>, delay: Duration) {
+        trigger.await;
+        self.shutdown();
+        tokio::time::sleep(delay).await;
+        self.shared.registry.stop_watchers();
+    }
+
+    /// [`drain`](Self::drain) on the first SIGTERM or SIGINT.
+    ///
+    /// ```no_run
+    /// # async fn run(health: health_lib::pb::health_server::HealthServer<health_lib::HealthService>, handle: health_lib::HealthHandle) -> Result<(), tonic::transport::Error> {
+    /// use std::time::Duration;
+    ///
+    /// tonic::transport::Server::builder()
+    ///     .add_service(health)
+    ///     .serve_with_shutdown("0.0.0.0:50051".parse().expect("address"), handle.drain_on_signal(Duration::from_secs(5)))
+    ///     .await
+    /// # }
+    /// ```
+    pub async fn drain_on_signal(self, delay: Duration) {
+        self.drain(termination_signal(), delay).await;
+    }
+}

@@ -1,0 +1,288 @@
+//! The served statuses: one watch channel per service name.
+//!
+//! Check reads the latest value under a read lock; Watch subscribes to the
+//! channel, which keeps only the latest value, so slow readers never build a
+//! backlog. A name that is watched before it is registered gets a placeholder
+//! (status `None`) that is removed again when its last watcher goes.
+
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use tokio::sync::watch;
+
+use crate::ServingStatus;
+use crate::error::UpdateError;
+
+/// A service's status; `None` while the name is only watched, not registered.
+pub(crate) type Slot = Option<ServingStatus>;
+
+struct Entry {
+    status: watch::Sender<Slot>,
+    /// Set for names the checks drive ("", groups, mapped services).
+    derived: bool,
+}
+
+#[derive(Default)]
+struct Services {
+    by_name: HashMap<String, Entry>,
+    draining: bool,
+}
+
+/// Returned by [`Registry::list`] when more services are registered than the cap.
+#[derive(Debug)]
+pub(crate) struct TooManyServices {
+    pub(crate) registered: usize,
+    pub(crate) limit: usize,
+}
+
+pub(crate) struct Registry {
+    services: RwLock<Services>,
+    /// Flips to `true` when the server is about to stop; open Watch streams end.
+    stopping: watch::Sender<bool>,
+    list_limit: usize,
+}
+
+impl Registry {
+    /// A registry whose `derived` names start with the given statuses.
+    pub(crate) fn new(
+        derived: impl IntoIterator<Item = (String, ServingStatus)>,
+        list_limit: usize,
+    ) -> Self {
+        let by_name = derived
+            .into_iter()
+            .map(|(name, status)| {
+                let entry = Entry {
+                    status: watch::Sender::new(Some(status)),
+                    derived: true,
+                };
+                (name, entry)
+            })
+            .collect();
+        Self {
+            services: RwLock::new(Services {
+                by_name,
+                draining: false,
+            }),
+            stopping: watch::Sender::new(false),
+            list_limit,
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Services> {
+        self.services.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Services> {
+        self.services
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The status of a registered service.
+    pub(crate) fn status(&self, name: &str) -> Option<ServingStatus> {
+        self.read()
+            .by_name
+            .get(name)
+            .and_then(|entry| *entry.status.borrow())
+    }
+
+    /// A receiver of `name`'s status, creating a placeholder for an unknown name.
+    pub(crate) fn subscribe(&self, name: &str) -> watch::Receiver<Slot> {
+        if let Some(entry) = self.read().by_name.get(name) {
+            return entry.status.subscribe();
+        }
+        let mut services = self.write();
+        let entry = services
+            .by_name
+            .entry(name.to_owned())
+            .or_insert_with(|| Entry {
+                status: watch::Sender::new(None),
+                derived: false,
+            });
+        entry.status.subscribe()
+    }
+
+    /// Called by a Watch stream as it ends: drops a placeholder nobody else watches.
+    pub(crate) fn unsubscribe(&self, name: &str, receiver: watch::Receiver<Slot>) {
+        let mut services = self.write();
+        drop(receiver);
+        let unused_placeholder = services.by_name.get(name).is_some_and(|entry| {
+            entry.status.borrow().is_none() && entry.status.receiver_count() == 0
+        });
+        if unused_placeholder {
+            services.by_name.remove(name);
+        }
+    }
+
+    /// Publishes a status computed from the checks; ignored once draining.
+    pub(crate) fn publish_derived(&self, name: &str, status: ServingStatus) {
+        let services = self.read();
+        if services.draining {
+            return;
+        }
+        if let Some(entry) = services.by_name.get(name) {
+            announce(name, &entry.status, Some(status));
+        }
+    }
+
+    /// Sets (or, with `None`, clears) a service that the application drives by hand.
+    pub(crate) fn set_manual(&self, name: &str, status: Slot) -> Result<(), UpdateError> {
+        let mut services = self.write();
+        if services.draining {
+            return Err(UpdateError::draining(name));
+        }
+        match services.by_name.get(name) {
+            Some(entry) if entry.derived => Err(UpdateError::driven_by_checks(name)),
+            Some(entry) => {
+                announce(name, &entry.status, status);
+                Ok(())
+            }
+            None if status.is_some() => {
+                tracing::info!(service = name, to = ?status, "health service registered");
+                let entry = Entry {
+                    status: watch::Sender::new(status),
+                    derived: false,
+                };
+                services.by_name.insert(name.to_owned(), entry);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// A snapshot of every registered service, or an error above the cap.
+    pub(crate) fn list(&self) -> Result<HashMap<String, ServingStatus>, TooManyServices> {
+        let services = self.read();
+        let registered: HashMap<_, _> = services
+            .by_name
+            .iter()
+            .filter_map(|(name, entry)| entry.status.borrow().map(|status| (name.clone(), status)))
+            .collect();
+        if registered.len() > self.list_limit {
+            return Err(TooManyServices {
+                registered: registered.len(),
+                limit: self.list_limit,
+            });
+        }
+        Ok(registered)
+    }
+
+    /// Sets every registered service to NOT_SERVING and ignores later updates.
+    pub(crate) fn drain(&self) {
+        let mut services = self.write();
+        if services.draining {
+            return;
+        }
+        services.draining = true;
+        tracing::info!("health service draining: every service is now NOT_SERVING");
+        for (name, entry) in &services.by_name {
+            if entry.status.borrow().is_some() {
+                announce(name, &entry.status, Some(ServingStatus::NotServing));
+            }
+        }
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        self.read().draining
+    }
+
+    /// Ends every open Watch stream (after it has sent the latest status).
+    pub(crate) fn stop_watchers(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
+    }
+
+    /// Live Watch receivers across all services, for tests and metrics.
+    pub(crate) fn watcher_count(&self) -> usize {
+        self.read()
+            .by_name
+            .values()
+            .map(|entry| entry.status.receiver_count())
+            .sum()
+    }
+}
+
+/// Stores `status` and wakes watchers, only when it differs from the current one.
+fn announce(name: &str, channel: &watch::Sender<Slot>, status: Slot) {
+    channel.send_if_modified(|current| {
+        if *current == status {
+            return false;
+        }
+        tracing::info!(service = name, from = ?*current, to = ?status, "health status changed");
+        *current = status;
+        true
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> Registry {
+        Registry::new([(String::new(), ServingStatus::Serving)], 2)
+    }
+
+    #[test]
+    fn derived_names_refuse_manual_updates() {
+        let registry = registry();
+        let error = registry
+            .set_manual("", Some(ServingStatus::NotServing))
+            .expect_err("\"\" is driven by the checks");
+        assert!(!error.is_draining());
+        assert_eq!(registry.status(""), Some(ServingStatus::Serving));
+    }
+
+    #[test]
+    fn placeholder_is_invisible_and_removed_with_its_last_watcher() {
+        let registry = registry();
+        let first = registry.subscribe("later");
+        let second = registry.subscribe("later");
+        assert_eq!(registry.status("later"), None);
+        assert_eq!(registry.list().expect("under the cap").len(), 1);
+        registry.unsubscribe("later", first);
+        assert_eq!(
+            registry.watcher_count(),
+            1,
+            "placeholder kept while watched"
+        );
+        registry.unsubscribe("later", second);
+        assert_eq!(registry.watcher_count(), 0);
+        assert!(!registry.read().by_name.contains_key("later"));
+    }
+
+    #[test]
+    fn list_over_the_cap_is_refused() {
+        let registry = registry();
+        registry
+            .set_manual("a", Some(ServingStatus::Serving))
+            .expect("set a");
+        assert!(registry.list().is_ok());
+        registry
+            .set_manual("b", Some(ServingStatus::Serving))
+            .expect("set b");
+        let error = registry
+            .list()
+            .expect_err("three services over a cap of two");
+        assert_eq!((error.registered, error.limit), (3, 2));
+    }
+
+    #[test]
+    fn drain_sets_not_serving_and_ignores_later_updates() {
+        let registry = registry();
+        registry
+            .set_manual("a", Some(ServingStatus::Serving))
+            .expect("set a");
+        registry.drain();
+        assert_eq!(registry.status(""), Some(ServingStatus::NotServing));
+        assert_eq!(registry.status("a"), Some(ServingStatus::NotServing));
+        registry.publish_derived("", ServingStatus::Serving);
+        assert_eq!(registry.status(""), Some(ServingStatus::NotServing));
+        let error = registry
+            .set_manual("a", Some(ServingStatus::Serving))
+            .expect_err("updates after drain are refused");
+        assert!(error.is_draining());
+    }
+}
