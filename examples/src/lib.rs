@@ -1,1 +1,7 @@
-//! Examples live in src/bin.
+//! Shared pieces of the example servers: the greeter, the command-line
+//! options every example takes, and serving with drain and optional TLS.
+
+pub mod greeter;
+pub mod serve;
+
+mod generated;

@@ -9,23 +9,22 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn generate(out_dir: &Path) -> String {
-    let root = workspace_root();
-    let descriptors = protox::compile(["grpc/health/v1/health.proto"], [root.join("proto")])
-        .expect("health.proto compiles");
+/// Generates the code for `proto` (relative to `proto/`) and returns the file for `package`.
+fn generate(proto: &str, package: &str, out_dir: &Path) -> String {
+    let descriptors =
+        protox::compile([proto], [workspace_root().join("proto")]).expect("proto file compiles");
     tonic_prost_build::configure()
         .build_transport(false)
         .out_dir(out_dir)
         .compile_fds(descriptors)
         .expect("tonic-prost-build generates code");
-    std::fs::read_to_string(out_dir.join("grpc.health.v1.rs")).expect("generated file exists")
+    std::fs::read_to_string(out_dir.join(format!("{package}.rs"))).expect("generated file exists")
 }
 
-#[test]
-fn checked_in_code_matches_proto() {
+fn assert_checked_in(proto: &str, package: &str, checked_in: &str) {
     let out_dir = tempfile::tempdir().expect("temp dir");
-    let fresh = generate(out_dir.path());
-    let checked_in_path = workspace_root().join("health-lib/src/generated/grpc.health.v1.rs");
+    let fresh = generate(proto, package, out_dir.path());
+    let checked_in_path = workspace_root().join(checked_in);
     if std::env::var_os("REGENERATE").is_some() {
         std::fs::write(&checked_in_path, &fresh).expect("write generated code");
     }
@@ -34,5 +33,23 @@ fn checked_in_code_matches_proto() {
         checked_in == fresh,
         "{} is stale: run `REGENERATE=1 cargo test -p tests --test integration codegen`",
         checked_in_path.display()
+    );
+}
+
+#[test]
+fn health_code_matches_proto() {
+    assert_checked_in(
+        "grpc/health/v1/health.proto",
+        "grpc.health.v1",
+        "health-lib/src/generated/grpc.health.v1.rs",
+    );
+}
+
+#[test]
+fn greeter_code_matches_proto() {
+    assert_checked_in(
+        "helloworld/helloworld.proto",
+        "helloworld",
+        "examples/src/generated/helloworld.rs",
     );
 }

@@ -1,0 +1,57 @@
+//! Run with `cargo run -p examples --bin health-demo -- --addr 127.0.0.1:50051 --ready-file /tmp/ready`
+//!
+//! A greeter next to a health service: `""`, `liveness`, `readiness` and
+//! `helloworld.Greeter` (which follows readiness). With `--ready-file`,
+//! readiness passes only while that file exists. SIGTERM or SIGINT drains:
+//! everything goes NOT_SERVING, then the server stops and the process exits 0.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use examples::greeter::{GreeterServer, HelloGreeter, SERVICE_NAME};
+use examples::serve::{ServeError, ServeOptions, init_logging, serve};
+use health_lib::{Check, Group, HealthChecks};
+use tonic::service::Routes;
+
+/// A demo gRPC server with health checks.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Readiness passes only while this file exists.
+    #[arg(long)]
+    ready_file: Option<PathBuf>,
+    #[command(flatten)]
+    serve: ServeOptions,
+}
+
+async fn run(cli: Cli) -> Result<(), ServeError> {
+    let mut checks = HealthChecks::new()
+        .interval(cli.serve.interval)
+        .service(SERVICE_NAME, Group::Readiness);
+    if let Some(path) = cli.ready_file {
+        checks = checks.check(Check::new("ready-file", move || {
+            if path.exists() {
+                Ok(())
+            } else {
+                Err(format!("{} does not exist", path.display()))
+            }
+        }));
+    }
+    let (health, handle) = checks.build();
+    let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
+    serve(&cli.serve, routes, handle).await
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("health-demo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Options every example takes, and serving with drain on SIGTERM and optional (m)TLS.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use health_lib::HealthHandle;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::Routes;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+
+/// What can stop an example: a message naming the flag or file to fix.
+pub type ServeError = Box<dyn Error + Send + Sync>;
+
+/// Listening, drain and TLS options shared by the examples.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeOptions {
+    /// Address to listen on; port 0 picks a free port (printed as `listening on ADDR`).
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub addr: SocketAddr,
+    /// How often the health checks run, e.g. `1s`, `250ms`.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub interval: Duration,
+    /// How long every service stays NOT_SERVING after SIGTERM/SIGINT before the listener closes.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub drain_delay: Duration,
+    /// PEM certificate chain: serve TLS (needs --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle: require client certificates signed by it (mTLS).
+    #[arg(long, requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default `info` level.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Binds, prints `listening on ADDR`, and serves `routes` until SIGTERM/SIGINT
+/// has drained the health service.
+pub async fn serve(
+    options: &ServeOptions,
+    routes: Routes,
+    health: HealthHandle,
+) -> Result<(), ServeError> {
+    let mut server = Server::builder();
+    if let Some(tls) = tls_config(options)? {
+        server = server.tls_config(tls)?;
+    }
+    let listener = TcpListener::bind(options.addr)
+        .await
+        .map_err(|error| format!("cannot listen on --addr {}: {error}", options.addr))?;
+    println!("listening on {}", listener.local_addr()?);
+    server
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            health.drain_on_signal(options.drain_delay),
+        )
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+fn tls_config(options: &ServeOptions) -> Result<Option<ServerTlsConfig>, ServeError> {
+    let (Some(cert), Some(key)) = (&options.tls_cert, &options.tls_key) else {
+        return Ok(None);
+    };
+    let identity = Identity::from_pem(read_pem("--tls-cert", cert)?, read_pem("--tls-key", key)?);
+    let mut tls = ServerTlsConfig::new().identity(identity);
+    if let Some(ca) = &options.client_ca {
+        tls = tls.client_ca_root(Certificate::from_pem(read_pem("--client-ca", ca)?));
+    }
+    Ok(Some(tls))
+}
+
+fn read_pem(flag: &str, path: &Path) -> Result<Vec<u8>, ServeError> {
+    std::fs::read(path)
+        .map_err(|error| format!("cannot read {flag} {}: {error}", path.display()).into())
+}
