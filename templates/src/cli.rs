@@ -1,0 +1,83 @@
+//! Command-line arguments. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser};
+
+use crate::catalog::TEMPLATES;
+
+/// Renders Kubernetes manifests (Deployment and Service) for a gRPC server, with
+/// grpc-probe (or kubelet's native gRPC probe) as readiness, liveness and startup
+/// probes. Prints multi-document YAML on stdout.
+///
+/// Required values: name, image, port. Every other value has a default, documented
+/// in the built-in values.yaml. Invalid values are refused (exit 1) before rendering.
+#[derive(Debug, Parser)]
+#[command(name = "health-manifests", version)]
+pub(crate) struct Cli {
+    /// A YAML values file, merged over the defaults; may be repeated, later files win.
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub(crate) values: Vec<PathBuf>,
+
+    /// Sets one value, e.g. `--set port=8080` or `--set readiness.periodSeconds=5`;
+    /// typed like Helm (true/false, integers, else string); applied after the files, later wins.
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub(crate) set: Vec<String>,
+
+    /// Renders only this template (default: all of them).
+    #[arg(long = "template", value_name = "NAME", value_parser = templates())]
+    pub(crate) template: Option<String>,
+
+    /// Prints the built-in values.yaml (every value, its default and what it does) and exits.
+    #[arg(long = "show-values", conflicts_with_all = ["values", "set", "template"])]
+    pub(crate) show_values: bool,
+}
+
+fn templates() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        TEMPLATES
+            .iter()
+            .map(|template| PossibleValue::new(template.name).help(template.about)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_lists_every_template() {
+        let help = Cli::command().render_long_help().to_string();
+        for template in TEMPLATES {
+            assert!(help.contains(template.name), "{help}");
+        }
+    }
+
+    #[test]
+    fn values_and_sets_repeat_in_order() {
+        let cli = Cli::try_parse_from([
+            "health-manifests",
+            "--values",
+            "a.yaml",
+            "-f",
+            "b.yaml",
+            "--set",
+            "port=1",
+            "--set",
+            "port=2",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.values,
+            [PathBuf::from("a.yaml"), PathBuf::from("b.yaml")]
+        );
+        assert_eq!(cli.set, ["port=1", "port=2"]);
+    }
+}

@@ -1,0 +1,101 @@
+//! Deep merge of value mappings, and the check that every key set is one
+//! `values.yaml` knows.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::ValueError;
+
+/// Merges `overlay` into `base`: mappings merge key by key, anything else
+/// replaces, and `null` removes the key (as in Helm).
+pub(crate) fn merge(base: &mut Map<String, Json>, overlay: Map<String, Json>) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (_, Json::Null) => {
+                base.remove(&key);
+            }
+            (Some(Json::Object(inner)), Json::Object(value)) => merge(inner, value),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Fails on the first key of `overlay` that `defaults` does not have. An empty
+/// mapping in `defaults` (such as `labels: {}`) takes any keys.
+pub(crate) fn known_keys(
+    defaults: &Map<String, Json>,
+    overlay: &Map<String, Json>,
+) -> Result<(), ValueError> {
+    check(defaults, overlay, "")
+}
+
+fn check(
+    defaults: &Map<String, Json>,
+    overlay: &Map<String, Json>,
+    prefix: &str,
+) -> Result<(), ValueError> {
+    for (key, value) in overlay {
+        let path = format!("{prefix}{key}");
+        match (defaults.get(key), value) {
+            (None, _) => {
+                let known: Vec<&str> = defaults.keys().map(String::as_str).collect();
+                return Err(ValueError::new(
+                    path,
+                    format!(
+                        "is not a known value; check the spelling against values.yaml (known here: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            (Some(Json::Object(inner)), Json::Object(value)) if !inner.is_empty() => {
+                check(inner, value, &format!("{path}."))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(value: Json) -> Map<String, Json> {
+        match value {
+            Json::Object(map) => map,
+            _ => unreachable!("test values are mappings"),
+        }
+    }
+
+    #[test]
+    fn mappings_merge_and_scalars_replace() {
+        let mut base = map(json!({"a": {"b": 1, "c": 2}, "d": 3}));
+        merge(&mut base, map(json!({"a": {"c": 20}, "d": "x"})));
+        assert_eq!(
+            Json::Object(base),
+            json!({"a": {"b": 1, "c": 20}, "d": "x"})
+        );
+    }
+
+    #[test]
+    fn null_removes_the_key() {
+        let mut base = map(json!({"a": {"b": 1}, "d": 3}));
+        merge(&mut base, map(json!({"a": {"b": null}, "d": null})));
+        assert_eq!(Json::Object(base), json!({"a": {}}));
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_path() {
+        let defaults = map(json!({"readiness": {"periodSeconds": 10}}));
+        let error = known_keys(&defaults, &map(json!({"readiness": {"period": 1}}))).unwrap_err();
+        assert!(error.to_string().contains("`readiness.period`"), "{error}");
+    }
+
+    #[test]
+    fn empty_default_mappings_take_any_key() {
+        let defaults = map(json!({"labels": {}}));
+        known_keys(&defaults, &map(json!({"labels": {"team": "core"}}))).unwrap();
+    }
+}
