@@ -1,0 +1,40 @@
+//! `-list`: call List and print `name: STATUS` sorted by name; 0 if all are
+//! SERVING, 4 if not, 3 if the server does not implement List.
+
+use health_lib::pb::{HealthListRequest, HealthListResponse};
+
+use super::LIST;
+use crate::config::Config;
+use crate::exit_code::Code;
+use crate::grpc::{Client, Status, code};
+use crate::output::{self, Outcome};
+
+/// Lists every service the server knows.
+pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
+    let call = client.unary::<_, HealthListResponse>(LIST, &HealthListRequest {}, cfg.rpc_timeout);
+    let response = match tokio::time::timeout(cfg.rpc_timeout, call).await {
+        Err(_) => {
+            return Outcome::rpc_failed(&Status::new(code::DEADLINE_EXCEEDED, ""), cfg.rpc_timeout);
+        }
+        Ok(Err(status)) => return Outcome::rpc_failed(&status, cfg.rpc_timeout),
+        Ok(Ok(response)) => response,
+    };
+    let mut entries: Vec<(String, i32)> = response
+        .statuses
+        .into_iter()
+        .map(|(name, r)| (name, r.status))
+        .collect();
+    entries.sort();
+    let code = Code::combine(entries.iter().map(|&(_, s)| match output::status_code(s) {
+        Code::Serving => Code::Serving,
+        _ => Code::Unhealthy,
+    }));
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|(name, status)| {
+            let name = if name.is_empty() { "\"\"" } else { name };
+            format!("{name}: {}", output::status_name(*status))
+        })
+        .collect();
+    Outcome::new(code, lines.join("\n"))
+}

@@ -1,0 +1,109 @@
+//! Establishing the connection: TCP (each resolved address in turn) or unix
+//! socket, optional TLS, the HTTP/2 handshake, then a PING the peer must ack.
+//!
+//! Only after the PING is the connection counted as established, so a peer
+//! that never speaks, an HTTP/1 server, or a plaintext probe of a TLS port all
+//! fail here (exit 2) rather than in the RPC.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use h2::client::SendRequest;
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::address::Target;
+use crate::duration;
+
+/// Any byte stream the HTTP/2 connection can run over; boxed so that TCP,
+/// unix and TLS share one h2 instantiation (smaller binary).
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// TLS client settings for [`connect`].
+#[derive(Clone, Debug)]
+pub(crate) struct Tls {
+    /// The rustls configuration.
+    pub(crate) config: Arc<ClientConfig>,
+    /// SNI and verification name.
+    pub(crate) name: ServerName<'static>,
+}
+
+/// Connects and returns the handle for sending requests; the connection
+/// itself is driven by a spawned task.
+pub(crate) async fn connect(
+    target: &Target,
+    tls: Option<&Tls>,
+    verbose: bool,
+) -> Result<SendRequest<Bytes>, String> {
+    let start = Instant::now();
+    let stream = open(target).await?;
+    log_step(verbose, "transport connected", start);
+    let io: Box<dyn Io> = match tls {
+        Some(tls) => {
+            let tls_start = Instant::now();
+            let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
+            let stream = connector
+                .connect(tls.name.clone(), stream)
+                .await
+                .map_err(|e| format!("tls handshake failed: {e}"))?;
+            log_step(verbose, "tls handshake done", tls_start);
+            Box::new(stream)
+        }
+        None => stream,
+    };
+    let h2_start = Instant::now();
+    let (send, mut connection) = h2::client::handshake(io)
+        .await
+        .map_err(|e| format!("http2 handshake failed: {e}"))?;
+    let mut ping = connection.ping_pong().ok_or("http2 ping unavailable")?;
+    tokio::spawn(async move {
+        // Errors surface on the streams and the ping; nothing to do here.
+        let _ = connection.await;
+    });
+    ping.ping(h2::Ping::opaque())
+        .await
+        .map_err(|e| format!("peer did not answer an http2 ping (is it a gRPC server?): {e}"))?;
+    log_step(verbose, "http2 handshake and ping done", h2_start);
+    let send = send
+        .ready()
+        .await
+        .map_err(|e| format!("http2 connection not ready: {e}"))?;
+    Ok(send)
+}
+
+/// Opens the byte stream, trying every resolved address of a host name.
+async fn open(target: &Target) -> Result<Box<dyn Io>, String> {
+    match target {
+        Target::Unix(path) => {
+            let s = UnixStream::connect(path).await.map_err(|e| e.to_string())?;
+            Ok(Box::new(s))
+        }
+        Target::Tcp { host, port } => {
+            let addrs = tokio::net::lookup_host((host.as_str(), *port))
+                .await
+                .map_err(|e| format!("cannot resolve {host:?}: {e}"))?;
+            let mut last = format!("no addresses for {host:?}");
+            for addr in addrs {
+                match TcpStream::connect(addr).await {
+                    Ok(s) => {
+                        // Small request and response: send them without delay.
+                        let _ = s.set_nodelay(true);
+                        return Ok(Box::new(s));
+                    }
+                    Err(e) => last = format!("dial tcp {addr}: {e}"),
+                }
+            }
+            Err(last)
+        }
+    }
+}
+
+fn log_step(verbose: bool, what: &str, since: Instant) {
+    if verbose {
+        eprintln!("{what} (took {})", duration::format(since.elapsed()));
+    }
+}

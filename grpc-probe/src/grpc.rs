@@ -1,0 +1,464 @@
+//! gRPC over a raw h2 connection: request headers, 5-byte length-prefixed
+//! messages (optionally gzip), and the status from trailers or from a
+//! trailers-only response.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use h2::RecvStream;
+use h2::client::SendRequest;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
+
+/// Largest accepted response message, as grpc-go's default.
+const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+
+/// gRPC status codes used by name here.
+pub(crate) mod code {
+    /// Success.
+    pub(crate) const OK: u32 = 0;
+    /// Unknown error.
+    pub(crate) const UNKNOWN: u32 = 2;
+    /// The deadline expired.
+    pub(crate) const DEADLINE_EXCEEDED: u32 = 4;
+    /// Unknown service.
+    #[cfg(test)]
+    pub(crate) const NOT_FOUND: u32 = 5;
+    /// The method is not implemented.
+    pub(crate) const UNIMPLEMENTED: u32 = 12;
+    /// Internal error, e.g. a malformed response.
+    pub(crate) const INTERNAL: u32 = 13;
+    /// The transport failed or the server is not available.
+    pub(crate) const UNAVAILABLE: u32 = 14;
+}
+
+/// Go-style names, indexed by code, for `rpc error: code = NotFound desc = ...`.
+const NAMES: [&str; 17] = [
+    "OK",
+    "Canceled",
+    "Unknown",
+    "InvalidArgument",
+    "DeadlineExceeded",
+    "NotFound",
+    "AlreadyExists",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "FailedPrecondition",
+    "Aborted",
+    "OutOfRange",
+    "Unimplemented",
+    "Internal",
+    "Unavailable",
+    "DataLoss",
+    "Unauthenticated",
+];
+
+/// A non-OK gRPC status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Status {
+    /// The numeric code.
+    pub(crate) code: u32,
+    /// The percent-decoded `grpc-message`.
+    pub(crate) message: String,
+}
+
+impl Status {
+    pub(crate) fn new(code: u32, message: impl Into<String>) -> Self {
+        Status {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A transport failure during a call, as grpc-go reports it.
+    fn transport(e: &h2::Error) -> Self {
+        let code = match e.reason() {
+            Some(h2::Reason::CANCEL) => 1,
+            Some(h2::Reason::REFUSED_STREAM) => code::UNAVAILABLE,
+            Some(h2::Reason::NO_ERROR) if e.is_remote() => code::INTERNAL,
+            _ if e.is_go_away() || e.is_io() => code::UNAVAILABLE,
+            _ => code::INTERNAL,
+        };
+        Status::new(code, e.to_string())
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = NAMES.get(self.code as usize).copied().unwrap_or("Code");
+        write!(f, "rpc error: code = {name} desc = {}", self.message)
+    }
+}
+
+/// Sends calls over one HTTP/2 connection; cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    send: SendRequest<Bytes>,
+    scheme: &'static str,
+    authority: http::uri::Authority,
+    headers: HeaderMap,
+    gzip: bool,
+}
+
+impl Client {
+    /// `extra` are user headers; `timeout` becomes `grpc-timeout`.
+    pub(crate) fn new(
+        send: SendRequest<Bytes>,
+        tls: bool,
+        authority: &str,
+        user_agent: HeaderValue,
+        extra: &[(HeaderName, HeaderValue)],
+        gzip: bool,
+    ) -> Result<Self, String> {
+        let scheme = if tls { "https" } else { "http" };
+        let authority = http::uri::Authority::try_from(authority)
+            .map_err(|e| format!("invalid authority {authority:?}: {e}"))?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in extra {
+            headers.append(name.clone(), value.clone());
+        }
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/grpc"),
+        );
+        headers.insert(http::header::TE, HeaderValue::from_static("trailers"));
+        headers.insert(http::header::USER_AGENT, user_agent);
+        if gzip {
+            headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
+            headers.insert("grpc-accept-encoding", HeaderValue::from_static("gzip"));
+        }
+        Ok(Client {
+            send,
+            scheme,
+            authority,
+            headers,
+            gzip,
+        })
+    }
+
+    /// A unary call: exactly one response message, then status OK.
+    pub(crate) async fn unary<Req, Resp>(
+        &self,
+        path: &str,
+        req: &Req,
+        timeout: Duration,
+    ) -> Result<Resp, Status>
+    where
+        Req: prost::Message,
+        Resp: prost::Message + Default,
+    {
+        let mut stream = self.call(path, req, Some(timeout)).await?;
+        let resp = stream
+            .message()
+            .await?
+            .ok_or_else(|| Status::new(code::INTERNAL, "no response message"))?;
+        match stream.message::<Resp>().await? {
+            None => Ok(resp),
+            Some(_) => Err(Status::new(
+                code::INTERNAL,
+                "more than one response message to a unary call",
+            )),
+        }
+    }
+
+    /// Starts a call and returns its response message stream.
+    pub(crate) async fn call<Req: prost::Message>(
+        &self,
+        path: &str,
+        req: &Req,
+        timeout: Option<Duration>,
+    ) -> Result<Messages, Status> {
+        let uri = http::Uri::builder()
+            .scheme(self.scheme)
+            .authority(self.authority.clone())
+            .path_and_query(path)
+            .build()
+            .map_err(|e| Status::new(code::INTERNAL, e.to_string()))?;
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .body(())
+            .map_err(|e| Status::new(code::INTERNAL, e.to_string()))?;
+        *request.headers_mut() = self.headers.clone();
+        if let Some(t) = timeout {
+            request
+                .headers_mut()
+                .insert("grpc-timeout", grpc_timeout(t));
+        }
+        let body = encode(req, self.gzip)?;
+        let mut send = self.send.clone();
+        let (response, mut body_tx) = send
+            .send_request(request, false)
+            .map_err(|e| Status::transport(&e))?;
+        body_tx
+            .send_data(body, true)
+            .map_err(|e| Status::transport(&e))?;
+        let response = response.await.map_err(|e| Status::transport(&e))?;
+        let (parts, body) = response.into_parts();
+        let early_end = parts.headers.contains_key("grpc-status");
+        let done = if early_end {
+            Some(status_of(&parts.headers))
+        } else if parts.status != http::StatusCode::OK {
+            Some(Err(http_status(parts.status)))
+        } else {
+            None
+        };
+        let gzip = parts
+            .headers
+            .get("grpc-encoding")
+            .is_some_and(|v| v == "gzip");
+        Ok(Messages {
+            body,
+            buf: BytesMut::new(),
+            gzip,
+            done,
+        })
+    }
+}
+
+/// The messages of one response, then its status.
+#[derive(Debug)]
+pub(crate) struct Messages {
+    body: RecvStream,
+    buf: BytesMut,
+    gzip: bool,
+    /// Set once the status is known (trailers, or a trailers-only response).
+    done: Option<Result<(), Status>>,
+}
+
+impl Messages {
+    /// The next message; `Ok(None)` when the call ended with status OK.
+    pub(crate) async fn message<M: prost::Message + Default>(
+        &mut self,
+    ) -> Result<Option<M>, Status> {
+        loop {
+            if let Some(raw) = self.frame()? {
+                return M::decode(raw)
+                    .map(Some)
+                    .map_err(|e| Status::new(code::INTERNAL, format!("bad message: {e}")));
+            }
+            if let Some(done) = &self.done {
+                return done.clone().map(|()| None);
+            }
+            match self.body.data().await {
+                Some(Ok(chunk)) => {
+                    let _ = self.body.flow_control().release_capacity(chunk.len());
+                    self.buf.extend_from_slice(&chunk);
+                }
+                Some(Err(e)) => return Err(Status::transport(&e)),
+                None => {
+                    let trailers = self
+                        .body
+                        .trailers()
+                        .await
+                        .map_err(|e| Status::transport(&e))?;
+                    let status = trailers.map_or_else(
+                        || {
+                            Err(Status::new(
+                                code::INTERNAL,
+                                "server closed the stream without sending trailers",
+                            ))
+                        },
+                        |t| status_of(&t),
+                    );
+                    if !self.buf.is_empty() {
+                        return Err(Status::new(code::INTERNAL, "truncated response message"));
+                    }
+                    self.done = Some(status);
+                }
+            }
+        }
+    }
+
+    /// Takes one complete length-prefixed message off the buffer.
+    fn frame(&mut self) -> Result<Option<Bytes>, Status> {
+        if self.buf.len() < 5 {
+            return Ok(None);
+        }
+        let compressed = self.buf[0] == 1;
+        let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
+        if len > MAX_MESSAGE {
+            return Err(Status::new(
+                8,
+                format!("received message larger than max ({len} vs. {MAX_MESSAGE})"),
+            ));
+        }
+        if self.buf.len() < 5 + len {
+            return Ok(None);
+        }
+        self.buf.advance(5);
+        let raw = self.buf.split_to(len).freeze();
+        if !compressed {
+            return Ok(Some(raw));
+        }
+        if !self.gzip {
+            return Err(Status::new(
+                code::INTERNAL,
+                "compressed message without a known grpc-encoding",
+            ));
+        }
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .take(MAX_MESSAGE as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| Status::new(code::INTERNAL, format!("bad gzip message: {e}")))?;
+        Ok(Some(out.into()))
+    }
+}
+
+/// Frames a request: compressed flag, u32 big-endian length, message.
+fn encode(msg: &impl prost::Message, gzip: bool) -> Result<Bytes, Status> {
+    let raw = msg.encode_to_vec();
+    let payload = if gzip {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&raw)
+            .and_then(|()| enc.finish())
+            .map_err(|e| Status::new(code::INTERNAL, e.to_string()))?
+    } else {
+        raw
+    };
+    let len = u32::try_from(payload.len())
+        .map_err(|_| Status::new(code::INTERNAL, "request too large"))?;
+    let mut out = BytesMut::with_capacity(5 + payload.len());
+    out.put_u8(u8::from(gzip));
+    out.put_u32(len);
+    out.put_slice(&payload);
+    Ok(out.freeze())
+}
+
+/// `grpc-status` and percent-decoded `grpc-message` from trailers.
+fn status_of(headers: &HeaderMap) -> Result<(), Status> {
+    let code = headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok());
+    let message = headers
+        .get("grpc-message")
+        .map(|v| percent_decode(v.as_bytes()))
+        .unwrap_or_default();
+    match code {
+        Some(code::OK) => Ok(()),
+        Some(code) => Err(Status::new(code, message)),
+        None => Err(Status::new(
+            code::INTERNAL,
+            "missing or invalid grpc-status in trailers",
+        )),
+    }
+}
+
+/// gRPC's HTTP-to-status mapping for responses without `grpc-status`.
+fn http_status(status: http::StatusCode) -> Status {
+    let code = match status.as_u16() {
+        400 => code::INTERNAL,
+        401 => 16,
+        403 => 7,
+        404 => code::UNIMPLEMENTED,
+        429 | 502..=504 => code::UNAVAILABLE,
+        _ => code::UNKNOWN,
+    };
+    Status::new(
+        code,
+        format!("unexpected HTTP status code received from server: {status}"),
+    )
+}
+
+/// Decodes `%XX` escapes (grpc-message is percent-encoded UTF-8).
+pub(crate) fn percent_decode(raw: &[u8]) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%'
+            && i + 2 < raw.len()
+            && let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes a timeout as `grpc-timeout`: at most 8 digits, the finest unit that fits.
+pub(crate) fn grpc_timeout(t: Duration) -> HeaderValue {
+    let nanos = t.as_nanos();
+    let units: [(u128, char); 6] = [
+        (1, 'n'),
+        (1_000, 'u'),
+        (1_000_000, 'm'),
+        (1_000_000_000, 'S'),
+        (60_000_000_000, 'M'),
+        (3_600_000_000_000, 'H'),
+    ];
+    let (value, unit) = units
+        .iter()
+        .map(|&(scale, unit)| (nanos.div_ceil(scale), unit))
+        .find(|&(v, _)| v < 100_000_000)
+        .unwrap_or((99_999_999, 'H'));
+    HeaderValue::from_str(&format!("{value}{unit}"))
+        .unwrap_or(HeaderValue::from_static("99999999H"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode(b"unknown%20service"), "unknown service");
+        assert_eq!(percent_decode(b"100%25"), "100%");
+        assert_eq!(percent_decode(b"caf%C3%A9"), "café");
+        assert_eq!(percent_decode(b"bad%zz%"), "bad%zz%");
+        assert_eq!(percent_decode(b"%4"), "%4");
+    }
+
+    #[test]
+    fn timeout_header() {
+        assert_eq!(grpc_timeout(Duration::from_secs(1)), "1000000u");
+        assert_eq!(grpc_timeout(Duration::from_millis(250)), "250000u");
+        assert_eq!(grpc_timeout(Duration::from_secs(3600)), "3600000m");
+        assert_eq!(grpc_timeout(Duration::from_nanos(5)), "5n");
+    }
+
+    #[test]
+    fn framing_round_trip() {
+        let req = health_lib::pb::HealthCheckRequest {
+            service: "svc".into(),
+        };
+        for gzip in [false, true] {
+            let framed = encode(&req, gzip).unwrap();
+            assert_eq!(framed[0], u8::from(gzip));
+            let len = u32::from_be_bytes([framed[1], framed[2], framed[3], framed[4]]) as usize;
+            assert_eq!(len + 5, framed.len());
+        }
+    }
+
+    #[test]
+    fn status_from_trailers() {
+        let mut t = HeaderMap::new();
+        t.insert("grpc-status", HeaderValue::from_static("5"));
+        t.insert(
+            "grpc-message",
+            HeaderValue::from_static("unknown%20service"),
+        );
+        let err = status_of(&t).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rpc error: code = NotFound desc = unknown service"
+        );
+        t.insert("grpc-status", HeaderValue::from_static("0"));
+        assert!(status_of(&t).is_ok());
+        assert_eq!(
+            status_of(&HeaderMap::new()).unwrap_err().code,
+            code::INTERNAL
+        );
+        assert_eq!(
+            http_status(http::StatusCode::NOT_FOUND).code,
+            code::UNIMPLEMENTED
+        );
+    }
+}
