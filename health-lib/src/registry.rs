@@ -138,7 +138,11 @@ impl Registry {
                 Ok(())
             }
             None if status.is_some() => {
-                tracing::info!(service = name, to = ?status, "health service registered");
+                tracing::info!(
+                    service = name,
+                    to = slot_name(status),
+                    "health service registered"
+                );
                 let entry = Entry {
                     status: watch::Sender::new(status),
                     derived: false,
@@ -211,10 +215,19 @@ fn announce(name: &str, channel: &watch::Sender<Slot>, status: Slot) {
         if *current == status {
             return false;
         }
-        tracing::info!(service = name, from = ?*current, to = ?status, "health status changed");
+        tracing::info!(
+            service = name,
+            from = slot_name(*current),
+            to = slot_name(status),
+            "health status changed"
+        );
         *current = status;
         true
     });
+}
+
+fn slot_name(slot: Slot) -> &'static str {
+    slot.map_or("SERVICE_UNKNOWN", |status| status.as_str_name())
 }
 
 #[cfg(test)]

@@ -118,11 +118,12 @@ impl Evaluator {
     }
 }
 
+/// Snapshots first, so that whoever sees a status change also sees its cause.
 fn publish(evaluator: &Evaluator, shared: &Arc<Shared>) {
+    *shared.checks.lock().unwrap_or_else(PoisonError::into_inner) = evaluator.snapshots();
     for (name, status) in evaluator.derived_statuses() {
         shared.registry.publish_derived(&name, status);
     }
-    *shared.checks.lock().unwrap_or_else(PoisonError::into_inner) = evaluator.snapshots();
 }
 
 fn record(check: &mut Evaluated, observation: Observation) {
