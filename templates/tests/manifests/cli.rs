@@ -1,0 +1,75 @@
+//! Running the `health-manifests` binary and reading what it printed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+use tempfile::NamedTempFile;
+
+/// The required values, for tests that vary something else.
+pub(crate) const REQUIRED: [&str; 6] = [
+    "--set",
+    "name=greeter",
+    "--set",
+    "image=registry.example/greeter:1.0",
+    "--set",
+    "port=50051",
+];
+
+/// The required values plus a `--set` for each of `sets`.
+pub(crate) fn with_sets(sets: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = REQUIRED.iter().map(|s| (*s).to_owned()).collect();
+    for set in sets {
+        args.extend(["--set".to_owned(), (*set).to_owned()]);
+    }
+    args
+}
+
+/// What one run printed, and how it exited.
+#[derive(Debug)]
+pub(crate) struct Run {
+    /// The exit code.
+    pub(crate) code: i32,
+    /// Everything on stdout.
+    pub(crate) stdout: String,
+    /// Everything on stderr.
+    pub(crate) stderr: String,
+}
+
+/// Runs `health-manifests` with `args`.
+pub(crate) fn run<S: AsRef<str>>(args: &[S]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_health-manifests"))
+        .args(args.iter().map(AsRef::as_ref))
+        .output()
+        .expect("health-manifests runs");
+    Run {
+        code: output
+            .status
+            .code()
+            .expect("health-manifests exits, not killed"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs `health-manifests` with `args`, expecting success; returns stdout.
+pub(crate) fn render<S: AsRef<str>>(args: &[S]) -> String {
+    let run = run(args);
+    assert_eq!(run.code, 0, "health-manifests failed: {}", run.stderr);
+    assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
+    run.stdout
+}
+
+/// A temporary values file holding `text`.
+pub(crate) fn values_file(text: &str) -> NamedTempFile {
+    let mut file = NamedTempFile::new().expect("temp file");
+    file.write_all(text.as_bytes()).expect("write values file");
+    file
+}
+
+/// A values file shipped with the tests, in `tests/manifests/values/`.
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/manifests/values")
+        .join(name)
+}

@@ -1,0 +1,90 @@
+//! grpc mode end to end: the rendered native probes' `grpc.port` and
+//! `grpc.service`, checked against health-demo with a gRPC health call, as
+//! kubelet would make it.
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use health_lib::pb::HealthCheckRequest;
+use health_lib::pb::health_check_response::ServingStatus;
+use health_lib::pb::health_client::HealthClient;
+use tonic::transport::Channel;
+
+use crate::demo::{self, Demo};
+use crate::{cli, manifest};
+
+/// `(port, service)` of readiness, liveness and startup, as rendered.
+fn rendered_grpc_probes(port: u16) -> Vec<(i32, String)> {
+    let args = cli::with_sets(&[&format!("port={port}"), "probe.mode=grpc"]);
+    let docs = manifest::valid(&args);
+    manifest::probes(manifest::server(manifest::deployment(&docs)))
+        .into_iter()
+        .map(|probe| {
+            let grpc = probe.grpc.as_ref().expect("grpc handler");
+            (grpc.port, grpc.service.clone().unwrap_or_default())
+        })
+        .collect()
+}
+
+async fn status(client: &mut HealthClient<Channel>, service: &str) -> ServingStatus {
+    let request = HealthCheckRequest {
+        service: service.to_owned(),
+    };
+    let response = client.check(request).await.unwrap_or_else(|status| {
+        panic!("Check({service:?}) failed: {status}; the rendered service must be registered")
+    });
+    response.into_inner().status()
+}
+
+#[tokio::test]
+async fn rendered_grpc_probes_name_a_port_and_services_the_demo_answers() {
+    let port = demo::free_port();
+    let probes = rendered_grpc_probes(port);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ready_file = dir.path().join("ready");
+    fs::write(&ready_file, "").expect("create the ready file");
+    let _demo = Demo::start(port, &ready_file);
+
+    let mut clients = Vec::new();
+    for (probe_port, _) in &probes {
+        assert_eq!(
+            *probe_port,
+            i32::from(port),
+            "grpc.port is the server's port"
+        );
+        let channel = Channel::from_shared(format!("http://127.0.0.1:{probe_port}"))
+            .expect("endpoint")
+            .connect_timeout(Duration::from_secs(1))
+            .connect()
+            .await
+            .expect("kubelet's connection to grpc.port");
+        clients.push(HealthClient::new(channel));
+    }
+    for ((_, service), client) in probes.iter().zip(&mut clients) {
+        assert_eq!(
+            status(client, service).await,
+            ServingStatus::Serving,
+            "{service}"
+        );
+    }
+
+    // Readiness (and startup, which checks readiness) follow the ready file; liveness does not.
+    fs::remove_file(&ready_file).expect("remove the ready file");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while status(&mut clients[0], &probes[0].1).await == ServingStatus::Serving {
+        assert!(
+            Instant::now() < deadline,
+            "readiness never went NOT_SERVING"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status(&mut clients[0], &probes[0].1).await,
+        ServingStatus::NotServing
+    );
+    assert_eq!(
+        status(&mut clients[1], &probes[1].1).await,
+        ServingStatus::Serving,
+        "liveness"
+    );
+}

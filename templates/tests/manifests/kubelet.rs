@@ -1,0 +1,115 @@
+//! Runs exec probes the way kubelet does: the command is killed at
+//! `timeoutSeconds`, and a probe's result flips only after `successThreshold`
+//! consecutive successes or `failureThreshold` consecutive failures. The caller
+//! ticks each probe once per `periodSeconds`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Probe;
+
+/// What one run of the probe command did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Exited with this code (0 passes).
+    Exited(i32),
+    /// Still running at timeoutSeconds, and killed.
+    TimedOut,
+}
+
+/// One probe and its kubelet state.
+#[derive(Debug)]
+pub(crate) struct Prober {
+    command: Vec<String>,
+    /// periodSeconds.
+    pub(crate) period: Duration,
+    timeout: Duration,
+    success_threshold: u32,
+    /// failureThreshold.
+    pub(crate) failure_threshold: u32,
+    successes: u32,
+    failures: u32,
+    passing: bool,
+    /// The last run's outcome.
+    pub(crate) last: Option<Outcome>,
+}
+
+impl Prober {
+    /// The exec probe of a rendered container, with argv\[0\] replaced by `grpc_probe`.
+    /// `passing` is the state before the first run (kubelet: false for readiness,
+    /// true for liveness).
+    pub(crate) fn new(probe: &Probe, grpc_probe: &Path, passing: bool) -> Self {
+        let mut command = probe
+            .exec
+            .as_ref()
+            .and_then(|exec| exec.command.clone())
+            .expect("an exec probe with a command");
+        command[0] = grpc_probe.to_str().expect("UTF-8 path").to_owned();
+        let seconds = |value: Option<i32>| {
+            Duration::from_secs(u64::try_from(value.expect("timing rendered")).expect("timing ≥ 0"))
+        };
+        let count = |value: Option<i32>| {
+            u32::try_from(value.expect("threshold rendered")).expect("threshold ≥ 1")
+        };
+        Self {
+            command,
+            period: seconds(probe.period_seconds),
+            timeout: seconds(probe.timeout_seconds),
+            success_threshold: count(probe.success_threshold),
+            failure_threshold: count(probe.failure_threshold),
+            successes: 0,
+            failures: 0,
+            passing,
+            last: None,
+        }
+    }
+
+    /// Runs the command once and updates the state; returns whether the probe passes.
+    pub(crate) fn tick(&mut self) -> bool {
+        let outcome = self.run_once();
+        self.last = Some(outcome);
+        if outcome == Outcome::Exited(0) {
+            self.failures = 0;
+            self.successes += 1;
+            if self.successes >= self.success_threshold {
+                self.passing = true;
+            }
+        } else {
+            self.successes = 0;
+            self.failures += 1;
+            if self.failures >= self.failure_threshold {
+                self.passing = false;
+            }
+        }
+        self.passing
+    }
+
+    /// Runs the command, killing it at the timeout.
+    fn run_once(&self) -> Outcome {
+        let mut child = Command::new(&self.command[0])
+            .args(&self.command[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run the probe command");
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("poll the probe") {
+                return Outcome::Exited(status.code().unwrap_or(-1));
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Outcome::TimedOut;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Sleeps until `start + period`, the next tick.
+pub(crate) fn wait_period(start: Instant, period: Duration) {
+    thread::sleep(period.saturating_sub(start.elapsed()));
+}

@@ -1,0 +1,249 @@
+//! Each value the renderer refuses: exit 1, nothing on stdout, and a message
+//! naming the value (or the file) to fix.
+
+use crate::cli::{self, with_sets as with};
+
+/// Runs with `args` and asserts the refusal names `value`.
+fn refused<S: AsRef<str>>(args: &[S], value: &str) -> String {
+    let run = cli::run(args);
+    assert_eq!(run.code, 1, "exit code; stderr: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "nothing rendered: {}", run.stdout);
+    assert!(
+        run.stderr.contains(value),
+        "{value:?} named in: {}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn missing_name() {
+    refused(
+        &["--set", "image=i", "--set", "port=1"],
+        "`name` is missing",
+    );
+}
+
+#[test]
+fn missing_image() {
+    refused(
+        &["--set", "name=a", "--set", "port=1"],
+        "`image` is missing",
+    );
+}
+
+#[test]
+fn missing_port() {
+    refused(
+        &["--set", "name=a", "--set", "image=i"],
+        "`port` is missing",
+    );
+}
+
+#[test]
+fn value_removed_with_null() {
+    refused(&with(&["image=null"]), "`image` is missing");
+}
+
+#[test]
+fn name_not_dns_1123() {
+    let stderr = refused(&with(&["name=My_Service"]), "`name`");
+    assert!(stderr.contains("DNS-1123"), "{stderr}");
+}
+
+#[test]
+fn name_too_long() {
+    refused(&with(&[&format!("name={}", "a".repeat(64))]), "`name`");
+}
+
+#[test]
+fn port_above_range() {
+    refused(&with(&["port=65536"]), "`port`");
+}
+
+#[test]
+fn port_zero() {
+    refused(&with(&["port=0"]), "`port`");
+}
+
+#[test]
+fn port_not_a_number() {
+    refused(&with(&["port=grpc"]), "`port`");
+}
+
+#[test]
+fn port_quoted_in_a_values_file() {
+    let file = cli::values_file("name: a\nimage: i\nport: \"8080\"\n");
+    let stderr = refused(
+        &["--values", file.path().to_str().expect("UTF-8 path")],
+        "`port`",
+    );
+    assert!(stderr.contains("unquoted"), "{stderr}");
+}
+
+#[test]
+fn unknown_probe_mode() {
+    refused(&with(&["probe.mode=http"]), "`probe.mode`");
+}
+
+#[test]
+fn unknown_probe_install() {
+    refused(&with(&["probe.install=sidecar"]), "`probe.install`");
+}
+
+#[test]
+fn period_below_one() {
+    refused(
+        &with(&["readiness.periodSeconds=0"]),
+        "`readiness.periodSeconds`",
+    );
+}
+
+#[test]
+fn timeout_below_one() {
+    refused(
+        &with(&["liveness.timeoutSeconds=0"]),
+        "`liveness.timeoutSeconds`",
+    );
+}
+
+#[test]
+fn failure_threshold_below_one() {
+    refused(
+        &with(&["startup.failureThreshold=0"]),
+        "`startup.failureThreshold`",
+    );
+}
+
+#[test]
+fn readiness_success_threshold_below_one() {
+    refused(
+        &with(&["readiness.successThreshold=0"]),
+        "`readiness.successThreshold`",
+    );
+}
+
+#[test]
+fn negative_initial_delay() {
+    refused(
+        &with(&["readiness.initialDelaySeconds=-1"]),
+        "`readiness.initialDelaySeconds`",
+    );
+}
+
+#[test]
+fn liveness_success_threshold_not_one() {
+    refused(
+        &with(&["liveness.successThreshold=2"]),
+        "`liveness.successThreshold`",
+    );
+}
+
+#[test]
+fn startup_success_threshold_not_one() {
+    refused(
+        &with(&["startup.successThreshold=3"]),
+        "`startup.successThreshold`",
+    );
+}
+
+#[test]
+fn exec_timeouts_longer_than_timeout_seconds() {
+    let stderr = refused(
+        &with(&["probe.connectTimeoutMs=800", "probe.rpcTimeoutMs=800"]),
+        "`probe.rpcTimeoutMs`",
+    );
+    assert!(stderr.contains("readiness.timeoutSeconds"), "{stderr}");
+}
+
+#[test]
+fn exec_timeouts_ignored_in_grpc_mode() {
+    let args = with(&[
+        "probe.mode=grpc",
+        "probe.connectTimeoutMs=800",
+        "probe.rpcTimeoutMs=800",
+    ]);
+    cli::render(&args);
+}
+
+#[test]
+fn grace_not_longer_than_drain_delay() {
+    let stderr = refused(&with(&["shutdownGraceSeconds=0"]), "`shutdownGraceSeconds`");
+    assert!(stderr.contains("drainDelaySeconds"), "{stderr}");
+}
+
+#[test]
+fn values_file_missing() {
+    refused(
+        &with(&[])
+            .into_iter()
+            .chain(["--values".into(), "/nonexistent/values.yaml".into()])
+            .collect::<Vec<_>>(),
+        "/nonexistent/values.yaml",
+    );
+}
+
+#[test]
+fn values_file_not_yaml() {
+    let file = cli::values_file("name: [unclosed\n");
+    let path = file.path().to_str().expect("UTF-8 path");
+    let stderr = refused(&["--values", path], path);
+    assert!(stderr.contains("not valid YAML"), "{stderr}");
+}
+
+#[test]
+fn values_file_not_a_mapping() {
+    let file = cli::values_file("- name\n- image\n");
+    let path = file.path().to_str().expect("UTF-8 path");
+    refused(&["--values", path], path);
+}
+
+#[test]
+fn values_file_with_duplicate_keys() {
+    let file = cli::values_file("name: a\nname: b\n");
+    let path = file.path().to_str().expect("UTF-8 path");
+    refused(&["--values", path], path);
+}
+
+#[test]
+fn unknown_value() {
+    let stderr = refused(&with(&["readiness.period=5"]), "`readiness.period`");
+    assert!(
+        stderr.contains("periodSeconds"),
+        "known keys listed: {stderr}"
+    );
+}
+
+#[test]
+fn set_without_equals() {
+    refused(&with(&["port"]), "--set `port`");
+}
+
+#[test]
+fn label_value_not_valid() {
+    refused(&with(&["labels.team=a b"]), "`labels.team`");
+}
+
+#[test]
+fn label_set_by_the_renderer() {
+    refused(
+        &with(&[r"labels.app\.kubernetes\.io/name=other"]),
+        "`labels.app.kubernetes.io/name`",
+    );
+}
+
+#[test]
+fn unknown_template() {
+    let run = cli::run(
+        &with(&[])
+            .into_iter()
+            .chain(["--template".into(), "ingress".into()])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ingress") && run.stderr.contains("deployment"),
+        "{}",
+        run.stderr
+    );
+}
