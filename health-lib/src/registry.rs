@@ -133,6 +133,11 @@ impl Registry {
         }
         match services.by_name.get(name) {
             Some(entry) if entry.derived => Err(UpdateError::driven_by_checks(name)),
+            Some(entry) if status.is_none() && entry.status.receiver_count() == 0 => {
+                announce(name, &entry.status, None);
+                services.by_name.remove(name);
+                Ok(())
+            }
             Some(entry) => {
                 announce(name, &entry.status, status);
                 Ok(())
@@ -264,6 +269,27 @@ mod tests {
         registry.unsubscribe("later", second);
         assert_eq!(registry.watcher_count(), 0);
         assert!(!registry.read().by_name.contains_key("later"));
+    }
+
+    #[test]
+    fn cleared_service_without_watchers_is_removed() {
+        let registry = registry();
+        registry
+            .set_manual("gone", Some(ServingStatus::Serving))
+            .expect("set");
+        registry.set_manual("gone", None).expect("clear");
+        assert!(!registry.read().by_name.contains_key("gone"));
+        let watcher = registry.subscribe("kept");
+        registry
+            .set_manual("kept", Some(ServingStatus::Serving))
+            .expect("set");
+        registry.set_manual("kept", None).expect("clear");
+        assert!(
+            registry.read().by_name.contains_key("kept"),
+            "its watcher waits for it"
+        );
+        registry.unsubscribe("kept", watcher);
+        assert!(!registry.read().by_name.contains_key("kept"));
     }
 
     #[test]
