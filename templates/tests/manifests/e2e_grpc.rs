@@ -36,6 +36,18 @@ async fn status(client: &mut HealthClient<Channel>, service: &str) -> ServingSta
     response.into_inner().status()
 }
 
+/// Checks `service` every 50 ms until it reports `want`, for at most 5 s.
+async fn wait_for(client: &mut HealthClient<Channel>, service: &str, want: ServingStatus) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while status(client, service).await != want {
+        assert!(
+            Instant::now() < deadline,
+            "{service:?} never became {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn rendered_grpc_probes_name_a_port_and_services_the_demo_answers() {
     let port = demo::free_port();
@@ -60,6 +72,9 @@ async fn rendered_grpc_probes_name_a_port_and_services_the_demo_answers() {
             .expect("kubelet's connection to grpc.port");
         clients.push(HealthClient::new(channel));
     }
+    // Like kubelet, wait for the startup probe (readiness' service) before the others;
+    // the first evaluation of the checks may come just after the server listens.
+    wait_for(&mut clients[2], &probes[2].1, ServingStatus::Serving).await;
     for ((_, service), client) in probes.iter().zip(&mut clients) {
         assert_eq!(
             status(client, service).await,
@@ -70,18 +85,7 @@ async fn rendered_grpc_probes_name_a_port_and_services_the_demo_answers() {
 
     // Readiness (and startup, which checks readiness) follow the ready file; liveness does not.
     fs::remove_file(&ready_file).expect("remove the ready file");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while status(&mut clients[0], &probes[0].1).await == ServingStatus::Serving {
-        assert!(
-            Instant::now() < deadline,
-            "readiness never went NOT_SERVING"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        status(&mut clients[0], &probes[0].1).await,
-        ServingStatus::NotServing
-    );
+    wait_for(&mut clients[0], &probes[0].1, ServingStatus::NotServing).await;
     assert_eq!(
         status(&mut clients[1], &probes[1].1).await,
         ServingStatus::Serving,
