@@ -33,3 +33,25 @@ fn environment() -> Result<Environment<'static>, Error> {
     }
     Ok(env)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    #[test]
+    fn undefined_values_fail_instead_of_rendering_empty() {
+        let env = environment().unwrap();
+        let error = env.render_str("port: {{ prot }}", context! { port => 1 });
+        assert!(error.is_err(), "{error:?}");
+    }
+
+    #[test]
+    fn yaml_templates_json_escape_even_without_tojson() {
+        let mut env = environment().unwrap();
+        env.add_template("t.yaml.j2", "image: {{ image }}").unwrap();
+        let template = env.get_template("t.yaml.j2").unwrap();
+        let out = template.render(context! { image => "a #b" }).unwrap();
+        assert_eq!(out, r#"image: "a #b""#);
+    }
+}
