@@ -76,15 +76,20 @@ fn probe_setup(values: Values<'_>) -> Result<ProbeSetup, ValueError> {
             ))
         }
     };
-    let image_path = absolute("probe.imagePath")?;
-    let exec_path = match install {
-        "image" => absolute("probe.path")?,
-        _ => format!("{PROBE_MOUNT_PATH}/grpc-probe"),
+    // Only the values the chosen mode and install method use are required.
+    let (exec_path, image, image_path) = match (mode, install) {
+        ("exec", "image") => (absolute("probe.path")?, String::new(), String::new()),
+        ("exec", _) => (
+            format!("{PROBE_MOUNT_PATH}/grpc-probe"),
+            values.string("probe.image")?.to_owned(),
+            absolute("probe.imagePath")?,
+        ),
+        _ => (String::new(), String::new(), String::new()),
     };
     Ok(ProbeSetup {
         mode: mode.to_owned(),
         install: install.to_owned(),
-        image: values.string("probe.image")?.to_owned(),
+        image,
         image_path,
         mount_path: PROBE_MOUNT_PATH.to_owned(),
         exec_path,

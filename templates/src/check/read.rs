@@ -45,7 +45,10 @@ impl<'a> Values<'a> {
             Json::String(s) => Ok(s),
             other => Err(ValueError::new(
                 path,
-                format!("must be a string, not {} ({other}); quote it", kind(other)),
+                format!(
+                    "must be a string, not {} ({other}); in a values file, quote it",
+                    kind(other)
+                ),
             )),
         }
     }

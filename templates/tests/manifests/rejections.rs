@@ -247,3 +247,22 @@ fn unknown_template() {
         run.stderr
     );
 }
+
+#[test]
+fn probe_path_not_absolute() {
+    refused(&with(&["probe.path=grpc-probe"]), "`probe.path`");
+}
+
+#[test]
+fn init_container_without_probe_image() {
+    refused(
+        &with(&["probe.install=initContainer", "probe.image=null"]),
+        "`probe.image`",
+    );
+}
+
+#[test]
+fn probe_image_not_needed_outside_init_container_install() {
+    cli::render(&with(&["probe.image=null", "probe.imagePath=null"]));
+    cli::render(&with(&["probe.mode=grpc", "probe.path=null"]));
+}
