@@ -1,2 +1,11 @@
 //! Integration tests for the `grpc-probe` binary: each spawns the binary
-//! against an in-process peer and asserts the exit code and message.
+//! against an in-process peer and asserts the exit code and the key words
+//! of its message.
+
+mod args;
+mod check;
+mod connection;
+mod extras;
+mod static_build;
+mod support;
+mod tls;

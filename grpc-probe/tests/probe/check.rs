@@ -1,0 +1,198 @@
+//! Check against real servers: health-lib over TCP and unix sockets, a tonic
+//! server without the health service, several services, and a raw h2 server
+//! that records the request headers.
+
+use health_lib::{Check, Group, HealthChecks};
+use tokio_stream::wrappers::UnixListenerStream;
+
+use crate::support::{Reply, Run, empty_tonic_server, health_server, raw_h2_server, run, serve};
+
+/// A server where `up` is SERVING, `down` NOT_SERVING and the rest unknown.
+async fn up_down_server() -> (String, crate::support::Stop) {
+    let (addr, handle, stop) = health_server(HealthChecks::new()).await;
+    handle.set_serving("up").expect("manual service");
+    handle.set_not_serving("down").expect("manual service");
+    (addr, stop)
+}
+
+#[tokio::test]
+async fn serving_exits_0() {
+    let (addr, _stop) = up_down_server().await;
+    for args in [
+        vec![format!("-addr={addr}")],
+        vec![
+            "--addr".into(),
+            addr.clone(),
+            "-service".into(),
+            "up".into(),
+        ],
+    ] {
+        let r = run(&args).await;
+        r.expect(0, &["status: SERVING"]);
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn not_serving_exits_4() {
+    let (addr, _stop) = up_down_server().await;
+    run(["-addr", &addr, "-service=down"])
+        .await
+        .expect(4, &[r#"service unhealthy (responded with "NOT_SERVING")"#]);
+}
+
+#[tokio::test]
+async fn failing_check_makes_readiness_not_serving() {
+    let checks = HealthChecks::new()
+        .check(Check::new("db", || false))
+        .service("app.Greeter", Group::Readiness);
+    let (addr, _handle, _stop) = health_server(checks).await;
+    run(["-addr", &addr, "-service=app.Greeter"])
+        .await
+        .expect(4, &["NOT_SERVING"]);
+    run(["-addr", &addr, "-service=liveness"])
+        .await
+        .expect(0, &["status: SERVING"]);
+}
+
+#[tokio::test]
+async fn unknown_service_exits_3() {
+    let (addr, _stop) = up_down_server().await;
+    run(["-addr", &addr, "-service=nope"])
+        .await
+        .expect(3, &["error: health rpc failed", "NotFound"]);
+}
+
+#[tokio::test]
+async fn server_without_health_service_exits_3() {
+    let (addr, _stop) = empty_tonic_server().await;
+    run(["-addr", &addr]).await.expect(
+        3,
+        &["does not implement the grpc health protocol (grpc.health.v1.Health)"],
+    );
+}
+
+#[tokio::test]
+async fn several_services_any_order() {
+    let (addr, _stop) = up_down_server().await;
+    let probe = |services: &[&str]| {
+        let mut args = vec!["-addr".to_owned(), addr.clone()];
+        args.extend(services.iter().map(|s| format!("-service={s}")));
+        async move { run(&args).await }
+    };
+    probe(&["up", "liveness", ""])
+        .await
+        .expect(0, &[r#"service "up": status: SERVING"#]);
+    for order in [["up", "down"], ["down", "up"]] {
+        probe(&order)
+            .await
+            .expect(4, &[r#"service "down": service unhealthy"#]);
+    }
+    for order in [
+        ["down", "nope", "up"],
+        ["nope", "down", "up"],
+        ["up", "down", "nope"],
+    ] {
+        let r: Run = probe(&order).await;
+        r.expect(
+            3,
+            &[
+                r#"service "nope": error: health rpc failed"#,
+                r#"service "down""#,
+            ],
+        );
+    }
+}
+
+#[tokio::test]
+async fn address_forms() {
+    let (addr, _stop) = up_down_server().await;
+    let port = addr.rsplit_once(':').unwrap().1;
+    for form in [
+        addr.clone(),
+        format!(":{port}"),
+        format!("localhost:{port}"),
+    ] {
+        run(["-addr", &form]).await.expect(0, &["status: SERVING"]);
+    }
+    if let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await {
+        let v6 = format!("[::1]:{}", listener.local_addr().unwrap().port());
+        let _served = serve(
+            HealthChecks::new(),
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+        );
+        run(["-addr", &v6]).await.expect(0, &["status: SERVING"]);
+    }
+}
+
+#[tokio::test]
+async fn unix_sockets_absolute_and_relative() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("health.sock");
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    let (_handle, _stop) = serve(HealthChecks::new(), UnixListenerStream::new(listener));
+    run([format!("-addr=unix://{}", path.display())])
+        .await
+        .expect(0, &["status: SERVING"]);
+    let mut relative = crate::support::probe(["-addr=unix:health.sock"]);
+    relative.current_dir(dir.path());
+    crate::support::run_cmd(relative)
+        .await
+        .expect(0, &["status: SERVING"]);
+    run(["-addr=unix:///no/such/socket"])
+        .await
+        .expect(2, &["failed to connect service"]);
+}
+
+#[tokio::test]
+async fn sends_grpc_headers_user_agent_and_rpc_headers() {
+    let (addr, mut seen, _stop) = raw_h2_server(Reply::Status(1)).await;
+    run(["-addr", &addr]).await.expect(0, &["status: SERVING"]);
+    let first = seen.recv().await.unwrap();
+    assert_eq!(first.headers["user-agent"], "grpc_health_probe");
+    assert_eq!(first.headers["content-type"], "application/grpc");
+    assert_eq!(first.headers["te"], "trailers");
+    assert_eq!(first.headers["grpc-timeout"], "1000000u");
+    assert_eq!(first.compressed_flag, 0);
+
+    let args = [
+        "-addr",
+        &addr,
+        "-user-agent=kube-probe/1.33",
+        "-rpc-header",
+        "Authorization: Bearer t0k",
+        "-rpc-header=x-a:1",
+        "-rpc-timeout=250ms",
+    ];
+    run(args).await.expect(0, &["status: SERVING"]);
+    let second = seen.recv().await.unwrap();
+    assert_eq!(second.headers["user-agent"], "kube-probe/1.33");
+    assert_eq!(second.headers["authorization"], "Bearer t0k");
+    assert_eq!(second.headers["x-a"], "1");
+    assert_eq!(second.headers["grpc-timeout"], "250000u");
+}
+
+#[tokio::test]
+async fn gzip_compresses_request_and_reads_compressed_response() {
+    let (addr, mut seen, _stop) = raw_h2_server(Reply::Status(2)).await;
+    run(["-addr", &addr, "-gzip"])
+        .await
+        .expect(4, &["NOT_SERVING"]);
+    let request = seen.recv().await.unwrap();
+    assert_eq!(request.compressed_flag, 1);
+    assert_eq!(request.headers["grpc-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn verbose_prints_timings() {
+    let (addr, _stop) = up_down_server().await;
+    run(["-addr", &addr, "-v"]).await.expect(
+        0,
+        &[
+            "parsed options",
+            "transport connected (took",
+            "connection established (took",
+            "time elapsed: connect=",
+        ],
+    );
+}

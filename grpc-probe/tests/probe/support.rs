@@ -1,0 +1,460 @@
+//! Shared helpers: spawning the probe, in-process peers (health-lib over TCP,
+//! unix or TLS; raw h2; silent TCP; HTTP/1), and rcgen certificates.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use health_lib::HealthChecks;
+use http::HeaderMap;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader, Lines};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, ChildStderr, Command};
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+
+/// The probe binary, with piped output; killed if the test drops it.
+pub(crate) fn probe<I: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = I>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grpc-probe"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// A finished probe run.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) elapsed: Duration,
+}
+
+impl Run {
+    /// Asserts the exit code and that stderr contains every word.
+    #[track_caller]
+    pub(crate) fn expect(&self, code: i32, words: &[&str]) {
+        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
+        for w in words {
+            assert!(
+                self.stderr.contains(w),
+                "stderr lacks {w:?}:\n{}",
+                self.stderr
+            );
+        }
+    }
+}
+
+/// Runs the probe to completion.
+pub(crate) async fn run<I: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = I>) -> Run {
+    run_cmd(probe(args)).await
+}
+
+/// Runs a prepared command to completion.
+pub(crate) async fn run_cmd(mut cmd: Command) -> Run {
+    let start = Instant::now();
+    let out = cmd.output().await.expect("spawn grpc-probe");
+    Run {
+        code: out.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// A running probe whose stderr is read line by line as it arrives.
+pub(crate) struct Live {
+    pub(crate) child: Child,
+    pub(crate) lines: Lines<BufReader<ChildStderr>>,
+    pub(crate) seen: String,
+}
+
+impl Live {
+    pub(crate) fn spawn<I: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = I>) -> Live {
+        let mut child = probe(args).spawn().expect("spawn grpc-probe");
+        let stderr = child.stderr.take().expect("piped stderr");
+        Live {
+            child,
+            lines: BufReader::new(stderr).lines(),
+            seen: String::new(),
+        }
+    }
+
+    /// Reads stderr until a line contains `needle`; returns that line.
+    pub(crate) async fn wait_for(&mut self, needle: &str) -> String {
+        let read = async {
+            while let Some(line) = self.lines.next_line().await.expect("read stderr") {
+                self.seen.push_str(&line);
+                self.seen.push('\n');
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            panic!("stderr ended without {needle:?}:\n{}", self.seen);
+        };
+        tokio::time::timeout(Duration::from_secs(10), read)
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} within 10s"))
+    }
+
+    /// Sends a signal (by number) to the probe.
+    pub(crate) fn signal(&self, sig: &str) {
+        let pid = self.child.id().expect("running").to_string();
+        let ok = std::process::Command::new("kill")
+            .args(["-s", sig, &pid])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+    }
+
+    /// Waits for exit; returns the code and the rest of stderr.
+    pub(crate) async fn finish(mut self) -> (i32, String) {
+        while let Some(line) = self.lines.next_line().await.expect("read stderr") {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("probe exits")
+            .expect("wait");
+        (status.code().expect("exited"), self.seen)
+    }
+}
+
+/// Stops a spawned server when dropped.
+pub(crate) struct Stop(#[allow(dead_code)] oneshot::Sender<()>);
+
+/// Serves a health-lib service on the given incoming connections.
+pub(crate) fn serve<S, IO, E>(checks: HealthChecks, incoming: S) -> (health_lib::HealthHandle, Stop)
+where
+    S: tokio_stream::Stream<Item = Result<IO, E>> + Send + 'static,
+    IO: tonic::transport::server::Connected + AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    let (server, handle) = checks.build();
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(server)
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = rx.await;
+            }),
+    );
+    (handle, Stop(tx))
+}
+
+/// A health-lib server on 127.0.0.1; with no checks everything is SERVING.
+pub(crate) async fn health_server(
+    checks: HealthChecks,
+) -> (String, health_lib::HealthHandle, Stop) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (handle, stop) = serve(checks, TcpListenerStream::new(listener));
+    (addr, handle, stop)
+}
+
+/// A tonic server with no services at all: every method is UNIMPLEMENTED.
+pub(crate) async fn empty_tonic_server() -> (String, Stop) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_routes(tonic::service::Routes::default())
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+                let _ = rx.await;
+            }),
+    );
+    (addr, Stop(tx))
+}
+
+/// Binds 127.0.0.1:0 and hands every accepted socket to `handle` (spawned)
+/// until the returned [`Stop`] is dropped.
+async fn tcp_server<F, Fut>(handle: F) -> (String, Stop)
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (tx, mut rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Ok((s, _)) = listener.accept() => { tokio::spawn(handle(s)); }
+                _ = &mut rx => return,
+            }
+        }
+    });
+    (addr, Stop(tx))
+}
+
+/// A TCP listener that accepts and then never says anything.
+pub(crate) async fn silent_server() -> (String, Stop) {
+    tcp_server(|s| async move {
+        // Hold the socket open, silent, until the test ends.
+        std::future::pending::<()>().await;
+        drop(s);
+    })
+    .await
+}
+
+/// An HTTP/1.1 server that answers anything with a 400.
+pub(crate) async fn http1_server() -> (String, Stop) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tcp_server(|mut s| async move {
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).await;
+        let reply = "HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\nconnection: close\r\n\r\nbad request";
+        let _ = s.write_all(reply.as_bytes()).await;
+    })
+    .await
+}
+
+/// How the raw h2 server answers each request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reply {
+    /// A HealthCheckResponse with this status, gzip-compressed if asked for.
+    Status(i32),
+    /// Accept the request and never answer it.
+    Never,
+}
+
+/// What the raw h2 server saw: request headers and the first body byte (the
+/// compressed flag).
+#[derive(Debug)]
+pub(crate) struct Seen {
+    pub(crate) headers: HeaderMap,
+    pub(crate) compressed_flag: u8,
+}
+
+/// A bare h2 server (acks pings, records requests); answers as `reply` says.
+pub(crate) async fn raw_h2_server(reply: Reply) -> (String, mpsc::UnboundedReceiver<Seen>, Stop) {
+    let (seen_tx, seen_rx) = mpsc::unbounded_channel();
+    let (addr, stop) = tcp_server(move |s| h2_connection(s, reply, seen_tx.clone())).await;
+    (addr, seen_rx, stop)
+}
+
+async fn h2_connection(socket: TcpStream, reply: Reply, seen: mpsc::UnboundedSender<Seen>) {
+    let Ok(mut conn) = h2::server::handshake(socket).await else {
+        return;
+    };
+    let mut parked = Vec::new();
+    while let Some(Ok((request, mut respond))) = conn.accept().await {
+        let (parts, mut body) = request.into_parts();
+        let mut data = Vec::new();
+        while let Some(Ok(chunk)) = body.data().await {
+            let _ = body.flow_control().release_capacity(chunk.len());
+            data.extend_from_slice(&chunk);
+        }
+        let gzip = parts
+            .headers
+            .get("grpc-accept-encoding")
+            .is_some_and(|v| v == "gzip");
+        let _ = seen.send(Seen {
+            headers: parts.headers,
+            compressed_flag: data.first().copied().unwrap_or(9),
+        });
+        let Reply::Status(status) = reply else {
+            parked.push(respond);
+            continue;
+        };
+        let response = http::Response::builder()
+            .header("content-type", "application/grpc")
+            .header("grpc-encoding", if gzip { "gzip" } else { "identity" })
+            .body(())
+            .expect("response");
+        let Ok(mut stream) = respond.send_response(response, false) else {
+            continue;
+        };
+        let msg = prost::Message::encode_to_vec(&health_lib::pb::HealthCheckResponse { status });
+        let _ = stream.send_data(frame(&msg, gzip), false);
+        let mut trailers = HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        let _ = stream.send_trailers(trailers);
+    }
+}
+
+/// A gRPC length-prefixed message, gzip-compressed if asked.
+fn frame(msg: &[u8], gzip: bool) -> Bytes {
+    use std::io::Write;
+    let payload = if gzip {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(msg).expect("gzip");
+        enc.finish().expect("gzip")
+    } else {
+        msg.to_vec()
+    };
+    let mut out = vec![u8::from(gzip)];
+    out.extend_from_slice(&u32::try_from(payload.len()).expect("small").to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.into()
+}
+
+/// A port that was free a moment ago and has no listener now.
+pub(crate) async fn free_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+/// A CA, a server certificate for `names`, and a client certificate.
+pub(crate) struct Pki {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) ca: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+    pub(crate) server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    pub(crate) server_key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+impl Pki {
+    pub(crate) fn new(names: &[&str]) -> Pki {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "probe test CA");
+        let ca =
+            rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().expect("key"))
+                .expect("ca");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let cert = rcgen::CertificateParams::new(names)
+            .expect("params")
+            .signed_by(&key, &ca)
+            .expect("sign");
+        let pki = Pki {
+            dir: tempfile::tempdir().expect("tempdir"),
+            server_chain: vec![cert.der().clone()],
+            server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            ca,
+        };
+        pki.write("ca.pem", &pki.ca.pem());
+        pki
+    }
+
+    /// Writes a file in the temp dir and returns its path.
+    pub(crate) fn write(&self, name: &str, contents: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write");
+        path.to_string_lossy().into_owned()
+    }
+
+    pub(crate) fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    /// Issues a client certificate for `key` and writes `client.pem`.
+    pub(crate) fn client_cert(&self, key: &rcgen::KeyPair) -> String {
+        let params =
+            rcgen::CertificateParams::new(vec!["probe-client".to_owned()]).expect("params");
+        let cert = params.signed_by(key, &self.ca).expect("sign");
+        self.write("client.pem", &cert.pem())
+    }
+
+    /// A TLS health-lib server; with `mtls`, client certificates from the CA are required.
+    pub(crate) async fn serve(&self, mtls: bool) -> (String, Stop) {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("versions");
+        let builder = if mtls {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(self.ca.der().clone()).expect("root");
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .expect("verifier");
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let mut config = builder
+            .with_single_cert(self.server_chain.clone(), self.server_key.clone_key())
+            .expect("server cert");
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let (conn_tx, conn_rx) = mpsc::channel(4);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (acceptor, conn_tx) = (acceptor.clone(), conn_tx.clone());
+                tokio::spawn(async move {
+                    // Failed handshakes are the probe's business; just drop them.
+                    if let Ok(tls) = acceptor.accept(socket).await {
+                        let _ = conn_tx.send(Ok::<_, std::io::Error>(tls)).await;
+                    }
+                });
+            }
+        });
+        let (_handle, stop) = serve(HealthChecks::new(), ReceiverStream::new(conn_rx));
+        (addr, stop)
+    }
+}
+
+/// The inner key of a PKCS#8 document: SEC1 for EC keys, PKCS#1 for RSA.
+pub(crate) fn unwrap_pkcs8(pkcs8: &[u8]) -> Vec<u8> {
+    // PrivateKeyInfo ::= SEQUENCE { version INTEGER, algorithm SEQUENCE, privateKey OCTET STRING, ... }
+    let (_, body) = der_tlv(pkcs8);
+    let (rest, _version) = split_tlv(body);
+    let (rest, _algorithm) = split_tlv(rest);
+    let (tag, inner) = der_tlv(rest);
+    assert_eq!(tag, 0x04, "privateKey is an OCTET STRING");
+    inner.to_vec()
+}
+
+fn der_tlv(der: &[u8]) -> (u8, &[u8]) {
+    let (len, hdr) = der_len(der);
+    (der[0], &der[hdr..hdr + len])
+}
+
+fn split_tlv(der: &[u8]) -> (&[u8], &[u8]) {
+    let (len, hdr) = der_len(der);
+    (&der[hdr + len..], &der[hdr..hdr + len])
+}
+
+fn der_len(der: &[u8]) -> (usize, usize) {
+    match der[1] {
+        n if n < 0x80 => (usize::from(n), 2),
+        n => {
+            let bytes = usize::from(n & 0x7f);
+            let len = der[2..2 + bytes]
+                .iter()
+                .fold(0usize, |acc, &b| acc << 8 | usize::from(b));
+            (len, 2 + bytes)
+        }
+    }
+}
+
+/// PEM-encodes DER under `label`.
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            let c = if i <= chunk.len() {
+                ALPHABET[(n >> (18 - 6 * i) & 63) as usize]
+            } else {
+                b'='
+            };
+            b64.push(char::from(c));
+        }
+    }
+    let body: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|l| std::str::from_utf8(l).expect("ascii"))
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        body.join("\n")
+    )
+}
