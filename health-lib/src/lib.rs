@@ -39,12 +39,16 @@
 //! - Check answers NOT_FOUND for an unknown service; Watch answers
 //!   SERVICE_UNKNOWN and keeps the stream open until it is registered; List
 //!   answers RESOURCE_EXHAUSTED above 100 services.
+//! - [`auth::RequireAuthExceptHealthLayer`] keeps health reachable without
+//!   credentials when every other RPC needs them.
 //! - [`HealthHandle::drain_on_signal`] turns SIGTERM/SIGINT into a drain:
 //!   everything goes NOT_SERVING, watchers are told, and after a delay the
 //!   server stops.
 //!
 //! Must be built inside a Tokio runtime, since evaluation runs as a task.
 
+#[cfg(feature = "server")]
+pub mod auth;
 #[cfg(feature = "server")]
 mod builder;
 #[cfg(feature = "server")]

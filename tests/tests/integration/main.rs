@@ -1,7 +1,11 @@
 //! Integration tests of health-lib: a real tonic server on `127.0.0.1:0` and a real client.
 
+mod bad_input;
 mod checks;
 mod codegen;
 mod drain;
+mod faults;
 mod protocol;
+mod security;
 mod support;
+mod watchers;

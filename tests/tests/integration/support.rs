@@ -115,3 +115,129 @@ pub(crate) async fn eventually(what: &str, mut condition: impl FnMut() -> bool) 
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
+
+/// Check with a caller's deadline: the answer must arrive within `deadline`
+/// (sent as `grpc-timeout` too), or the test fails.
+pub(crate) async fn check_within(
+    client: &mut HealthClient<Channel>,
+    service: &str,
+    deadline: Duration,
+) -> Result<ServingStatus, Code> {
+    let mut call = tonic::Request::new(request(service));
+    call.set_timeout(deadline);
+    tokio::time::timeout(deadline, client.check(call))
+        .await
+        .unwrap_or_else(|_| panic!("Check({service:?}) missed its {deadline:?} deadline"))
+        .map(|response| response.into_inner().status())
+        .map_err(|status| status.code())
+}
+
+/// A server and a client joined by an in-memory pipe instead of TCP, so that
+/// tests under `tokio::time::pause` see no real I/O waits.
+pub(crate) async fn start_in_memory(checks: HealthChecks) -> (HealthHandle, HealthClient<Channel>) {
+    let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+    let (health, handle) = checks.build();
+    tokio::spawn(
+        Server::builder()
+            .add_service(health)
+            .serve_with_incoming(tokio_stream::once(Ok::<_, std::io::Error>(server_io))),
+    );
+    let client_io = std::sync::Mutex::new(Some(client_io));
+    let channel = tonic::transport::Endpoint::from_static("http://in-memory")
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let io = client_io
+                .lock()
+                .ok()
+                .and_then(|mut io| io.take())
+                .ok_or_else(|| std::io::Error::other("the in-memory pipe connects once"));
+            async move { io.map(hyper_util::rt::TokioIo::new) }
+        }))
+        .await
+        .expect("connect over the in-memory pipe");
+    (handle, HealthClient::new(channel))
+}
+
+/// A TCP relay between clients and `upstream` that can reset every
+/// connection it carries, and records every byte sent back to clients.
+pub(crate) struct Relay {
+    pub(crate) addr: SocketAddr,
+    /// Everything `upstream` sent to clients, in order per connection.
+    pub(crate) downstream: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reset: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    pub(crate) async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let downstream = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (reset, resets) = tokio::sync::watch::channel(false);
+        let recorded = downstream.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                tokio::spawn(relay(client, server, resets.clone(), recorded.clone()));
+            }
+        });
+        Self {
+            addr,
+            downstream,
+            reset,
+        }
+    }
+
+    /// Closes every relayed connection with a TCP RST, on both sides.
+    pub(crate) fn reset_all(&self) {
+        self.reset.send_replace(true);
+    }
+}
+
+async fn relay(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    mut reset: tokio::sync::watch::Receiver<bool>,
+    recorded: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let was_reset = {
+        let upstream = async {
+            let mut buffer = vec![0; 16 * 1024];
+            while let Ok(read @ 1..) = client_read.read(&mut buffer).await {
+                if server_write.write_all(&buffer[..read]).await.is_err() {
+                    break;
+                }
+            }
+            let _ = server_write.shutdown().await;
+        };
+        let downstream = async {
+            let mut buffer = vec![0; 16 * 1024];
+            while let Ok(read @ 1..) = server_read.read(&mut buffer).await {
+                if let Ok(mut bytes) = recorded.lock() {
+                    bytes.extend_from_slice(&buffer[..read]);
+                }
+                if client_write.write_all(&buffer[..read]).await.is_err() {
+                    break;
+                }
+            }
+            let _ = client_write.shutdown().await;
+        };
+        tokio::select! {
+            () = async { tokio::join!(upstream, downstream); } => false,
+            reset = reset.wait_for(|reset| *reset) => reset.is_ok(),
+        }
+    };
+    if was_reset {
+        // SO_LINGER 0 turns the close into an RST.
+        let client = client_read.reunite(client_write).expect("same socket");
+        let server = server_read.reunite(server_write).expect("same socket");
+        for socket in [&client, &server] {
+            socket.set_zero_linger().expect("set SO_LINGER 0");
+        }
+    }
+}

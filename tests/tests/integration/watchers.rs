@@ -1,0 +1,103 @@
+//! Watch streams whose clients vanish: the server lets go of every one.
+//!
+//! The slow-reader rule (latest status, no backlog) is proven by
+//! `protocol::slow_watcher_gets_the_latest_status_not_a_backlog`; the 10,000
+//! watcher soak against health-demo is `soak_watchers_and_checks_keep_rss_flat`
+//! in examples/tests/demo.rs.
+
+use std::time::Duration;
+
+use health_lib::pb::health_client::HealthClient;
+use health_lib::{HealthChecks, ServingStatus};
+use tonic::transport::Channel;
+
+use crate::support::{
+    Relay, check_within, client, eventually, next_status, start, wait_for, watch,
+};
+
+use ServingStatus::{NotServing, ServiceUnknown, Serving};
+
+/// hyper allows 200 concurrent streams per HTTP/2 connection; stay below it.
+const STREAMS_PER_CONNECTION: usize = 150;
+
+/// Opens `count` watchers of `services` (round robin) over `clients`, each
+/// having received its first message.
+async fn open_watchers(
+    clients: &mut [HealthClient<Channel>],
+    services: &[&str],
+    count: usize,
+) -> Vec<tonic::Streaming<health_lib::pb::HealthCheckResponse>> {
+    let mut streams = Vec::with_capacity(count);
+    for index in 0..count {
+        let client = &mut clients[index / STREAMS_PER_CONNECTION];
+        let service = services[index % services.len()];
+        let mut stream = watch(client, service).await;
+        let first = next_status(&mut stream).await;
+        let expected = if service == "later" {
+            ServiceUnknown
+        } else {
+            Serving
+        };
+        assert_eq!(first, expected, "{service:?}");
+        streams.push(stream);
+    }
+    streams
+}
+
+/// 450 watchers on three connections, some of an unknown service: when their
+/// clients go away (connections closed with FIN), the count returns to 0.
+#[tokio::test]
+async fn dropped_clients_release_every_watcher() {
+    let server = start(HealthChecks::new()).await;
+    server.handle.set_serving("svc").expect("set");
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(client(server.addr).await);
+    }
+    let streams = open_watchers(&mut clients, &["", "svc", "later"], 450).await;
+    assert_eq!(server.handle.watcher_count(), 450);
+    drop(streams);
+    drop(clients);
+    eventually("watcher count back to 0", || {
+        server.handle.watcher_count() == 0
+    })
+    .await;
+    let mut fresh = client(server.addr).await;
+    assert_eq!(
+        check_within(&mut fresh, "later", Duration::from_secs(1)).await,
+        Err(tonic::Code::NotFound),
+        "the unknown name's placeholder is gone, not registered"
+    );
+}
+
+/// 300 watchers behind connections that are reset (TCP RST, as when a client
+/// host dies or a middlebox drops state): the server releases them, while a
+/// watcher on an unaffected connection keeps receiving changes.
+#[tokio::test]
+async fn reset_connections_release_their_watchers_and_spare_the_others() {
+    let server = start(HealthChecks::new()).await;
+    server.handle.set_serving("svc").expect("set");
+    let relay = Relay::start(server.addr).await;
+    let mut doomed = Vec::new();
+    for _ in 0..2 {
+        doomed.push(client(relay.addr).await);
+    }
+    let doomed_streams = open_watchers(&mut doomed, &["svc", "readiness"], 300).await;
+    let mut survivor_client = client(server.addr).await;
+    let mut survivor = watch(&mut survivor_client, "svc").await;
+    wait_for(&mut survivor, Serving).await;
+    assert_eq!(server.handle.watcher_count(), 301);
+
+    relay.reset_all();
+    eventually("only the direct watcher left", || {
+        server.handle.watcher_count() == 1
+    })
+    .await;
+    server.handle.set_not_serving("svc").expect("change");
+    assert_eq!(next_status(&mut survivor).await, NotServing);
+    assert_eq!(
+        check_within(&mut survivor_client, "svc", Duration::from_secs(1)).await,
+        Ok(NotServing)
+    );
+    drop(doomed_streams);
+}
