@@ -2,6 +2,7 @@
 
 use tonic::{Request, Response, Status};
 
+pub use crate::generated::helloworld::greeter_client::GreeterClient;
 pub use crate::generated::helloworld::greeter_server::{Greeter, GreeterServer, SERVICE_NAME};
 pub use crate::generated::helloworld::{HelloReply, HelloRequest};
 

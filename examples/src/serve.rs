@@ -1,4 +1,5 @@
-//! Options every example takes, and serving with drain on SIGTERM and optional (m)TLS.
+//! Options every example takes, and serving with drain on SIGTERM, optional
+//! (m)TLS and an optional bearer token that health calls are exempt from.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -6,10 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use health_lib::HealthHandle;
+use health_lib::auth::RequireAuthExceptHealthLayer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+use tonic::{Request, Status};
 
 /// What can stop an example: a message naming the flag or file to fix.
 pub type ServeError = Box<dyn Error + Send + Sync>;
@@ -35,6 +38,10 @@ pub struct ServeOptions {
     /// PEM CA bundle: require client certificates signed by it (mTLS).
     #[arg(long, requires = "tls_cert")]
     pub client_ca: Option<PathBuf>,
+    /// Require `authorization: Bearer TOKEN` on every RPC except
+    /// `grpc.health.v1.Health/*`, which probes call without credentials.
+    #[arg(long, value_name = "TOKEN")]
+    pub auth_token: Option<String>,
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default `info` level.
@@ -58,6 +65,9 @@ pub async fn serve(
     if let Some(tls) = tls_config(options)? {
         server = server.tls_config(tls)?;
     }
+    let mut server = server.layer(RequireAuthExceptHealthLayer::new(require_token(
+        options.auth_token.as_deref(),
+    )));
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|error| format!("cannot listen on --addr {}: {error}", options.addr))?;
@@ -71,6 +81,33 @@ pub async fn serve(
         .await?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// The `--auth-token` check: lets every call through without a token set.
+fn require_token(
+    token: Option<&str>,
+) -> impl FnMut(Request<()>) -> Result<Request<()>, Status> + Clone + Send + 'static {
+    let expected = token.map(|token| format!("Bearer {token}").into_bytes());
+    move |request: Request<()>| {
+        let Some(expected) = &expected else {
+            return Ok(request);
+        };
+        let presented = request
+            .metadata()
+            .get("authorization")
+            .map_or(&[][..], |value| value.as_bytes());
+        if constant_time_eq(presented, expected) {
+            Ok(request)
+        } else {
+            Err(Status::unauthenticated("missing or invalid bearer token"))
+        }
+    }
+}
+
+/// Compares without stopping at the first difference, so timing does not
+/// reveal how much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 fn tls_config(options: &ServeOptions) -> Result<Option<ServerTlsConfig>, ServeError> {
