@@ -1,0 +1,113 @@
+//! The command line, and the sample sizes of the quick and full runs.
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// Measures grpc-probe and health-lib against anchors measured in the same run.
+#[derive(Debug, Parser)]
+#[command(about, args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    /// Fewer samples and shorter rounds: the whole run takes under 3 minutes.
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// Measure the binaries already built instead of running cargo first.
+    #[arg(long)]
+    pub(crate) no_build: bool,
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
+
+/// Helper processes the bench starts from its own binary.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Serves health-lib with a SERVING service `bench.Flip` on 127.0.0.1:0,
+    /// printing `listening on ADDR`; each line on stdin flips the service.
+    #[command(hide = true)]
+    WatchServer,
+}
+
+/// How many samples a run takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// Execs of each of `true`, grpc-probe and bare-client.
+    pub(crate) execs: usize,
+    /// Probe runs whose peak RSS is taken.
+    pub(crate) rss_runs: u32,
+    /// Rounds of the Check load, each visiting every server once.
+    pub(crate) check_rounds: usize,
+    /// How long each server is loaded per round.
+    pub(crate) check_round: Duration,
+    /// How long the slow-dependency load lasts, per server.
+    pub(crate) slow_duration: Duration,
+    /// Watch streams held open during the fan-out.
+    pub(crate) watchers: usize,
+    /// Connections the watch streams are spread over.
+    pub(crate) watch_connections: usize,
+    /// Status flips timed with every watcher listening.
+    pub(crate) flips: usize,
+}
+
+impl Plan {
+    /// The quick run (`--quick`) or the full one.
+    pub(crate) const fn new(quick: bool) -> Self {
+        if quick {
+            Self {
+                execs: 200,
+                rss_runs: 20,
+                check_rounds: 3,
+                check_round: Duration::from_secs(2),
+                slow_duration: Duration::from_secs(5),
+                watchers: 10_000,
+                watch_connections: 100,
+                flips: 3,
+            }
+        } else {
+            Self {
+                execs: 1000,
+                rss_runs: 100,
+                check_rounds: 7,
+                check_round: Duration::from_secs(4),
+                slow_duration: Duration::from_secs(5),
+                watchers: 10_000,
+                watch_connections: 100,
+                flips: 9,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn quick_flag_selects_the_quick_plan() {
+        let cli = Cli::try_parse_from(["bench", "--quick"]).expect("valid");
+        assert!(cli.quick && !cli.no_build && cli.command.is_none());
+        let quick = Plan::new(true);
+        let full = Plan::new(false);
+        assert!(quick.execs >= 200, "the issue asks for at least 200 execs");
+        assert!(full.execs > quick.execs && full.check_rounds > quick.check_rounds);
+        assert_eq!(quick.watchers, 10_000);
+    }
+
+    #[test]
+    fn watch_server_is_a_hidden_subcommand() {
+        let cli = Cli::try_parse_from(["bench", "watch-server"]).expect("valid");
+        assert!(matches!(cli.command, Some(Command::WatchServer)));
+        assert!(Cli::try_parse_from(["bench", "--quick", "watch-server"]).is_err());
+    }
+
+    #[test]
+    fn unknown_flags_are_refused() {
+        assert!(Cli::try_parse_from(["bench", "--fast"]).is_err());
+    }
+}

@@ -1,0 +1,109 @@
+//! Probe figures: `true`, grpc-probe and bare-client exec'd in turn against
+//! health-demo running in its own process; mean wall time of each, then the
+//! probe's peak RSS and size.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::Result;
+use crate::artifacts::Artifacts;
+use crate::child_server::ChildServer;
+use crate::cli::Plan;
+use crate::report::Figures;
+use crate::rusage::peak_rss_kb;
+use crate::stats::{mean, ratio};
+
+/// Untimed runs of each command first, so that every binary is in the page cache.
+const WARM_UP: usize = 10;
+
+/// A command to time: it must exit 0 every time.
+struct Timed {
+    command: Command,
+    wall_ms: Vec<f64>,
+}
+
+impl Timed {
+    fn new(program: &Path, args: &[String]) -> Self {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        Self {
+            command,
+            wall_ms: Vec::new(),
+        }
+    }
+
+    /// Runs the command once and returns its wall time.
+    fn run(&mut self) -> Result<Duration> {
+        let started = Instant::now();
+        let status = self.command.status()?;
+        let wall = started.elapsed();
+        if status.success() {
+            Ok(wall)
+        } else {
+            Err(format!("{:?} failed: {status}", self.command).into())
+        }
+    }
+}
+
+/// Measures the probe figures into `figures`.
+pub(crate) fn measure(artifacts: &Artifacts, plan: &Plan, figures: &mut Figures) -> Result<()> {
+    let mut demo = Command::new(&artifacts.demo);
+    demo.args(["--addr", "127.0.0.1:0"]);
+    let demo = ChildServer::start(demo)?;
+    let addr = demo.addr;
+    let probe_args = [format!("-addr={addr}")];
+    let mut timed = [
+        Timed::new(&artifacts.true_bin, &[]),
+        Timed::new(&artifacts.probe, &probe_args),
+        Timed::new(&artifacts.bare_client, &[addr.to_string()]),
+    ];
+    eprintln!(
+        "bench: exec'ing true, grpc-probe and bare-client {} times each against health-demo on {addr}",
+        plan.execs
+    );
+    for _ in 0..WARM_UP {
+        for command in &mut timed {
+            command.run()?;
+        }
+    }
+    // Interleaved, and the order rotates, so that drift in the machine's load
+    // and any effect of going first or last falls on all three alike.
+    for round in 0..plan.execs {
+        for offset in 0..timed.len() {
+            let command = &mut timed[(round + offset) % 3];
+            let wall = command.run()?;
+            command.wall_ms.push(wall.as_secs_f64() * 1e3);
+        }
+    }
+    let [true_ms, probe_ms, bare_ms] = timed.map(|command| mean(&command.wall_ms));
+    figures.push("true_wall_ms", true_ms, 3);
+    figures.push("probe_wall_ms", probe_ms, 3);
+    figures.push("bare_client_wall_ms", bare_ms, 3);
+    figures.push("probe_vs_true", ratio(probe_ms, true_ms), 2);
+    figures.push("probe_vs_bare", ratio(probe_ms, bare_ms), 2);
+    let rss = |program: &Path, args: &[String]| {
+        peak_rss_kb(&artifacts.peak_rss, program, args, plan.rss_runs).map(|kb| kb as f64)
+    };
+    let probe_rss = rss(&artifacts.probe, &probe_args)?;
+    figures.push("probe_peak_rss_kb", probe_rss, 0);
+    figures.push("probe_size_bytes", file_size(&artifacts.probe)?, 0);
+    let bare_rss = rss(&artifacts.bare_client, &[addr.to_string()])?;
+    figures.push("bare_client_peak_rss_kb", bare_rss, 0);
+    // The floor of this way of measuring: the helper's own fork image.
+    figures.push("true_peak_rss_kb", rss(&artifacts.true_bin, &[])?, 0);
+    figures.push(
+        "bare_client_size_bytes",
+        file_size(&artifacts.bare_client)?,
+        0,
+    );
+    Ok(())
+}
+
+fn file_size(path: &Path) -> Result<f64> {
+    Ok(std::fs::metadata(path)?.len() as f64)
+}

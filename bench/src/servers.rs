@@ -1,0 +1,93 @@
+//! The Check servers under test, each on its own `127.0.0.1:0` listener in
+//! this process: health-lib with cached checks, tonic-health with the status
+//! set, and naive evaluation.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use health_lib::{Check, HealthChecks};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::service::Routes;
+use tonic::transport::Server;
+
+use crate::Result;
+use crate::dependency::Dependency;
+use crate::naive::NaiveHealth;
+
+/// A server running on this process's runtime; stopped when dropped.
+#[derive(Debug)]
+pub(crate) struct Running {
+    /// Where it listens.
+    pub(crate) addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `routes` on a fresh `127.0.0.1:0` listener.
+pub(crate) async fn serve(routes: Routes) -> Result<Running> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        let served = Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming(incoming(listener))
+            .await;
+        if let Err(error) = served {
+            eprintln!("bench: server on {addr} failed: {error}");
+        }
+    });
+    Ok(Running { addr, task })
+}
+
+/// The connections `listener` accepts, with `TCP_NODELAY` set as tonic's own
+/// `serve(addr)` does: without it, small responses can wait for a delayed ACK.
+pub(crate) fn incoming(
+    listener: TcpListener,
+) -> impl Stream<Item = std::io::Result<TcpStream>> + Send + 'static {
+    TcpListenerStream::new(listener).map(|accepted| {
+        accepted.inspect(|stream| {
+            let _ = stream.set_nodelay(true);
+        })
+    })
+}
+
+/// health-lib: each dependency is an async readiness check run every
+/// `interval`; Check answers from the cached result.
+pub(crate) fn health_lib(dependencies: &[Dependency], interval: Duration) -> Routes {
+    let checks = dependencies.iter().enumerate().fold(
+        HealthChecks::new().interval(interval),
+        |checks, (index, dependency)| {
+            let dependency = dependency.clone();
+            checks.check(Check::new_async(format!("dependency-{index}"), move || {
+                let dependency = dependency.clone();
+                async move { dependency.call().await }
+            }))
+        },
+    );
+    let (server, _handle) = checks.build();
+    Routes::new(server)
+}
+
+/// tonic-health's `HealthService`, with `""` set to SERVING.
+pub(crate) async fn tonic_health() -> Routes {
+    let (reporter, server) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    Routes::new(server)
+}
+
+/// Naive evaluation: every Check call calls every dependency.
+pub(crate) fn naive(dependencies: Vec<Dependency>) -> Routes {
+    Routes::new(health_lib::pb::health_server::HealthServer::new(
+        NaiveHealth::new(dependencies),
+    ))
+}
