@@ -5,6 +5,7 @@
 //! that never speaks, an HTTP/1 server, or a plaintext probe of a TLS port all
 //! fail here (exit 2) rather than in the RPC.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -83,9 +84,14 @@ async fn open(target: &Target) -> Result<Box<dyn Io>, String> {
             Ok(Box::new(s))
         }
         Target::Tcp { host, port } => {
-            let addrs = tokio::net::lookup_host((host.as_str(), *port))
-                .await
-                .map_err(|e| format!("cannot resolve {host:?}: {e}"))?;
+            // IP literals skip the resolver: no blocking thread, no NSS modules.
+            let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+                Ok(ip) => vec![SocketAddr::new(ip, *port)],
+                Err(_) => tokio::net::lookup_host((host.as_str(), *port))
+                    .await
+                    .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+                    .collect(),
+            };
             let mut last = format!("no addresses for {host:?}");
             for addr in addrs {
                 match TcpStream::connect(addr).await {
