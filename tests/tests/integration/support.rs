@@ -157,13 +157,24 @@ pub(crate) async fn start_in_memory(checks: HealthChecks) -> (HealthHandle, Heal
     (handle, HealthClient::new(channel))
 }
 
-/// A TCP relay between clients and `upstream` that can reset every
+/// A TCP relay between clients and `upstream` that can reset or freeze every
 /// connection it carries, and records every byte sent back to clients.
 pub(crate) struct Relay {
     pub(crate) addr: SocketAddr,
     /// Everything `upstream` sent to clients, in order per connection.
     pub(crate) downstream: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    reset: tokio::sync::watch::Sender<bool>,
+    mode: tokio::sync::watch::Sender<RelayMode>,
+}
+
+/// What a [`Relay`] does with its connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RelayMode {
+    Forward,
+    /// Closes both sides with a TCP RST.
+    Reset,
+    /// Stops forwarding but keeps both sockets open: a peer that vanished
+    /// without a FIN or RST (power loss, partition).
+    Freeze,
 }
 
 impl Relay {
@@ -173,39 +184,44 @@ impl Relay {
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let downstream = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (reset, resets) = tokio::sync::watch::channel(false);
+        let (mode, modes) = tokio::sync::watch::channel(RelayMode::Forward);
         let recorded = downstream.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
                     return;
                 };
-                tokio::spawn(relay(client, server, resets.clone(), recorded.clone()));
+                tokio::spawn(relay(client, server, modes.clone(), recorded.clone()));
             }
         });
         Self {
             addr,
             downstream,
-            reset,
+            mode,
         }
     }
 
     /// Closes every relayed connection with a TCP RST, on both sides.
     pub(crate) fn reset_all(&self) {
-        self.reset.send_replace(true);
+        self.mode.send_replace(RelayMode::Reset);
+    }
+
+    /// Stops forwarding on every connection, leaving the sockets open.
+    pub(crate) fn freeze_all(&self) {
+        self.mode.send_replace(RelayMode::Freeze);
     }
 }
 
 async fn relay(
     client: tokio::net::TcpStream,
     server: tokio::net::TcpStream,
-    mut reset: tokio::sync::watch::Receiver<bool>,
+    mut mode: tokio::sync::watch::Receiver<RelayMode>,
     recorded: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let was_reset = {
+    let stopped = {
         let upstream = async {
             let mut buffer = vec![0; 16 * 1024];
             while let Ok(read @ 1..) = client_read.read(&mut buffer).await {
@@ -228,11 +244,15 @@ async fn relay(
             let _ = client_write.shutdown().await;
         };
         tokio::select! {
-            () = async { tokio::join!(upstream, downstream); } => false,
-            reset = reset.wait_for(|reset| *reset) => reset.is_ok(),
+            () = async { tokio::join!(upstream, downstream); } => None,
+            mode = mode.wait_for(|mode| *mode != RelayMode::Forward) => mode.ok().map(|mode| *mode),
         }
     };
-    if was_reset {
+    if stopped == Some(RelayMode::Freeze) {
+        // Hold both sockets, silent, until told to reset or the relay is dropped.
+        let _ = mode.wait_for(|mode| *mode == RelayMode::Reset).await;
+    }
+    if stopped.is_some() {
         // SO_LINGER 0 turns the close into an RST.
         let client = client_read.reunite(client_write).expect("same socket");
         let server = server_read.reunite(server_write).expect("same socket");

@@ -56,12 +56,14 @@ async fn dropped_clients_release_every_watcher() {
     }
     let streams = open_watchers(&mut clients, &["", "svc", "later"], 450).await;
     assert_eq!(server.handle.watcher_count(), 450);
+    let dropped = std::time::Instant::now();
     drop(streams);
     drop(clients);
     eventually("watcher count back to 0", || {
         server.handle.watcher_count() == 0
     })
     .await;
+    println!("450 dropped watchers released in {:?}", dropped.elapsed());
     let mut fresh = client(server.addr).await;
     assert_eq!(
         check_within(&mut fresh, "later", Duration::from_secs(1)).await,
@@ -88,11 +90,16 @@ async fn reset_connections_release_their_watchers_and_spare_the_others() {
     wait_for(&mut survivor, Serving).await;
     assert_eq!(server.handle.watcher_count(), 301);
 
+    let reset = std::time::Instant::now();
     relay.reset_all();
     eventually("only the direct watcher left", || {
         server.handle.watcher_count() == 1
     })
     .await;
+    println!(
+        "300 watchers behind reset connections released in {:?}",
+        reset.elapsed()
+    );
     server.handle.set_not_serving("svc").expect("change");
     assert_eq!(next_status(&mut survivor).await, NotServing);
     assert_eq!(
@@ -100,4 +107,42 @@ async fn reset_connections_release_their_watchers_and_spare_the_others() {
         Ok(NotServing)
     );
     drop(doomed_streams);
+}
+
+/// 100 watchers whose client vanished without a FIN or RST (the relay goes
+/// silent, as after a power loss or partition). Nothing on the socket tells
+/// the server; HTTP/2 keepalive does: with `http2_keepalive_interval` set, the
+/// unanswered PING closes the connection and the watchers are released. This
+/// is server configuration, outside health-lib (see RELIABILITY.md).
+#[tokio::test]
+async fn silent_peers_are_released_by_http2_keepalive() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let (health, handle) = HealthChecks::new().build();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .http2_keepalive_interval(Some(Duration::from_millis(100)))
+            .http2_keepalive_timeout(Some(Duration::from_millis(100)))
+            .add_service(health)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let relay = Relay::start(addr).await;
+    let mut vanishing = vec![client(relay.addr).await];
+    let streams = open_watchers(&mut vanishing, &[""], 100).await;
+    assert_eq!(handle.watcher_count(), 100);
+    let frozen = std::time::Instant::now();
+    relay.freeze_all();
+    eventually("silent watchers released", || handle.watcher_count() == 0).await;
+    println!(
+        "100 silent watchers released {:?} after the peer went silent (keepalive 100 ms + 100 ms)",
+        frozen.elapsed()
+    );
+    let mut fresh = client(addr).await;
+    assert_eq!(
+        check_within(&mut fresh, "", Duration::from_secs(1)).await,
+        Ok(Serving)
+    );
+    drop(streams);
 }
