@@ -9,7 +9,7 @@ use crate::support::{
 };
 
 /// Upper bound for a failure that should be immediate (process start included).
-const PROMPT: Duration = Duration::from_millis(500);
+const PROMPT: Duration = Duration::from_millis(700);
 
 #[tokio::test]
 async fn refused_fails_at_once() {

@@ -16,8 +16,12 @@ async fn wait_until_a_late_server_is_serving() {
     probe.wait_for("retrying in").await;
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let (handle, _stop) = serve(HealthChecks::new(), TcpListenerStream::new(listener));
+    let (code, stderr) = probe.finish().await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("status: SERVING"), "{stderr}");
+
+    // NOT_SERVING is retried too, until the service turns SERVING.
     handle.set_not_serving("late").unwrap();
-    drop(probe);
 
     let mut probe = Live::spawn([
         "-addr",
