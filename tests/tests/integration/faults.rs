@@ -17,8 +17,9 @@ use crate::support::{
 
 use ServingStatus::{NotServing, Serving};
 
-/// What a prober would allow: kubelet's default `timeoutSeconds` is 1 s.
-const DEADLINE: Duration = Duration::from_millis(100);
+/// The caller's deadline: kubelet's default `timeoutSeconds`, 1 s. Observed
+/// answers take milliseconds; the slack keeps a loaded CI machine green.
+const DEADLINE: Duration = Duration::from_secs(1);
 
 fn alive_tasks() -> usize {
     tokio::runtime::Handle::current()
