@@ -448,13 +448,14 @@ async fn sigterm_under_load_tells_every_watcher_before_the_listener_closes() {
         .min()
         .expect("Checks");
     let rate = before as f64 / signalled.duration_since(load_began).as_secs_f64();
-    assert!(
-        checked
-            .iter()
-            .filter(|check| check.sent < signalled)
-            .all(|check| check.answer == Ok(Serving)),
-        "every Check sent before SIGTERM completed SERVING"
-    );
+    // In flight at SIGTERM: answered (SERVING, or NOT_SERVING if the drain
+    // began first), never a transport error.
+    if let Some(lost) = checked
+        .iter()
+        .find(|check| check.sent < signalled && check.answer.is_err())
+    {
+        panic!("a Check sent before SIGTERM failed: {lost:?}");
+    }
     let latest_told = watched
         .iter()
         .filter_map(|seen| seen.not_serving_at.first())
@@ -462,7 +463,7 @@ async fn sigterm_under_load_tells_every_watcher_before_the_listener_closes() {
         .expect("watchers");
     println!(
         "drain under load: {WATCHERS} watchers told within {:?} of SIGTERM, listener closed at {:?}, \
-         exit 0 at {exited:?}; {rate:.0} Checks/s, {before} before SIGTERM all SERVING, {} after, \
+         exit 0 at {exited:?}; {rate:.0} Checks/s, {before} sent before SIGTERM all answered, {} after, \
          {} failed (all after NOT_SERVING)",
         latest_told.duration_since(signalled),
         closed.duration_since(signalled),
