@@ -127,3 +127,46 @@ impl ServerCertVerifier for AcceptAnyCert {
         self.0.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_configs_with_alpn_h2() {
+        let opts = TlsOptions {
+            no_verify: true,
+            ..TlsOptions::default()
+        };
+        let (config, name) = client_config(&opts, "127.0.0.1").unwrap();
+        assert_eq!(config.alpn_protocols, [b"h2".to_vec()]);
+        assert_eq!(name.to_str(), "127.0.0.1");
+        let opts = TlsOptions {
+            server_name: Some("probe.test".into()),
+            ..TlsOptions::default()
+        };
+        assert_eq!(
+            client_config(&opts, "10.0.0.1").unwrap().1.to_str(),
+            "probe.test"
+        );
+    }
+
+    #[test]
+    fn file_errors_name_the_file() {
+        let opts = TlsOptions {
+            ca_cert: Some("/no/such/ca.pem".into()),
+            ..TlsOptions::default()
+        };
+        let err = client_config(&opts, "localhost").unwrap_err();
+        assert!(err.contains("/no/such/ca.pem"), "{err}");
+        let opts = TlsOptions {
+            server_name: Some("bad name!".into()),
+            ..TlsOptions::default()
+        };
+        assert!(
+            client_config(&opts, "localhost")
+                .unwrap_err()
+                .contains("invalid TLS server name")
+        );
+    }
+}

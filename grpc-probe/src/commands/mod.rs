@@ -128,7 +128,8 @@ fn interrupted(cfg: &Config, code: Code) -> Outcome {
             cfg.addr
         ),
         Code::RpcFailure => "error: health rpc failed: canceled".to_owned(),
-        _ => "watch ended".to_owned(),
+        _ if cfg.mode == Mode::Watch => "watch ended".to_owned(),
+        _ => "interrupted while waiting to retry".to_owned(),
     };
     Outcome::new(code, format!("cancellation received\n{why}"))
 }
