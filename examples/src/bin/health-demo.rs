@@ -4,6 +4,8 @@
 //! `helloworld.Greeter` (which follows readiness). With `--ready-file`,
 //! readiness passes only while that file exists. SIGTERM or SIGINT drains:
 //! everything goes NOT_SERVING, then the server stops and the process exits 0.
+//! With `--auth-token TOKEN` the greeter needs `authorization: Bearer TOKEN`
+//! while health stays open to probes (`health_lib::auth`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
