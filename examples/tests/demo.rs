@@ -699,6 +699,25 @@ async fn auth_token_guards_the_greeter_but_not_health() {
         .await
         .expect("the right token is accepted");
     assert_eq!(reply.into_inner().message, "Hello, probe!");
+    // The exemption is by path prefix; a path that starts like health but
+    // names the greeter still routes to the health service, which does not
+    // know the method: no way around the token.
+    let mut grpc = tonic::client::Grpc::new(channel.clone());
+    for sneaky in [
+        "/grpc.health.v1.Health/../helloworld.Greeter/SayHello",
+        "/grpc.health.v1.Health//helloworld.Greeter/SayHello",
+    ] {
+        grpc.ready().await.expect("ready");
+        let answer = grpc
+            .unary(
+                hello(None),
+                tonic::codegen::http::uri::PathAndQuery::from_static(sneaky),
+                tonic_prost::ProstCodec::<HelloRequest, examples::greeter::HelloReply>::default(),
+            )
+            .await
+            .expect_err("never reaches the greeter");
+        assert_eq!(answer.code(), Code::Unimplemented, "{sneaky}");
+    }
     let mut health = HealthClient::new(channel);
     for service in ["", "liveness", "readiness", "helloworld.Greeter"] {
         assert_eq!(

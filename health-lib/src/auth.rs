@@ -24,6 +24,11 @@
 //! # }
 //! ```
 //!
+//! The exemption goes by path prefix. tonic's router picks the service by the
+//! first path segment, so a crafted path such as
+//! `/grpc.health.v1.Health/../other.Service/Method` still reaches the health
+//! service (which answers UNIMPLEMENTED), never another one.
+//!
 //! A rejected call gets the interceptor's status as a proper gRPC
 //! trailers-only response (HTTP 200, `grpc-status` in the headers, no body),
 //! as tonic's own interceptors answer. Health answers only statuses, never
