@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Measures grpc-probe and health-lib against anchors measured in the same run.
 #[derive(Debug, Parser)]
@@ -14,8 +14,31 @@ pub(crate) struct Cli {
     /// Measure the binaries already built instead of running cargo first.
     #[arg(long)]
     pub(crate) no_build: bool,
+    /// Measure only these sections (repeatable); all of them by default.
+    #[arg(long, value_enum)]
+    pub(crate) only: Vec<Section>,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
+}
+
+/// The parts of a run, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Section {
+    /// `true`, grpc-probe and bare-client exec'd against health-demo.
+    Probe,
+    /// Check load on health-lib, tonic-health and naive evaluation.
+    Check,
+    /// A 50 ms dependency under 1000 Check/s.
+    Slow,
+    /// 10,000 watchers and a flip.
+    Watch,
+}
+
+impl Cli {
+    /// Whether `section` is to be measured.
+    pub(crate) fn runs(&self, section: Section) -> bool {
+        self.only.is_empty() || self.only.contains(&section)
+    }
 }
 
 /// Helper processes the bench starts from its own binary.
@@ -24,7 +47,11 @@ pub(crate) enum Command {
     /// Serves health-lib with a SERVING service `bench.Flip` on 127.0.0.1:0,
     /// printing `listening on ADDR`; each line on stdin flips the service.
     #[command(hide = true)]
-    WatchServer,
+    WatchServer {
+        /// Serve tonic-health's `HealthService` instead of health-lib.
+        #[arg(long)]
+        tonic_health: bool,
+    },
 }
 
 /// How many samples a run takes.
@@ -34,10 +61,10 @@ pub(crate) struct Plan {
     pub(crate) execs: usize,
     /// Probe runs whose peak RSS is taken.
     pub(crate) rss_runs: u32,
-    /// Rounds of the Check load, each visiting every server once.
-    pub(crate) check_rounds: usize,
-    /// How long each server is loaded per round.
-    pub(crate) check_round: Duration,
+    /// Slices of Check load per server; the servers take turns, slice by slice.
+    pub(crate) check_slices: usize,
+    /// How long one slice lasts.
+    pub(crate) check_slice: Duration,
     /// How long the slow-dependency load lasts, per server.
     pub(crate) slow_duration: Duration,
     /// Watch streams held open during the fan-out.
@@ -55,8 +82,8 @@ impl Plan {
             Self {
                 execs: 200,
                 rss_runs: 20,
-                check_rounds: 3,
-                check_round: Duration::from_secs(2),
+                check_slices: 12,
+                check_slice: Duration::from_millis(500),
                 slow_duration: Duration::from_secs(5),
                 watchers: 10_000,
                 watch_connections: 100,
@@ -66,8 +93,8 @@ impl Plan {
             Self {
                 execs: 1000,
                 rss_runs: 100,
-                check_rounds: 7,
-                check_round: Duration::from_secs(4),
+                check_slices: 40,
+                check_slice: Duration::from_millis(500),
                 slow_duration: Duration::from_secs(5),
                 watchers: 10_000,
                 watch_connections: 100,
@@ -95,15 +122,30 @@ mod tests {
         let quick = Plan::new(true);
         let full = Plan::new(false);
         assert!(quick.execs >= 200, "the issue asks for at least 200 execs");
-        assert!(full.execs > quick.execs && full.check_rounds > quick.check_rounds);
+        assert!(full.execs > quick.execs && full.check_slices > quick.check_slices);
         assert_eq!(quick.watchers, 10_000);
     }
 
     #[test]
     fn watch_server_is_a_hidden_subcommand() {
         let cli = Cli::try_parse_from(["bench", "watch-server"]).expect("valid");
-        assert!(matches!(cli.command, Some(Command::WatchServer)));
+        assert!(matches!(
+            cli.command,
+            Some(Command::WatchServer {
+                tonic_health: false
+            })
+        ));
         assert!(Cli::try_parse_from(["bench", "--quick", "watch-server"]).is_err());
+    }
+
+    #[test]
+    fn only_selects_sections() {
+        let cli =
+            Cli::try_parse_from(["bench", "--only", "watch", "--only", "slow"]).expect("valid");
+        assert!(cli.runs(Section::Watch) && cli.runs(Section::Slow));
+        assert!(!cli.runs(Section::Probe) && !cli.runs(Section::Check));
+        let all = Cli::try_parse_from(["bench"]).expect("valid");
+        assert!(all.runs(Section::Probe) && all.runs(Section::Watch));
     }
 
     #[test]

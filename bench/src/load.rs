@@ -41,18 +41,29 @@ impl LoadResult {
     pub(crate) fn p99(&self) -> Duration {
         percentile(&self.latencies, 99.0).unwrap_or_default()
     }
+
+    /// Every call's latency, sorted.
+    pub(crate) fn latencies(&self) -> &[Duration] {
+        &self.latencies
+    }
 }
 
-/// One client per connection.
-async fn connect(addr: SocketAddr, connections: usize) -> Result<Vec<HealthClient<Channel>>> {
-    let mut clients = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        let channel = Endpoint::from_shared(format!("http://{addr}"))?
-            .connect()
-            .await?;
-        clients.push(HealthClient::new(channel));
+/// Open connections to one server, one client each.
+#[derive(Debug)]
+pub(crate) struct Clients(Vec<HealthClient<Channel>>);
+
+impl Clients {
+    /// Opens `connections` connections to `addr`.
+    pub(crate) async fn connect(addr: SocketAddr, connections: usize) -> Result<Self> {
+        let mut clients = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            let channel = Endpoint::from_shared(format!("http://{addr}"))?
+                .connect()
+                .await?;
+            clients.push(HealthClient::new(channel));
+        }
+        Ok(Self(clients))
     }
-    Ok(clients)
 }
 
 /// One `Check("")` call; it must answer SERVING in time.
@@ -68,18 +79,16 @@ async fn check(client: &mut HealthClient<Channel>) -> Result<Duration> {
     }
 }
 
-/// `streams` calls in flight on each of `connections` connections, for `duration`.
+/// `streams` calls in flight on each connection, for `duration`.
 pub(crate) async fn closed_loop(
-    addr: SocketAddr,
-    connections: usize,
+    clients: &Clients,
     streams: usize,
     duration: Duration,
 ) -> Result<LoadResult> {
-    let clients = connect(addr, connections).await?;
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = JoinSet::new();
-    for client in &clients {
+    for client in &clients.0 {
         for _ in 0..streams {
             let mut client = client.clone();
             tasks.spawn(async move {
@@ -98,21 +107,19 @@ pub(crate) async fn closed_loop(
     Ok(LoadResult::new(latencies, started.elapsed()))
 }
 
-/// `rate` calls per second spread over `connections` connections, for `duration`.
+/// `rate` calls per second spread over the connections, for `duration`.
 pub(crate) async fn open_loop(
-    addr: SocketAddr,
-    connections: usize,
+    clients: &Clients,
     rate: u32,
     duration: Duration,
 ) -> Result<LoadResult> {
-    let clients = connect(addr, connections).await?;
     let total = (f64::from(rate) * duration.as_secs_f64()).round() as usize;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
     // A late tick is made up at once, so the rate holds over the run.
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for (_, client) in (0..total).zip(clients.iter().cycle()) {
+    for (_, client) in (0..total).zip(clients.0.iter().cycle()) {
         ticker.tick().await;
         let mut client = client.clone();
         tasks.spawn(async move { check(&mut client).await });

@@ -39,7 +39,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::artifacts::Artifacts;
-use crate::cli::{Cli, Command, Plan};
+use crate::cli::{Cli, Command, Plan, Section};
 use crate::report::Figures;
 
 /// Any failure of the bench: a message saying what could not be measured.
@@ -47,22 +47,32 @@ type BoxError = Box<dyn Error + Send + Sync>;
 /// The bench's result type.
 type Result<T, E = BoxError> = std::result::Result<T, E>;
 
-/// Builds, measures every figure and prints them.
-fn bench(plan: &Plan, build: bool) -> Result<ExitCode> {
-    let artifacts = if build {
-        Artifacts::build()?
-    } else {
-        Artifacts::locate()?
-    };
+/// Builds, measures every figure (or those `--only` asks for) and prints them.
+fn bench(cli: &Cli) -> Result<ExitCode> {
+    let plan = Plan::new(cli.quick);
     let mut figures = Figures::default();
-    exec::measure(&artifacts, plan, &mut figures)?;
+    if cli.runs(Section::Probe) {
+        let artifacts = if cli.no_build {
+            Artifacts::locate()?
+        } else {
+            Artifacts::build()?
+        };
+        exec::measure(&artifacts, &plan, &mut figures)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        check_path::measure(plan, &mut figures).await?;
-        slow_dependency::measure(plan, &mut figures).await?;
-        watch_fanout::measure(plan, &mut figures).await
+        if cli.runs(Section::Check) {
+            check_path::measure(&plan, &mut figures).await?;
+        }
+        if cli.runs(Section::Slow) {
+            slow_dependency::measure(&plan, &mut figures).await?;
+        }
+        if cli.runs(Section::Watch) {
+            watch_fanout::measure(&plan, &mut figures).await?;
+        }
+        Ok::<_, BoxError>(())
     })?;
     print!("{}", figures.lines());
     println!();
@@ -73,8 +83,8 @@ fn bench(plan: &Plan, build: bool) -> Result<ExitCode> {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::WatchServer) => watch_server::main(),
-        None => bench(&Plan::new(cli.quick), !cli.no_build),
+        Some(Command::WatchServer { tonic_health }) => watch_server::main(tonic_health),
+        None => bench(&cli),
     }
 }
 

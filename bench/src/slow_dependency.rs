@@ -1,12 +1,13 @@
 //! Slow dependency: a 50 ms check evaluated every 1 s, under 1000 Check/s for
-//! 5 s; then the same load on naive evaluation of the same check.
+//! 5 s; then the same load on naive evaluation of the same check, and on
+//! tonic-health (no check at all: the floor of an open-loop p99 here).
 
 use std::time::{Duration, Instant};
 
 use crate::Result;
 use crate::cli::Plan;
 use crate::dependency::Dependency;
-use crate::load::open_loop;
+use crate::load::{Clients, open_loop};
 use crate::report::Figures;
 use crate::servers;
 
@@ -33,8 +34,9 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     .await?;
     // Past the first evaluation, so readiness is SERVING.
     tokio::time::sleep(DEPENDENCY_DELAY * 4).await;
+    let clients = Clients::connect(server.addr, CONNECTIONS).await?;
     let started = Instant::now();
-    let result = open_loop(server.addr, CONNECTIONS, RATE, plan.slow_duration).await?;
+    let result = open_loop(&clients, RATE, plan.slow_duration).await?;
     figures.push("slow_check_p99_ms", result.p99().as_secs_f64() * 1e3, 3);
     // A window of whole intervals, so a periodic check is counted once per interval.
     figures.push(
@@ -46,13 +48,24 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
 
     let naive_dependency = Dependency::slow(DEPENDENCY_DELAY);
     let naive = servers::serve(servers::naive(vec![naive_dependency.clone()])).await?;
+    let clients = Clients::connect(naive.addr, CONNECTIONS).await?;
     let started = Instant::now();
-    let result = open_loop(naive.addr, CONNECTIONS, RATE, plan.slow_duration).await?;
+    let result = open_loop(&clients, RATE, plan.slow_duration).await?;
     figures.push("naive_check_p99_ms", result.p99().as_secs_f64() * 1e3, 3);
     figures.push(
         "naive_check_dependency_calls_per_s",
         naive_dependency.calls_per_s(started, plan.slow_duration),
         0,
+    );
+    drop(naive);
+
+    let tonic_health = servers::serve(servers::tonic_health().await).await?;
+    let clients = Clients::connect(tonic_health.addr, CONNECTIONS).await?;
+    let result = open_loop(&clients, RATE, plan.slow_duration).await?;
+    figures.push(
+        "slow_check_p99_ms_tonic_health",
+        result.p99().as_secs_f64() * 1e3,
+        3,
     );
     Ok(())
 }

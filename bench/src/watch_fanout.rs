@@ -29,17 +29,55 @@ const SETTLE: Duration = Duration::from_millis(300);
 /// A message a watcher received: which one (0 is the first) and when.
 type Delivery = (usize, Instant);
 
-/// Measures the Watch fan-out figures into `figures`.
+/// What one server measured.
+struct FanOut {
+    /// Median over the flips, from writing the flip to the last delivery.
+    fanout_ms: f64,
+    /// The server's RSS growth per open watcher.
+    kb_per_watcher: f64,
+}
+
+/// Measures the Watch fan-out figures into `figures`: health-lib's, then
+/// tonic-health's under the same load, as the floor of the stack.
 pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
+    let health_lib = fan_out(plan, false).await?;
+    figures.push("watch_fanout_10k_ms", health_lib.fanout_ms, 2);
+    figures.push("watch_kb_per_watcher", health_lib.kb_per_watcher, 2);
+    let tonic_health = fan_out(plan, true).await?;
+    figures.push(
+        "watch_fanout_10k_ms_tonic_health",
+        tonic_health.fanout_ms,
+        2,
+    );
+    figures.push(
+        "watch_kb_per_watcher_tonic_health",
+        tonic_health.kb_per_watcher,
+        2,
+    );
+    Ok(())
+}
+
+/// Opens the watchers on a fresh server, then times the flips.
+async fn fan_out(plan: &Plan, tonic_health: bool) -> Result<FanOut> {
     let mut command = Command::new(std::env::current_exe()?);
     command.arg("watch-server").stdin(Stdio::piped());
+    if tonic_health {
+        command.arg("--tonic-health");
+    }
     let mut server = ChildServer::start(command)?;
     let mut flips = server.take_stdin().ok_or("watch-server stdin not piped")?;
     tokio::time::sleep(SETTLE).await;
     let rss_before = vm_rss_kb(server.pid())?;
     eprintln!(
-        "bench: {} Watch streams over {} connections, {} flips",
-        plan.watchers, plan.watch_connections, plan.flips
+        "bench: {} Watch streams over {} connections, {} flips, on {}",
+        plan.watchers,
+        plan.watch_connections,
+        plan.flips,
+        if tonic_health {
+            "tonic-health"
+        } else {
+            "health-lib"
+        }
     );
 
     let (deliveries, mut delivered) = mpsc::unbounded_channel();
@@ -58,10 +96,11 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
         tokio::time::sleep(SETTLE).await;
     }
     watchers.abort_all();
-    figures.push("watch_fanout_10k_ms", median(&fanout_ms), 2);
     let growth_kb = rss_after.saturating_sub(rss_before) as f64;
-    figures.push("watch_kb_per_watcher", growth_kb / plan.watchers as f64, 2);
-    Ok(())
+    Ok(FanOut {
+        fanout_ms: median(&fanout_ms),
+        kb_per_watcher: growth_kb / plan.watchers as f64,
+    })
 }
 
 /// Opens every Watch stream; each reports every message it gets, up to the

@@ -1,6 +1,7 @@
 //! The Watch fan-out target, run as a child process (`bench watch-server`) so
-//! that its RSS is its own: health-lib with a hand-driven service `bench.Flip`,
-//! SERVING at first. Each line on stdin flips it; EOF ends the process.
+//! that its RSS is its own: a hand-driven service `bench.Flip`, SERVING at
+//! first, on health-lib (or, with `--tonic-health`, on tonic-health, the
+//! floor of the stack). Each line on stdin flips it; EOF ends the process.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 use health_lib::{HealthChecks, ServingStatus};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tonic::service::Routes;
 use tonic::transport::Server;
 
 use crate::Result;
@@ -17,21 +19,57 @@ use crate::servers::incoming;
 pub(crate) const FLIP_SERVICE: &str = "bench.Flip";
 
 /// Serves until stdin closes.
-pub(crate) fn main() -> Result<ExitCode> {
+pub(crate) fn main(tonic_health: bool) -> Result<ExitCode> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(serve())
+        .block_on(serve(tonic_health))
 }
 
-async fn serve() -> Result<ExitCode> {
-    let (health, handle) = HealthChecks::new().build();
-    handle.set_serving(FLIP_SERVICE)?;
+/// Sets the flipped service's status.
+enum Flipper {
+    HealthLib(health_lib::HealthHandle),
+    TonicHealth(tonic_health::server::HealthReporter),
+}
+
+impl Flipper {
+    async fn set(&self, serving: bool) -> Result<()> {
+        match self {
+            Self::HealthLib(handle) => {
+                let status = if serving {
+                    ServingStatus::Serving
+                } else {
+                    ServingStatus::NotServing
+                };
+                handle.set_status(FLIP_SERVICE, status)?;
+            }
+            Self::TonicHealth(reporter) => {
+                let status = if serving {
+                    tonic_health::ServingStatus::Serving
+                } else {
+                    tonic_health::ServingStatus::NotServing
+                };
+                reporter.set_service_status(FLIP_SERVICE, status).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn serve(tonic_health: bool) -> Result<ExitCode> {
+    let (routes, flipper) = if tonic_health {
+        let (reporter, service) = tonic_health::server::health_reporter();
+        (Routes::new(service), Flipper::TonicHealth(reporter))
+    } else {
+        let (service, handle) = HealthChecks::new().build();
+        (Routes::new(service), Flipper::HealthLib(handle))
+    };
+    flipper.set(true).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     println!("listening on {}", listener.local_addr()?);
     let server = tokio::spawn(
         Server::builder()
-            .add_service(health)
+            .add_routes(routes)
             .serve_with_incoming(incoming(listener)),
     );
     let (flips, mut flip_requests) = mpsc::channel(16);
@@ -49,12 +87,7 @@ async fn serve() -> Result<ExitCode> {
     let mut serving = true;
     while flip_requests.recv().await.is_some() {
         serving = !serving;
-        let status = if serving {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
-        };
-        handle.set_status(FLIP_SERVICE, status)?;
+        flipper.set(serving).await?;
     }
     server.abort();
     Ok(ExitCode::SUCCESS)
