@@ -1,5 +1,5 @@
 //! The binaries under test: built with the cargo that runs the bench, in the
-//! target directory it uses.
+//! target directory the bench was built in.
 //!
 //! grpc-probe and `bare-client` are built with `--profile probe` (opt-level
 //! "s", LTO, one codegen unit, `panic = "abort"`, stripped), in two cargo
@@ -57,12 +57,15 @@ impl Artifacts {
     pub(crate) fn build() -> Result<Self> {
         let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
         let manifest = workspace_root().join("Cargo.toml");
+        let target = target_dir();
         for args in BUILDS {
             eprintln!("bench: cargo build {}", args.join(" "));
             let status = Command::new(&cargo)
                 .arg("build")
                 .arg("--manifest-path")
                 .arg(&manifest)
+                .arg("--target-dir")
+                .arg(&target)
                 .args(args)
                 .status()
                 .map_err(|error| format!("cannot run {}: {error}", cargo.to_string_lossy()))?;
@@ -102,15 +105,25 @@ fn workspace_root() -> &'static Path {
     manifest_dir.parent().unwrap_or(manifest_dir)
 }
 
-/// `CARGO_TARGET_DIR` (relative to the current directory, as cargo reads it),
-/// else the workspace's `target`.
+/// The target directory the bench itself was built in: it runs as
+/// `<target>/release/bench`, whatever set that directory (`CARGO_TARGET_DIR`,
+/// a cargo config, `--target-dir`). Else `CARGO_TARGET_DIR`, else the
+/// workspace's `target`.
 fn target_dir() -> PathBuf {
-    match env::var_os("CARGO_TARGET_DIR") {
+    let built_in = env::current_exe().ok().and_then(|exe| {
+        let profile_dir = exe.parent()?;
+        let target = profile_dir.parent()?;
+        target
+            .join("CACHEDIR.TAG")
+            .is_file()
+            .then(|| target.to_owned())
+    });
+    built_in.unwrap_or_else(|| match env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => env::current_dir()
             .map(|cwd| cwd.join(&dir))
             .unwrap_or_else(|_| PathBuf::from(dir)),
         _ => workspace_root().join("target"),
-    }
+    })
 }
 
 /// The first `name` on `PATH`.

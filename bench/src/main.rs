@@ -9,10 +9,14 @@
 //! | figures | how |
 //! |---|---|
 //! | `true_wall_ms`, `probe_wall_ms`, `bare_client_wall_ms`, `probe_vs_true`, `probe_vs_bare` | exec each binary, interleaved, against health-demo in its own process |
-//! | `probe_peak_rss_kb`, `probe_size_bytes` | `getrusage(RUSAGE_CHILDREN)` in the small `peak-rss` helper, whose only children are probe runs; the file's size |
-//! | `check_rps_*`, `check_p99_us_*`, `check_rps_ratio` | closed-loop Check load on health-lib, tonic-health and naive evaluation, in alternating rounds; medians |
+//! | `probe_peak_rss_kb`, `probe_size_bytes` (and `bare_client_`, `true_peak_rss_kb`) | `getrusage(RUSAGE_CHILDREN)` in the small `peak-rss` helper, whose only children are the runs; the file's size |
+//! | `nodelay_*` | the wall times again, against a server with `TCP_NODELAY` |
+//! | `check_rps_*`, `check_p99_us_*`, `check_rps_ratio` | closed-loop Check load on health-lib, tonic-health and naive evaluation, taking turns in short slices; medians |
 //! | `slow_check_p99_ms`, `slow_check_dependency_calls_per_s`, `naive_check_p99_ms` | 1000 Check/s for 5 s against a 50 ms dependency checked every 1 s |
 //! | `watch_fanout_10k_ms`, `watch_kb_per_watcher` | 10,000 Watch streams on one service of a server in a child process, then flips |
+//! | `*_tonic_health` | the same load on tonic-health: the floor of the stack |
+//!
+//! BENCHMARKS.md at the workspace root has a full run and what each figure means.
 //!
 //! It first builds what it measures with the cargo that runs it: grpc-probe and
 //! `bare-client` with `--profile probe`, health-demo and `peak-rss` with `--release`.
