@@ -39,6 +39,7 @@ mod watch_server;
 
 use std::error::Error;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::Parser;
 
@@ -55,13 +56,14 @@ type Result<T, E = BoxError> = std::result::Result<T, E>;
 fn bench(cli: &Cli) -> Result<ExitCode> {
     let plan = Plan::new(cli.quick);
     let mut figures = Figures::default();
-    if cli.runs(Section::Probe) {
-        let artifacts = if cli.no_build {
-            Artifacts::locate()?
-        } else {
-            Artifacts::build()?
-        };
-        exec::measure(&artifacts, &plan, &mut figures)?;
+    let artifacts = match (cli.runs(Section::Probe), cli.no_build) {
+        (false, _) => None,
+        (true, true) => Some(Artifacts::locate()?),
+        (true, false) => Some(Artifacts::build()?),
+    };
+    let started = Instant::now();
+    if let Some(artifacts) = &artifacts {
+        exec::measure(artifacts, &plan, &mut figures)?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -78,6 +80,7 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
         }
         Ok::<_, BoxError>(())
     })?;
+    eprintln!("bench: measured in {:.0?}", started.elapsed());
     print!("{}", figures.lines());
     println!();
     print!("{}", figures.table());
