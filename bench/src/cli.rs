@@ -82,7 +82,7 @@ impl Plan {
             Self {
                 execs: 200,
                 rss_runs: 20,
-                check_slices: 12,
+                check_slices: 20,
                 check_slice: Duration::from_millis(500),
                 slow_duration: Duration::from_secs(5),
                 watchers: 10_000,
