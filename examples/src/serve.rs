@@ -9,8 +9,8 @@ use std::time::Duration;
 use health_lib::HealthHandle;
 use health_lib::auth::RequireAuthExceptHealthLayer;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic::{Request, Status};
 
@@ -54,6 +54,9 @@ pub fn init_logging() {
         .init();
 }
 
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Binds, prints `listening on ADDR`, and serves `routes` until SIGTERM/SIGINT
 /// has drained the health service.
 pub async fn serve(
@@ -61,7 +64,11 @@ pub async fn serve(
     routes: Routes,
     health: HealthHandle,
 ) -> Result<(), ServeError> {
-    let mut server = Server::builder();
+    // Keepalive pings find clients that vanished without closing (their
+    // watchers are then released); NODELAY keeps probe answers off Nagle's delay.
+    let mut server = Server::builder()
+        .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));
     if let Some(tls) = tls_config(options)? {
         server = server.tls_config(tls)?;
     }
@@ -75,7 +82,7 @@ pub async fn serve(
     server
         .add_routes(routes)
         .serve_with_incoming_shutdown(
-            TcpListenerStream::new(listener),
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
             health.drain_on_signal(options.drain_delay),
         )
         .await?;

@@ -65,9 +65,12 @@ pub(crate) async fn connect(
         // Errors surface on the streams and the ping; nothing to do here.
         let _ = connection.await;
     });
-    ping.ping(h2::Ping::opaque())
-        .await
-        .map_err(|e| format!("peer did not answer an http2 ping (is it a gRPC server?): {e}"))?;
+    ping.ping(h2::Ping::opaque()).await.map_err(|e| {
+        format!(
+            "peer did not answer an http2 ping ({}): {e}",
+            ping_hint(tls.is_some())
+        )
+    })?;
     log_step(verbose, "http2 handshake and ping done", h2_start);
     let send = send
         .ready()
@@ -105,6 +108,15 @@ async fn open(target: &Target) -> Result<Box<dyn Io>, String> {
             }
             Err(last)
         }
+    }
+}
+
+/// What usually makes a peer close the connection before answering the PING.
+fn ping_hint(tls: bool) -> &'static str {
+    if tls {
+        "is it a gRPC server? does it require a client certificate (-tls-client-cert)?"
+    } else {
+        "is it a gRPC server? a TLS port needs -tls"
     }
 }
 

@@ -1,6 +1,8 @@
 //! Argument handling: upstream's checks, unsupported flags, bad TLS files,
 //! `-version` and help. None of these needs a server.
 
+use proptest::prelude::*;
+
 use crate::support::run;
 
 #[tokio::test]
@@ -103,5 +105,53 @@ async fn bad_tls_files_exit_1_naming_the_file() {
         run(["-addr=127.0.0.1:1", "-tls", &cert, &key])
             .await
             .expect(1, &[path]);
+    }
+}
+
+/// Runs the real binary on argv and returns its exit code, killing it after 10 s.
+fn exit_code_of(argv: &[String]) -> Option<i32> {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grpc-probe"))
+        .args(argv)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn grpc-probe");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for grpc-probe") {
+            return status.code();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("grpc-probe {argv:?} still running after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Arbitrary argv never panics the real binary (a panic exits 101 or by
+    /// signal) and always ends with one of the documented codes 0–4. Addresses
+    /// are only loopback or unix paths nobody listens on; free text has no `:`
+    /// or `.`, so it can never form another address, and waits stay short.
+    #[test]
+    fn binary_always_exits_with_a_documented_code(argv in proptest::collection::vec(
+        prop_oneof![
+            proptest::sample::select(vec![
+                "-addr=127.0.0.1:1", "-addr=[::1]:1", "-addr=:1", "-addr=unix:/nonexistent/probe.sock",
+                "-addr=unix:", "-addr=nohost", "-wait=20ms", "-wait=0", "-watch", "-list", "-tls",
+                "-tls-no-verify", "-gzip", "-v", "-version", "-alts", "-service", "-rpc-header",
+                "-connect-timeout=5ms", "-rpc-timeout", "--", "-h",
+            ]).prop_map(str::to_owned),
+            "-{1,2}(service|tls-ca-cert|tls-client-cert|tls-client-key|tls-server-name|rpc-header|user-agent|connect-timeout|rpc-timeout|tls|gzip)(=[ -9;-~&&[^.]]{0,10})?",
+            "[ -9;-~&&[^.]]{0,12}",
+        ],
+        0..7,
+    )) {
+        let code = exit_code_of(&argv);
+        prop_assert!(matches!(code, Some(0..=4)), "argv {:?} exited with {:?}", argv, code);
     }
 }
