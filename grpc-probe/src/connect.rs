@@ -1,11 +1,15 @@
 //! Establishing the connection: TCP (each resolved address in turn) or unix
-//! socket, optional TLS, the HTTP/2 handshake, then a PING the peer must ack.
+//! socket, optional TLS, the HTTP/2 handshake, and a PING the peer must ack.
 //!
-//! Only after the PING is the connection counted as established, so a peer
-//! that never speaks, an HTTP/1 server, or a plaintext probe of a TLS port all
-//! fail here (exit 2) rather than in the RPC.
+//! Only once the PING is answered is the connection counted as established,
+//! so a peer that never speaks, an HTTP/1 server, or a plaintext probe of a TLS
+//! port all fail as connection failures (exit 2) rather than in the RPC. The
+//! answer is returned as a future, so that the request can go out alongside
+//! the PING instead of a round trip later.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,13 +37,16 @@ pub(crate) struct Tls {
     pub(crate) name: ServerName<'static>,
 }
 
-/// Connects and returns the handle for sending requests; the connection
-/// itself is driven by a spawned task.
+/// Resolves once the peer has answered the PING: the connection is established.
+pub(crate) type PingAnswer = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// Connects and returns the handle for sending requests and the PING's answer;
+/// the connection itself is driven by a spawned task.
 pub(crate) async fn connect(
     target: &Target,
     tls: Option<&Tls>,
     verbose: bool,
-) -> Result<SendRequest<Bytes>, String> {
+) -> Result<(SendRequest<Bytes>, PingAnswer), String> {
     let start = Instant::now();
     let stream = open(target).await?;
     log_step(verbose, "transport connected", start);
@@ -65,18 +72,20 @@ pub(crate) async fn connect(
         // Errors surface on the streams and the ping; nothing to do here.
         let _ = connection.await;
     });
-    ping.ping(h2::Ping::opaque()).await.map_err(|e| {
-        format!(
-            "peer did not answer an http2 ping ({}): {e}",
-            ping_hint(tls.is_some())
-        )
-    })?;
-    log_step(verbose, "http2 handshake and ping done", h2_start);
+    log_step(verbose, "http2 handshake sent", h2_start);
+    let hint = ping_hint(tls.is_some());
+    let answer = Box::pin(async move {
+        ping.ping(h2::Ping::opaque())
+            .await
+            .map_err(|e| format!("peer did not answer an http2 ping ({hint}): {e}"))?;
+        log_step(verbose, "http2 ping answered", h2_start);
+        Ok(())
+    });
     let send = send
         .ready()
         .await
         .map_err(|e| format!("http2 connection not ready: {e}"))?;
-    Ok(send)
+    Ok((send, answer))
 }
 
 /// Opens the byte stream, trying every resolved address of a host name.

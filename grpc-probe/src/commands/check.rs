@@ -13,8 +13,9 @@ use crate::grpc::{Client, Status, code};
 use crate::output::Outcome;
 
 /// Checks all services and folds their outcomes.
-pub(super) async fn run(cfg: &Config, client: &Client, connected: Duration) -> Outcome {
+pub(super) async fn run(cfg: &Config, client: &Client, connecting_since: Instant) -> Outcome {
     let start = Instant::now();
+    let connected = start.duration_since(connecting_since);
     let outcome = match cfg.services.as_slice() {
         [one] => check(client, one, cfg.rpc_timeout).await,
         many => {

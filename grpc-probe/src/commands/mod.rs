@@ -10,10 +10,11 @@ mod wait;
 mod watch;
 
 use std::cell::Cell;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Mode};
-use crate::connect::{self, Tls};
+use crate::connect::{self, PingAnswer, Tls};
 use crate::duration;
 use crate::exit_code::Code;
 use crate::grpc::Client;
@@ -55,51 +56,104 @@ async fn run(cfg: &Config, tls: Option<&Tls>, phase: &Cell<Code>) -> Outcome {
         Mode::Check { wait: Some(total) } => wait::run(cfg, tls, total, phase).await,
         mode => {
             let start = Instant::now();
-            let client = match open(cfg, tls, cfg.connect_timeout).await {
-                Ok(client) => client,
+            let connection = match open(cfg, tls, cfg.connect_timeout).await {
+                Ok(connection) => connection,
                 Err(outcome) => return outcome,
             };
-            let connected = start.elapsed();
-            if cfg.verbose {
-                eprintln!(
-                    "connection established (took {})",
-                    duration::format(connected)
-                );
-            }
-            phase.set(Code::RpcFailure);
-            match mode {
-                Mode::Watch => watch::run(cfg, &client, phase).await,
-                Mode::List => list::run(cfg, &client).await,
-                Mode::Check { .. } => check::run(cfg, &client, connected).await,
-            }
+            let client = connection.client.clone();
+            let rpc = async {
+                match mode {
+                    Mode::Watch => watch::run(cfg, &client, phase).await,
+                    Mode::List => list::run(cfg, &client).await,
+                    Mode::Check { .. } => check::run(cfg, &client, start).await,
+                }
+            };
+            connection.run_once_established(cfg, phase, rpc).await
         }
     }
 }
 
-/// Connects within `timeout` and wraps the connection in a gRPC client.
-async fn open(cfg: &Config, tls: Option<&Tls>, timeout: Duration) -> Result<Client, Outcome> {
-    let failed = |message| Outcome {
+/// A connection whose PING may still be unanswered.
+struct Connection {
+    client: Client,
+    answer: PingAnswer,
+    /// The connect timeout, which also bounds the wait for the PING's answer.
+    timeout: Duration,
+    deadline: Instant,
+}
+
+impl Connection {
+    /// Runs `rpc` (its request goes out at once) but reports a connection
+    /// failure unless the peer answers the PING within the connect timeout.
+    async fn run_once_established(
+        self,
+        cfg: &Config,
+        phase: &Cell<Code>,
+        rpc: impl Future<Output = Outcome>,
+    ) -> Outcome {
+        let answer = tokio::time::timeout_at(self.deadline.into(), self.answer);
+        tokio::pin!(answer, rpc);
+        let mut finished = None;
+        let established = loop {
+            tokio::select! {
+                biased;
+                answered = &mut answer => break answered,
+                outcome = &mut rpc, if finished.is_none() => finished = Some(outcome),
+            }
+        };
+        match established {
+            Err(_) => return connect_timeout(cfg, self.timeout),
+            Ok(Err(e)) => return connect_failed(cfg, &e),
+            Ok(Ok(())) => {}
+        }
+        if cfg.verbose {
+            let took = duration::format((self.deadline - self.timeout).elapsed());
+            eprintln!("connection established (took {took})");
+        }
+        phase.set(Code::RpcFailure);
+        match finished {
+            Some(outcome) => outcome,
+            None => rpc.await,
+        }
+    }
+}
+
+fn connection_failure(message: String) -> Outcome {
+    Outcome {
         code: Code::ConnectionFailure,
         message,
         retry: true,
-    };
-    let send = match tokio::time::timeout(timeout, connect::connect(&cfg.target, tls, cfg.verbose))
-        .await
+    }
+}
+
+fn connect_timeout(cfg: &Config, timeout: Duration) -> Outcome {
+    let within = duration::format(timeout);
+    connection_failure(format!(
+        "timeout: failed to connect service {:?} within {within}",
+        cfg.addr
+    ))
+}
+
+fn connect_failed(cfg: &Config, error: &str) -> Outcome {
+    connection_failure(format!(
+        "error: failed to connect service at {:?}: {error}",
+        cfg.addr
+    ))
+}
+
+/// Connects within `timeout` (TCP, TLS, HTTP/2 handshake) and wraps the
+/// connection in a gRPC client; the PING's answer is awaited alongside the RPC.
+async fn open(cfg: &Config, tls: Option<&Tls>, timeout: Duration) -> Result<Connection, Outcome> {
+    let deadline = Instant::now() + timeout;
+    let (send, answer) = match tokio::time::timeout(
+        timeout,
+        connect::connect(&cfg.target, tls, cfg.verbose),
+    )
+    .await
     {
-        Err(_) => {
-            let within = duration::format(timeout);
-            return Err(failed(format!(
-                "timeout: failed to connect service {:?} within {within}",
-                cfg.addr
-            )));
-        }
-        Ok(Err(e)) => {
-            return Err(failed(format!(
-                "error: failed to connect service at {:?}: {e}",
-                cfg.addr
-            )));
-        }
-        Ok(Ok(send)) => send,
+        Err(_) => return Err(connect_timeout(cfg, timeout)),
+        Ok(Err(e)) => return Err(connect_failed(cfg, &e)),
+        Ok(Ok(connected)) => connected,
     };
     let authority = match tls
         .and(cfg.tls.as_ref())
@@ -109,7 +163,7 @@ async fn open(cfg: &Config, tls: Option<&Tls>, timeout: Duration) -> Result<Clie
         Some(name) => name,
         None => cfg.target.authority(),
     };
-    Client::new(
+    let client = Client::new(
         send,
         tls.is_some(),
         &authority,
@@ -117,7 +171,13 @@ async fn open(cfg: &Config, tls: Option<&Tls>, timeout: Duration) -> Result<Clie
         &cfg.headers,
         cfg.gzip,
     )
-    .map_err(|e| Outcome::new(Code::InvalidArguments, format!("error: {e}")))
+    .map_err(|e| Outcome::new(Code::InvalidArguments, format!("error: {e}")))?;
+    Ok(Connection {
+        client,
+        answer,
+        timeout,
+        deadline,
+    })
 }
 
 /// What a signal leaves behind, worded as upstream's cancellation.

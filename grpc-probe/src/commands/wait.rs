@@ -27,9 +27,10 @@ pub(super) async fn run(
         phase.set(Code::ConnectionFailure);
         let remaining = deadline.saturating_duration_since(Instant::now());
         let outcome = match super::open(cfg, tls, cfg.connect_timeout.min(remaining)).await {
-            Ok(client) => {
-                phase.set(Code::RpcFailure);
-                super::check::run(cfg, &client, start.elapsed()).await
+            Ok(connection) => {
+                let client = connection.client.clone();
+                let check = super::check::run(cfg, &client, start);
+                connection.run_once_established(cfg, phase, check).await
             }
             Err(outcome) => outcome,
         };
