@@ -2,7 +2,7 @@
 //! `REGENERATE=1 cargo test -p tests --test integration codegen`.
 
 #[rustfmt::skip]
-#[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic, rust_2018_idioms, missing_debug_implementations)]
+#[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic, rust_2018_idioms, missing_debug_implementations, rustdoc::bare_urls)]
 pub mod grpc_health_v1 {
     include!("grpc.health.v1.rs");
 }
