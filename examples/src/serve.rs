@@ -44,6 +44,17 @@ pub struct ServeOptions {
     pub auth_token: Option<String>,
 }
 
+/// The process's exit code for an example's result, printing the error as `program: error`.
+pub fn exit_code(program: &str, result: Result<(), ServeError>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{program}: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Logs to stderr; `RUST_LOG` overrides the default `info` level.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use examples::greeter::{GreeterServer, HelloGreeter, SERVICE_NAME};
-use examples::serve::{ServeError, ServeOptions, init_logging, serve};
+use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve};
 use health_lib::{Check, Group, HealthChecks};
 use tonic::service::Routes;
 
@@ -49,11 +49,5 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("health-demo: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code("health-demo", run(cli).await)
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use examples::greeter::{GreeterServer, HelloGreeter, SERVICE_NAME};
-use examples::serve::{ServeError, ServeOptions, init_logging, serve};
+use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve};
 use health_lib::{Check, Group, HealthChecks};
 use tokio::net::TcpStream;
 use tonic::service::Routes;
@@ -54,11 +54,5 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("tcp-dependency: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code("tcp-dependency", run(cli).await)
 }
