@@ -54,6 +54,7 @@ echo
 echo "\$ rm ready-file; kill -TERM health-demo   (watching readiness)"
 "$bin/grpc-probe" -addr="$addr" -service=readiness -watch &
 watch_pid=$!
+sleep 0.5 # let the watch print the current status first
 rm "$work/ready"
 sleep 1
 kill -TERM "$demo_pid"
