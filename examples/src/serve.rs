@@ -6,9 +6,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use health_lib::HealthHandle;
 use health_lib::auth::RequireAuthExceptHealthLayer;
+use health_lib::{HealthChecks, HealthHandle};
 use tokio::net::TcpListener;
+
+use crate::greeter::{GreeterServer, HelloGreeter};
 use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
@@ -67,6 +69,16 @@ pub fn init_logging() {
 
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Starts `checks`, serves them next to the greeter, and drains on SIGTERM/SIGINT.
+pub async fn serve_with_greeter(
+    options: &ServeOptions,
+    checks: HealthChecks,
+) -> Result<(), ServeError> {
+    let (health, handle) = checks.build();
+    let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
+    serve(options, routes, handle).await
+}
 
 /// Binds, prints `listening on ADDR`, and serves `routes` until SIGTERM/SIGINT
 /// has drained the health service.

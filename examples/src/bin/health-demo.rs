@@ -11,10 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::greeter::{GreeterServer, HelloGreeter, SERVICE_NAME};
-use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve};
+use examples::greeter::SERVICE_NAME;
+use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve_with_greeter};
 use health_lib::{Check, Group, HealthChecks};
-use tonic::service::Routes;
 
 /// A demo gRPC server with health checks.
 #[derive(Debug, Parser)]
@@ -40,9 +39,7 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
             }
         }));
     }
-    let (health, handle) = checks.build();
-    let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
-    serve(&cli.serve, routes, handle).await
+    serve_with_greeter(&cli.serve, checks).await
 }
 
 #[tokio::main]

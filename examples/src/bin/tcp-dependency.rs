@@ -10,11 +10,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use examples::greeter::{GreeterServer, HelloGreeter, SERVICE_NAME};
-use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve};
+use examples::greeter::SERVICE_NAME;
+use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve_with_greeter};
 use health_lib::{Check, Group, HealthChecks};
 use tokio::net::TcpStream;
-use tonic::service::Routes;
 
 /// A gRPC server whose readiness depends on a TCP service.
 #[derive(Debug, Parser)]
@@ -41,13 +40,11 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
     })
     .timeout(cli.check_timeout)
     .failure_threshold(cli.failure_threshold);
-    let (health, handle) = HealthChecks::new()
+    let checks = HealthChecks::new()
         .interval(cli.serve.interval)
         .check(connect)
-        .service(SERVICE_NAME, Group::Readiness)
-        .build();
-    let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
-    serve(&cli.serve, routes, handle).await
+        .service(SERVICE_NAME, Group::Readiness);
+    serve_with_greeter(&cli.serve, checks).await
 }
 
 #[tokio::main]
