@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "building health-demo and grpc-probe..."
-cargo build --quiet -p examples --bin health-demo -p grpc-probe --bin grpc-probe
+cargo build --quiet -p examples --bin health-demo -p grpc-health-exec-probe --bin grpc-probe
 bin="${CARGO_TARGET_DIR:-target}/debug"
 work=$(mktemp -d)
 demo_pid=""

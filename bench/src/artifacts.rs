@@ -20,7 +20,7 @@ const BUILDS: [&[&str]; 4] = [
         "--profile",
         "probe",
         "-p",
-        "grpc-probe",
+        "grpc-health-exec-probe",
         "--bin",
         "grpc-probe",
     ],

@@ -51,9 +51,9 @@ fn quantile(values: &[f64], p: f64) -> f64 {
 pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     let dependencies: Vec<_> = (0..CHECKS).map(|_| Dependency::instant()).collect();
     let servers: [Running; 3] = [
-        servers::serve(servers::health_lib(
+        servers::serve(servers::grpc_health_checks(
             &dependencies,
-            health_lib::DEFAULT_INTERVAL,
+            grpc_health_checks::DEFAULT_INTERVAL,
         ))
         .await?,
         servers::serve(servers::tonic_health().await).await?,
@@ -86,17 +86,17 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
                 .latencies
                 .extend_from_slice(result.latencies());
         }
-        let [health_lib, tonic_health, _] = &samples;
-        ratios.push(ratio(health_lib.rps[round], tonic_health.rps[round]));
+        let [grpc_health_checks, tonic_health, _] = &samples;
+        ratios.push(ratio(grpc_health_checks.rps[round], tonic_health.rps[round]));
     }
-    let [mut health_lib, mut tonic_health, naive] = samples;
-    figures.push("check_rps_health_lib", median(&health_lib.rps), 0);
+    let [mut grpc_health_checks, mut tonic_health, naive] = samples;
+    figures.push("check_rps_grpc_health_checks", median(&grpc_health_checks.rps), 0);
     figures.push("check_rps_tonic_health", median(&tonic_health.rps), 0);
     figures.push("check_rps_ratio", median(&ratios), 2);
     // The spread of the per-round ratios: where it straddles 1, the two are at parity.
     figures.push("check_rps_ratio_q1", quantile(&ratios, 25.0), 2);
     figures.push("check_rps_ratio_q3", quantile(&ratios, 75.0), 2);
-    figures.push("check_p99_us_health_lib", health_lib.p99_us(), 0);
+    figures.push("check_p99_us_grpc_health_checks", grpc_health_checks.p99_us(), 0);
     figures.push("check_p99_us_tonic_health", tonic_health.p99_us(), 0);
     figures.push("check_rps_naive", median(&naive.rps), 0);
     Ok(())

@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use health_lib::pb::HealthCheckRequest;
-use health_lib::pb::health_check_response::ServingStatus;
-use health_lib::pb::health_client::HealthClient;
+use grpc_health_checks::pb::HealthCheckRequest;
+use grpc_health_checks::pb::health_check_response::ServingStatus;
+use grpc_health_checks::pb::health_client::HealthClient;
 use tokio::task::JoinSet;
 use tonic::transport::{Channel, Endpoint};
 

@@ -4,9 +4,9 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use health_lib::pb::health_check_response::ServingStatus;
-use health_lib::pb::health_server::Health;
-use health_lib::pb::{
+use grpc_health_checks::pb::health_check_response::ServingStatus;
+use grpc_health_checks::pb::health_server::Health;
+use grpc_health_checks::pb::{
     HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse,
 };
 use tokio_stream::Stream;

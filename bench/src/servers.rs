@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use health_lib::{Check, HealthChecks};
+use grpc_health_checks::{Check, HealthChecks};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -61,7 +61,7 @@ pub(crate) fn incoming(
 
 /// health-lib: each dependency is an async readiness check run every
 /// `interval`; Check answers from the cached result.
-pub(crate) fn health_lib(dependencies: &[Dependency], interval: Duration) -> Routes {
+pub(crate) fn grpc_health_checks(dependencies: &[Dependency], interval: Duration) -> Routes {
     let checks = dependencies.iter().enumerate().fold(
         HealthChecks::new().interval(interval),
         |checks, (index, dependency)| {
@@ -87,7 +87,7 @@ pub(crate) async fn tonic_health() -> Routes {
 
 /// Naive evaluation: every Check call calls every dependency.
 pub(crate) fn naive(dependencies: Vec<Dependency>) -> Routes {
-    Routes::new(health_lib::pb::health_server::HealthServer::new(
+    Routes::new(grpc_health_checks::pb::health_server::HealthServer::new(
         NaiveHealth::new(dependencies),
     ))
 }

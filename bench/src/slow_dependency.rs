@@ -27,7 +27,7 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
         plan.slow_duration
     );
     let dependency = Dependency::slow(DEPENDENCY_DELAY);
-    let server = servers::serve(servers::health_lib(
+    let server = servers::serve(servers::grpc_health_checks(
         std::slice::from_ref(&dependency),
         INTERVAL,
     ))

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use health_lib::pb::HealthCheckRequest;
-use health_lib::pb::health_client::HealthClient;
+use grpc_health_checks::pb::HealthCheckRequest;
+use grpc_health_checks::pb::health_client::HealthClient;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tonic::transport::Endpoint;
@@ -40,9 +40,9 @@ struct FanOut {
 /// Measures the Watch fan-out figures into `figures`: health-lib's, then
 /// tonic-health's under the same load, as the floor of the stack.
 pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
-    let health_lib = fan_out(plan, false).await?;
-    figures.push("watch_fanout_10k_ms", health_lib.fanout_ms, 2);
-    figures.push("watch_kb_per_watcher", health_lib.kb_per_watcher, 2);
+    let grpc_health_checks = fan_out(plan, false).await?;
+    figures.push("watch_fanout_10k_ms", grpc_health_checks.fanout_ms, 2);
+    figures.push("watch_kb_per_watcher", grpc_health_checks.kb_per_watcher, 2);
     let tonic_health = fan_out(plan, true).await?;
     figures.push(
         "watch_fanout_10k_ms_tonic_health",

@@ -6,7 +6,7 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use health_lib::{HealthChecks, ServingStatus};
+use grpc_health_checks::{HealthChecks, ServingStatus};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tonic::service::Routes;
@@ -28,7 +28,7 @@ pub(crate) fn main(tonic_health: bool) -> Result<ExitCode> {
 
 /// Sets the flipped service's status.
 enum Flipper {
-    HealthLib(health_lib::HealthHandle),
+    HealthLib(grpc_health_checks::HealthHandle),
     TonicHealth(tonic_health::server::HealthReporter),
 }
 

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use health_lib::auth::RequireAuthExceptHealthLayer;
-use health_lib::{HealthChecks, HealthHandle};
+use grpc_health_checks::auth::RequireAuthExceptHealthLayer;
+use grpc_health_checks::{HealthChecks, HealthHandle};
 use tokio::net::TcpListener;
 
 use crate::greeter::{GreeterServer, HelloGreeter};

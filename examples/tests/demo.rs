@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use health_lib::ServingStatus::{self, NotServing, Serving};
-use health_lib::pb::health_client::HealthClient;
-use health_lib::pb::{HealthCheckRequest, HealthCheckResponse};
+use grpc_health_checks::ServingStatus::{self, NotServing, Serving};
+use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tonic::transport::Channel;
@@ -594,7 +594,7 @@ async fn mtls_demo_answers_only_clients_with_a_certificate_from_its_ca() {
 }
 
 /// The `grpc-probe` binary next to this test's binary, built by
-/// `cargo test --workspace` (or `cargo build -p grpc-probe`).
+/// `cargo test --workspace` (or `cargo build -p grpc-health-exec-probe`).
 fn grpc_probe() -> std::path::PathBuf {
     let test_binary = std::env::current_exe().expect("current exe");
     let profile_dir = test_binary
@@ -604,7 +604,7 @@ fn grpc_probe() -> std::path::PathBuf {
     let probe = profile_dir.join(format!("grpc-probe{}", std::env::consts::EXE_SUFFIX));
     assert!(
         probe.is_file(),
-        "{} not found: build it first with `cargo build -p grpc-probe` \
+        "{} not found: build it first with `cargo build -p grpc-health-exec-probe` \
          (`cargo test --workspace` does) in the same target directory",
         probe.display()
     );
@@ -732,7 +732,7 @@ async fn auth_token_guards_the_greeter_but_not_health() {
         .expect("Watch without a token");
     wait_for(watch.get_mut(), Serving).await;
     health
-        .list(health_lib::pb::HealthListRequest {})
+        .list(grpc_health_checks::pb::HealthListRequest {})
         .await
         .expect("List without a token");
 }

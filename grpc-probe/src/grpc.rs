@@ -426,7 +426,7 @@ mod tests {
 
     #[test]
     fn framing_round_trip() {
-        let req = health_lib::pb::HealthCheckRequest {
+        let req = grpc_health_checks::pb::HealthCheckRequest {
             service: "svc".into(),
         };
         for gzip in [false, true] {

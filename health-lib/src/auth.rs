@@ -7,10 +7,10 @@
 //! tonic [`Interceptor`] and applies it to every call except health calls:
 //!
 //! ```no_run
-//! use health_lib::auth::RequireAuthExceptHealthLayer;
+//! use grpc_health_checks::auth::RequireAuthExceptHealthLayer;
 //! use tonic::{Request, Status};
 //!
-//! # async fn run(health: health_lib::pb::health_server::HealthServer<health_lib::HealthService>) -> Result<(), tonic::transport::Error> {
+//! # async fn run(health: grpc_health_checks::pb::health_server::HealthServer<grpc_health_checks::HealthService>) -> Result<(), tonic::transport::Error> {
 //! let require_token = |request: Request<()>| match request.metadata().get("authorization") {
 //!     Some(value) if value == "Bearer s3cret" => Ok(request),
 //!     _ => Err(Status::unauthenticated("missing or wrong token")),
@@ -52,7 +52,7 @@ pub const HEALTH_PATH_PREFIX: &str = "/grpc.health.v1.Health/";
 /// (`/grpc.health.v1.Health/Check`, `/Watch` or `/List`).
 ///
 /// ```
-/// use health_lib::auth::is_health_path;
+/// use grpc_health_checks::auth::is_health_path;
 ///
 /// assert!(is_health_path("/grpc.health.v1.Health/Check"));
 /// assert!(!is_health_path("/helloworld.Greeter/SayHello"));

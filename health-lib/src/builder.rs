@@ -24,7 +24,7 @@ const RESERVED_SERVICES: [&str; 3] = ["", "liveness", "readiness"];
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use health_lib::{Check, Group, HealthChecks};
+/// use grpc_health_checks::{Check, Group, HealthChecks};
 ///
 /// # #[tokio::main] async fn main() {
 /// let (health, handle) = HealthChecks::new()

@@ -92,7 +92,7 @@ impl HealthHandle {
     /// [`drain`](Self::drain) on the first SIGTERM or SIGINT.
     ///
     /// ```no_run
-    /// # async fn run(health: health_lib::pb::health_server::HealthServer<health_lib::HealthService>, handle: health_lib::HealthHandle) -> Result<(), tonic::transport::Error> {
+    /// # async fn run(health: grpc_health_checks::pb::health_server::HealthServer<grpc_health_checks::HealthService>, handle: grpc_health_checks::HealthHandle) -> Result<(), tonic::transport::Error> {
     /// use std::time::Duration;
     ///
     /// tonic::transport::Server::builder()

@@ -8,7 +8,7 @@
 //! # fn db_is_up() -> bool { true }
 //! # #[tokio::main] async fn main() -> Result<(), tonic::transport::Error> {
 //! tonic::transport::Server::builder()
-//!     .add_service(health_lib::from_checks(vec![|| true, || db_is_up()]))
+//!     .add_service(grpc_health_checks::from_checks(vec![|| true, || db_is_up()]))
 //!     .serve("0.0.0.0:50051".parse().expect("valid address"))
 //!     .await
 //! # }

@@ -5,7 +5,7 @@
 //! readiness passes only while that file exists. SIGTERM or SIGINT drains:
 //! everything goes NOT_SERVING, then the server stops and the process exits 0.
 //! With `--auth-token TOKEN` the greeter needs `authorization: Bearer TOKEN`
-//! while health stays open to probes (`health_lib::auth`).
+//! while health stays open to probes (`grpc_health_checks::auth`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use examples::greeter::SERVICE_NAME;
 use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve_with_greeter};
-use health_lib::{Check, Group, HealthChecks};
+use grpc_health_checks::{Check, Group, HealthChecks};
 
 /// A demo gRPC server with health checks.
 #[derive(Debug, Parser)]

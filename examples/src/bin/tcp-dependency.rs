@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::Parser;
 use examples::greeter::SERVICE_NAME;
 use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve_with_greeter};
-use health_lib::{Check, Group, HealthChecks};
+use grpc_health_checks::{Check, Group, HealthChecks};
 use tokio::net::TcpStream;
 
 /// A gRPC server whose readiness depends on a TCP service.

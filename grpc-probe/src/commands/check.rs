@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use health_lib::pb::{HealthCheckRequest, HealthCheckResponse};
+use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use super::CHECK;
 use crate::config::Config;

@@ -2,7 +2,7 @@
 //! server without the health service, several services, and a raw h2 server
 //! that records the request headers.
 
-use health_lib::{Check, Group, HealthChecks};
+use grpc_health_checks::{Check, Group, HealthChecks};
 use tokio_stream::wrappers::UnixListenerStream;
 
 use crate::support::{Reply, Run, empty_tonic_server, health_server, raw_h2_server, run, serve};

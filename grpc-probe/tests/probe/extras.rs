@@ -1,7 +1,7 @@
 //! Beyond upstream: `-wait` against a server that starts late, `-watch`
 //! following a flipping service, and `-list`.
 
-use health_lib::HealthChecks;
+use grpc_health_checks::HealthChecks;
 use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::support::{

@@ -1,5 +1,5 @@
 //! The documented static build: `RUSTFLAGS='-C target-feature=+crt-static
-//! -C relocation-model=static' cargo build --profile probe -p grpc-probe
+//! -C relocation-model=static' cargo build --profile probe -p grpc-health-exec-probe
 //! --target x86_64-unknown-linux-gnu` gives an ELF with no PT_INTERP or
 //! PT_DYNAMIC header, which runs. (`+crt-static` alone gives a static-pie,
 //! which still has a dynamic section for self-relocation.)
@@ -59,7 +59,7 @@ fn static_build_has_no_dynamic_section() {
             "--profile",
             "probe",
             "-p",
-            "grpc-probe",
+            "grpc-health-exec-probe",
             "--target",
             "x86_64-unknown-linux-gnu",
         ])

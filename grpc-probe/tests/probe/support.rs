@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use health_lib::HealthChecks;
+use grpc_health_checks::HealthChecks;
 use http::HeaderMap;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader, Lines};
 use tokio::net::{TcpListener, TcpStream};
@@ -130,7 +130,7 @@ impl Live {
 pub(crate) struct Stop(#[allow(dead_code)] oneshot::Sender<()>);
 
 /// Serves a health-lib service on the given incoming connections.
-pub(crate) fn serve<S, IO, E>(checks: HealthChecks, incoming: S) -> (health_lib::HealthHandle, Stop)
+pub(crate) fn serve<S, IO, E>(checks: HealthChecks, incoming: S) -> (grpc_health_checks::HealthHandle, Stop)
 where
     S: tokio_stream::Stream<Item = Result<IO, E>> + Send + 'static,
     IO: tonic::transport::server::Connected + AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -151,7 +151,7 @@ where
 /// A health-lib server on 127.0.0.1; with no checks everything is SERVING.
 pub(crate) async fn health_server(
     checks: HealthChecks,
-) -> (String, health_lib::HealthHandle, Stop) {
+) -> (String, grpc_health_checks::HealthHandle, Stop) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let (handle, stop) = serve(checks, TcpListenerStream::new(listener));
@@ -272,7 +272,7 @@ async fn h2_connection(socket: TcpStream, reply: Reply, seen: mpsc::UnboundedSen
         let Ok(mut stream) = respond.send_response(response, false) else {
             continue;
         };
-        let msg = prost::Message::encode_to_vec(&health_lib::pb::HealthCheckResponse { status });
+        let msg = prost::Message::encode_to_vec(&grpc_health_checks::pb::HealthCheckResponse { status });
         let _ = stream.send_data(frame(&msg, gzip), false);
         let mut trailers = HeaderMap::new();
         trailers.insert("grpc-status", http::HeaderValue::from_static("0"));

@@ -28,7 +28,7 @@ pub(crate) enum Probe {
 /// handed to [`HealthChecks::check`](crate::HealthChecks::check).
 ///
 /// ```
-/// use health_lib::{Check, Group};
+/// use grpc_health_checks::{Check, Group};
 ///
 /// let disk = Check::new("disk", || std::path::Path::new("/tmp").exists());
 /// let deadlock = Check::new("deadlock", || true).group(Group::Liveness).failure_threshold(3);

@@ -63,7 +63,7 @@ fn build() -> String {
             "--profile",
             profile,
             "-p",
-            "grpc-probe",
+            "grpc-health-exec-probe",
             "--bin",
             "grpc-probe",
         ])
@@ -74,7 +74,7 @@ fn build() -> String {
     match output {
         Ok(output) if output.status.success() => String::new(),
         Ok(output) => format!(
-            "`cargo build -p grpc-probe -p examples` failed:\n{}",
+            "`cargo build -p grpc-health-exec-probe -p examples` failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         ),
         Err(error) => format!("cannot run cargo: {error}"),

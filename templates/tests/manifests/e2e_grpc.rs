@@ -5,9 +5,9 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
-use health_lib::pb::HealthCheckRequest;
-use health_lib::pb::health_check_response::ServingStatus;
-use health_lib::pb::health_client::HealthClient;
+use grpc_health_checks::pb::HealthCheckRequest;
+use grpc_health_checks::pb::health_check_response::ServingStatus;
+use grpc_health_checks::pb::health_client::HealthClient;
 use tonic::transport::Channel;
 
 use crate::demo::{self, Demo};

@@ -7,9 +7,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use health_lib::pb::HealthCheckResponse;
-use health_lib::pb::health_client::HealthClient;
-use health_lib::{HealthChecks, ServingStatus};
+use grpc_health_checks::pb::HealthCheckResponse;
+use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_checks::{HealthChecks, ServingStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tonic::Code;

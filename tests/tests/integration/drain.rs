@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use health_lib::{HealthChecks, ServingStatus};
+use grpc_health_checks::{HealthChecks, ServingStatus};
 use tokio::sync::oneshot;
 use tonic::Code;
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use health_lib::{Check, CheckStatus, Group, HealthChecks, ServingStatus};
+use grpc_health_checks::{Check, CheckStatus, Group, HealthChecks, ServingStatus};
 
 use crate::support::{
     check_within, client, eventually, next_status, start, start_in_memory, wait_for, watch,

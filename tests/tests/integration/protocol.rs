@@ -1,7 +1,7 @@
 //! The `grpc.health.v1` rules of DESIGN.md §1, against a real server and client.
 
-use health_lib::pb::HealthListRequest;
-use health_lib::{Check, Group, HealthChecks, ServingStatus};
+use grpc_health_checks::pb::HealthListRequest;
+use grpc_health_checks::{Check, Group, HealthChecks, ServingStatus};
 use tonic::Code;
 
 use crate::support::{check, client, next_status, start, wait_for, watch};

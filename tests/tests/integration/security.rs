@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use health_lib::pb::HealthListRequest;
-use health_lib::{Check, Group, HealthChecks, ServingStatus};
+use grpc_health_checks::pb::HealthListRequest;
+use grpc_health_checks::{Check, Group, HealthChecks, ServingStatus};
 use tokio::sync::oneshot;
 use tonic::Code;
 use tonic::metadata::MetadataMap;
@@ -54,7 +54,7 @@ async fn failure_reasons_never_reach_the_wire() {
     let mut seen = Vec::new();
 
     let mut watcher = client
-        .watch(health_lib::pb::HealthCheckRequest {
+        .watch(grpc_health_checks::pb::HealthCheckRequest {
             service: "readiness".into(),
         })
         .await
@@ -75,7 +75,7 @@ async fn failure_reasons_never_reach_the_wire() {
 
     for service in ["", "liveness", "readiness", "helloworld.Greeter", "unknown"] {
         let answer = client
-            .check(health_lib::pb::HealthCheckRequest {
+            .check(grpc_health_checks::pb::HealthCheckRequest {
                 service: service.into(),
             })
             .await;

@@ -4,9 +4,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use health_lib::pb::health_client::HealthClient;
-use health_lib::pb::{HealthCheckRequest, HealthCheckResponse};
-use health_lib::{HealthChecks, HealthHandle, ServingStatus};
+use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
+use grpc_health_checks::{HealthChecks, HealthHandle, ServingStatus};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;

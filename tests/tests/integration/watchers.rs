@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use health_lib::pb::health_client::HealthClient;
-use health_lib::{HealthChecks, ServingStatus};
+use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_checks::{HealthChecks, ServingStatus};
 use tonic::transport::Channel;
 
 use crate::support::{
@@ -26,7 +26,7 @@ async fn open_watchers(
     clients: &mut [HealthClient<Channel>],
     services: &[&str],
     count: usize,
-) -> Vec<tonic::Streaming<health_lib::pb::HealthCheckResponse>> {
+) -> Vec<tonic::Streaming<grpc_health_checks::pb::HealthCheckResponse>> {
     let mut streams = Vec::with_capacity(count);
     for index in 0..count {
         let client = &mut clients[index / STREAMS_PER_CONNECTION];
