@@ -130,7 +130,10 @@ impl Live {
 pub(crate) struct Stop(#[allow(dead_code)] oneshot::Sender<()>);
 
 /// Serves a health-lib service on the given incoming connections.
-pub(crate) fn serve<S, IO, E>(checks: HealthChecks, incoming: S) -> (grpc_health_checks::HealthHandle, Stop)
+pub(crate) fn serve<S, IO, E>(
+    checks: HealthChecks,
+    incoming: S,
+) -> (grpc_health_checks::HealthHandle, Stop)
 where
     S: tokio_stream::Stream<Item = Result<IO, E>> + Send + 'static,
     IO: tonic::transport::server::Connected + AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -272,7 +275,8 @@ async fn h2_connection(socket: TcpStream, reply: Reply, seen: mpsc::UnboundedSen
         let Ok(mut stream) = respond.send_response(response, false) else {
             continue;
         };
-        let msg = prost::Message::encode_to_vec(&grpc_health_checks::pb::HealthCheckResponse { status });
+        let msg =
+            prost::Message::encode_to_vec(&grpc_health_checks::pb::HealthCheckResponse { status });
         let _ = stream.send_data(frame(&msg, gzip), false);
         let mut trailers = HeaderMap::new();
         trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
