@@ -54,6 +54,8 @@ mod builder;
 #[cfg(feature = "server")]
 mod check;
 #[cfg(feature = "server")]
+pub mod checks;
+#[cfg(feature = "server")]
 mod drain;
 #[cfg(feature = "server")]
 mod error;

@@ -1,0 +1,165 @@
+//! `check-redis`: `PING` through the `redis` crate's async `ConnectionManager`,
+//! which keeps one multiplexed connection and reconnects when it breaks.
+//!
+//! Failure reasons: `redis PING to 127.0.0.1:6379 failed: Connection refused (os error 111)`,
+//! `redis PING to 127.0.0.1:6379 failed: no answer within 600ms`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use redis;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+use super::Timeout;
+use super::reason::with_causes;
+use crate::Check;
+
+/// A readiness check sending `PING` to Redis.
+///
+/// ```
+/// # fn main() -> redis::RedisResult<()> {
+/// use grpc_health_checks::checks::redis::{RedisCheck, redis};
+///
+/// let check = RedisCheck::new(redis::Client::open("redis://127.0.0.1:6379")?).into_check();
+/// # let _ = check; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisCheck {
+    source: Source,
+    target: String,
+    name: Option<String>,
+    timeout: Timeout,
+}
+
+#[derive(Clone)]
+enum Source {
+    /// The check makes its own manager on its first run, then keeps it.
+    Client(redis::Client),
+    /// The application's manager, shared with it.
+    Manager(ConnectionManager),
+}
+
+impl std::fmt::Debug for RedisCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisCheck")
+            .field("target", &self.target)
+            .field("name", &self.name)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisCheck {
+    /// PINGs the server `client` points at, through a `ConnectionManager` the
+    /// check creates on its first run (so the server may be down at start-up).
+    /// It makes one connection attempt per run, bounded by the check's wait,
+    /// so that a failure names its cause.
+    pub fn new(client: redis::Client) -> Self {
+        let target = client.get_connection_info().addr.to_string();
+        Self {
+            source: Source::Client(client),
+            target,
+            name: None,
+            timeout: Timeout(None),
+        }
+    }
+
+    /// PINGs through the application's own `manager` (its retry and timeout
+    /// settings apply), naming the server `target` in reasons.
+    pub fn with_manager(manager: ConnectionManager, target: impl Into<String>) -> Self {
+        Self {
+            source: Source::Manager(manager),
+            target: target.into(),
+            name: None,
+            timeout: Timeout(None),
+        }
+    }
+
+    /// The check's timeout; the PING gets three quarters of it.
+    #[must_use]
+    pub const fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Timeout(Some(timeout));
+        self
+    }
+
+    /// The check's name in logs and snapshots (default `redis <target>`).
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
+    pub fn into_check(self) -> Check {
+        let name = self
+            .name
+            .unwrap_or_else(|| format!("redis {}", self.target));
+        let wait = self.timeout.wait();
+        let (client, manager) = match self.source {
+            Source::Client(client) => (Some(client), OnceCell::new()),
+            Source::Manager(manager) => (None, OnceCell::new_with(Some(manager))),
+        };
+        let pinger = Arc::new(Pinger {
+            client,
+            manager,
+            target: self.target,
+            wait,
+        });
+        let check = Check::new_async(name, move || pinger.clone().ping());
+        self.timeout.apply(check)
+    }
+}
+
+impl From<RedisCheck> for Check {
+    fn from(check: RedisCheck) -> Self {
+        check.into_check()
+    }
+}
+
+struct Pinger {
+    client: Option<redis::Client>,
+    manager: OnceCell<ConnectionManager>,
+    target: String,
+    wait: Duration,
+}
+
+impl Pinger {
+    async fn ping(self: Arc<Self>) -> Result<(), String> {
+        let wait = self.wait;
+        let target = &self.target;
+        let reply = tokio::time::timeout(wait, async {
+            let mut manager = self.manager().await?.clone();
+            redis::cmd("PING").query_async::<String>(&mut manager).await
+        })
+        .await;
+        match reply {
+            Ok(Ok(pong)) if pong == "PONG" => Ok(()),
+            Ok(Ok(other)) => Err(format!("redis PING to {target} answered {other:?}")),
+            Ok(Err(error)) => Err(format!(
+                "redis PING to {target} failed: {}",
+                with_causes(&error)
+            )),
+            Err(_) => Err(format!(
+                "redis PING to {target} failed: no answer within {wait:?}"
+            )),
+        }
+    }
+
+    /// The manager, created on first use: one attempt per run, no retries, so
+    /// that a run ends with the connection error rather than a backoff.
+    async fn manager(&self) -> redis::RedisResult<&ConnectionManager> {
+        self.manager
+            .get_or_try_init(|| async {
+                let client = self.client.clone().ok_or_else(|| {
+                    redis::RedisError::from((redis::ErrorKind::ClientError, "no redis client"))
+                })?;
+                let config = ConnectionManagerConfig::new()
+                    .set_number_of_retries(0)
+                    .set_connection_timeout(self.wait)
+                    .set_response_timeout(self.wait);
+                ConnectionManager::new_with_config(client, config).await
+            })
+            .await
+    }
+}
