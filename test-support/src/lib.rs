@@ -1,9 +1,11 @@
 //! Helpers shared by every test suite of the workspace, written once.
 //!
 //! - [`bins`]: the workspace's binaries, as `cargo test --workspace` builds them.
+//! - [`daemon`]: a server process a test starts, ready once it says so.
 //! - [`demo`]: a running `health-demo` process and the addresses it printed.
 //! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
+//! - [`postgres`], [`redis`]: throwaway PostgreSQL and Redis servers that stop and restart on one port.
 //! - [`process`]: running a binary to completion, signals, free ports.
 //! - [`system`]: Debian packages a suite needs, installed when missing.
 //! - [`eventually`]: polling a condition that no event announces.
@@ -12,10 +14,13 @@
 //! turns a hang into a failure and never judges speed.
 
 pub mod bins;
+pub mod daemon;
 pub mod demo;
 pub mod health;
 pub mod pki;
+pub mod postgres;
 pub mod process;
+pub mod redis;
 pub mod system;
 
 use std::time::Duration;

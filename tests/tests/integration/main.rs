@@ -6,6 +6,7 @@ mod codegen;
 mod drain;
 mod faults;
 mod protocol;
+mod ready_checks;
 mod security;
 mod support;
 mod watchers;

@@ -1,0 +1,8 @@
+//! The ready-made checks (`grpc_health_checks::checks`) against real servers:
+//! each passes, fails with a reason naming the cause when its dependency goes,
+//! and passes again when it comes back.
+
+mod disk;
+mod file;
+mod harness;
+mod tcp;
