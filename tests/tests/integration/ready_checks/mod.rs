@@ -5,4 +5,6 @@
 mod disk;
 mod file;
 mod harness;
+mod postgres;
+mod redis;
 mod tcp;

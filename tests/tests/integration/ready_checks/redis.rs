@@ -1,0 +1,34 @@
+//! `checks::redis` against a real redis-server: pass, fail while it is
+//! stopped (including before the first connection), recover on restart.
+
+use grpc_health_checks::checks::redis::{RedisCheck, redis};
+use test_support::redis::Redis;
+
+use super::harness::{Evaluated, TIMEOUT};
+
+#[tokio::test]
+async fn passes_fails_while_stopped_and_recovers() {
+    let mut server = Redis::start();
+    let target = format!("127.0.0.1:{}", server.port());
+    // Down from the start: the check must not need the server to be built.
+    server.stop();
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let check = RedisCheck::new(client).timeout(TIMEOUT).into_check();
+    assert_eq!(check.name(), format!("redis {target}"));
+    let evaluated = Evaluated::start(check);
+    let refused = format!("redis PING to {target} failed: ");
+    evaluated
+        .fails_with(&[&refused, "Connection refused"])
+        .await;
+
+    server.restart();
+    evaluated.passes().await;
+
+    server.stop();
+    evaluated
+        .fails_with(&[&refused, "Connection refused"])
+        .await;
+
+    server.restart();
+    evaluated.passes().await;
+}
