@@ -5,6 +5,7 @@
 mod disk;
 mod file;
 mod harness;
+mod http;
 mod postgres;
 mod redis;
 mod tcp;
