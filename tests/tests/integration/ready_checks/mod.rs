@@ -4,6 +4,7 @@
 
 mod disk;
 mod file;
+mod grpc;
 mod harness;
 mod http;
 mod postgres;
