@@ -54,9 +54,13 @@ impl DependencyOptions {
 
 /// A small pool; it connects on first use, so the server may be down at start-up.
 fn postgres_pool(url: &str) -> Result<deadpool_postgres::Pool, ServeError> {
-    let config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|error| format!("invalid --postgres {url}: {error}"))?;
+    let config: tokio_postgres::Config = url.parse().map_err(|error: tokio_postgres::Error| {
+        // tokio-postgres keeps the detail (which part is wrong) in the source.
+        let detail = std::error::Error::source(&error)
+            .map(|cause| format!(": {cause}"))
+            .unwrap_or_default();
+        format!("invalid --postgres {url}: {error}{detail}")
+    })?;
     let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
     Ok(deadpool_postgres::Pool::builder(manager)
         .max_size(POSTGRES_POOL_SIZE)

@@ -2,6 +2,7 @@
 //! each passes, fails with a reason naming the cause when its dependency goes,
 //! and passes again when it comes back.
 
+mod demo;
 mod disk;
 mod file;
 mod grpc;
