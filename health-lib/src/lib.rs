@@ -53,7 +53,6 @@ pub mod auth;
 mod builder;
 #[cfg(feature = "server")]
 mod check;
-#[cfg(feature = "server")]
 pub mod checks;
 #[cfg(feature = "server")]
 mod drain;

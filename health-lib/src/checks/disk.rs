@@ -5,8 +5,8 @@
 //! `/data has 12 free inodes, below 1000`, `statvfs /data failed: No such file or directory (os error 2)`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
+use super::{Common, common_builder};
 use crate::Check;
 
 /// Free space below which the check fails unless set: 100 MiB.
@@ -27,8 +27,7 @@ pub const DEFAULT_MIN_FREE_INODES: u64 = 1000;
 pub struct DiskCheck {
     path: PathBuf,
     thresholds: Thresholds,
-    name: Option<String>,
-    timeout: Option<Duration>,
+    common: Common,
 }
 
 /// The minimums the check enforces.
@@ -56,8 +55,7 @@ impl DiskCheck {
                 free_bytes: DEFAULT_MIN_FREE_BYTES,
                 free_inodes: DEFAULT_MIN_FREE_INODES,
             },
-            name: None,
-            timeout: None,
+            common: Common::default(),
         }
     }
 
@@ -76,27 +74,11 @@ impl DiskCheck {
         self
     }
 
-    /// The check's timeout.
-    #[must_use]
-    pub const fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The check's name in logs and snapshots (default `disk <path>`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
     pub fn into_check(self) -> Check {
-        let name = self
-            .name
-            .unwrap_or_else(|| format!("disk {}", self.path.display()));
+        let default_name = format!("disk {}", self.path.display());
         let (path, thresholds) = (self.path, self.thresholds);
-        let check = Check::new(name, move || {
+        let check = move || {
             let shown = path.display();
             let stats = rustix::fs::statvfs(path.as_path()).map_err(|errno| {
                 let error = std::io::Error::from_raw_os_error(errno.raw_os_error());
@@ -110,19 +92,13 @@ impl DiskCheck {
             thresholds
                 .judge(free)
                 .map_err(|why| format!("{shown} has {why}"))
-        });
-        match self.timeout {
-            Some(timeout) => check.timeout(timeout),
-            None => check,
-        }
+        };
+        self.common
+            .finish(default_name, |name| Check::new(name, check))
     }
 }
 
-impl From<DiskCheck> for Check {
-    fn from(check: DiskCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(DiskCheck, "disk <path>");
 
 impl Thresholds {
     /// `Ok` when `free` meets both minimums, else what falls short.

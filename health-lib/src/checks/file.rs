@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use super::{Common, common_builder};
 use crate::Check;
 
 /// A check on how recently a file was modified.
@@ -28,7 +29,7 @@ use crate::Check;
 pub struct FileCheck {
     path: PathBuf,
     max_age: Duration,
-    name: Option<String>,
+    common: Common,
 }
 
 impl FileCheck {
@@ -37,40 +38,29 @@ impl FileCheck {
         Self {
             path: path.into(),
             max_age,
-            name: None,
+            common: Common::default(),
         }
-    }
-
-    /// The check's name in logs and snapshots (default `file <path>`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness); move it
     /// with [`Check::group`].
     pub fn into_check(self) -> Check {
-        let name = self
-            .name
-            .unwrap_or_else(|| format!("file {}", self.path.display()));
+        let default_name = format!("file {}", self.path.display());
         let (path, max_age) = (self.path, self.max_age);
-        Check::new(name, move || {
+        let check = move || {
             let shown = path.display();
             let modified = std::fs::metadata(&path)
                 .and_then(|meta| meta.modified())
                 .map_err(|error| format!("{shown}: {error}"))?;
             judge(modified, SystemTime::now(), max_age)
                 .map_err(|age| format!("{shown} last modified {age:?} ago, more than {max_age:?}"))
-        })
+        };
+        self.common
+            .finish(default_name, |name| Check::new(name, check))
     }
 }
 
-impl From<FileCheck> for Check {
-    fn from(check: FileCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(FileCheck, "file <path>");
 
 /// `Err(age)` (to the millisecond) when `modified` is more than `max_age`
 /// before `now`; a time in the future (clock skew) counts as fresh.

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use tonic::transport::Endpoint;
 
+use super::{Common, common_builder};
 use crate::Check;
 
 /// The first reconnection delay.
@@ -51,7 +52,7 @@ pub struct UpstreamCheck {
     endpoint: Endpoint,
     target: String,
     service: String,
-    name: Option<String>,
+    common: Common,
     backoff: (Duration, Duration),
     poll_interval: Duration,
 }
@@ -109,7 +110,7 @@ impl UpstreamCheck {
             endpoint,
             target: target.into(),
             service: String::new(),
-            name: None,
+            common: Common::default(),
             backoff: (DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX),
             poll_interval: DEFAULT_POLL_INTERVAL,
         }
@@ -136,13 +137,6 @@ impl UpstreamCheck {
         self
     }
 
-    /// The check's name in logs and snapshots (default `upstream <target>`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
     /// Starts following the upstream and returns the [`Check`], in
     /// [`Group::Readiness`](crate::Group::Readiness). Following stops when the
     /// check (and every clone of it) is dropped.
@@ -151,9 +145,7 @@ impl UpstreamCheck {
     ///
     /// Outside a Tokio runtime, as `tokio::spawn` does.
     pub fn into_check(self) -> Check {
-        let name = self
-            .name
-            .unwrap_or_else(|| format!("upstream {}", self.target));
+        let default_name = format!("upstream {}", self.target);
         let latest = follow::start(follow::Follow {
             channel: self.endpoint.connect_lazy(),
             target: self.target,
@@ -161,12 +153,10 @@ impl UpstreamCheck {
             backoff: self.backoff,
             poll_interval: self.poll_interval,
         });
-        Check::new_async(name, move || std::future::ready(latest.borrow().clone()))
+        self.common.finish(default_name, |name| {
+            Check::new_async(name, move || std::future::ready(latest.borrow().clone()))
+        })
     }
 }
 
-impl From<UpstreamCheck> for Check {
-    fn from(check: UpstreamCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(UpstreamCheck, "upstream <target>");

@@ -24,8 +24,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::ClientConfig;
 
-use super::Timeout;
 use super::reason::with_causes;
+use super::{Common, common_builder};
 use crate::Check;
 
 /// The most of a body read to look for [`HttpCheck::body_contains`].
@@ -48,8 +48,7 @@ pub struct HttpCheck {
     status: RangeInclusive<u16>,
     body_contains: Option<String>,
     tls: Option<ClientConfig>,
-    name: Option<String>,
-    timeout: Timeout,
+    common: Common,
 }
 
 /// A URL [`HttpCheck::new`] cannot GET: unparsable, or not `http`/`https`.
@@ -92,8 +91,7 @@ impl HttpCheck {
             status: 200..=299,
             body_contains: None,
             tls: None,
-            name: None,
-            timeout: Timeout(None),
+            common: Common::default(),
         })
     }
 
@@ -119,23 +117,8 @@ impl HttpCheck {
         self
     }
 
-    /// The check's timeout; the request gets three quarters of it.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Timeout(Some(timeout));
-        self
-    }
-
-    /// The check's name in logs and snapshots (default `GET <url>`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
     pub fn into_check(self) -> Check {
-        let name = self.name.unwrap_or_else(|| format!("GET {}", self.url));
         let tls = self.tls.unwrap_or_else(system_roots);
         let connector = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -150,18 +133,16 @@ impl HttpCheck {
             url: self.url,
             status: self.status,
             body_contains: self.body_contains,
-            wait: self.timeout.wait(),
+            wait: self.common.wait(),
         });
-        let check = Check::new_async(name, move || probe.clone().get());
-        self.timeout.apply(check)
+        let default_name = format!("GET {}", probe.url);
+        self.common.finish(default_name, |name| {
+            Check::new_async(name, move || probe.clone().get())
+        })
     }
 }
 
-impl From<HttpCheck> for Check {
-    fn from(check: HttpCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(HttpCheck, "GET <url>");
 
 /// What one run needs, shared by every run.
 struct Probe {

@@ -1,12 +1,12 @@
 //! Ready-made checks for common dependencies, one cargo feature per backend so
 //! that an application pays only for the clients it enables.
 //!
-//! The modules are present only with their features. Each builder turns into an ordinary [`Check`](crate::Check) with
-//! `into_check()` (or `.into()`), so it plugs into
+//! The modules are present only with their features. Each builder turns into
+//! an ordinary [`Check`] with `into_check()` (or `.into()`), so it plugs into
 //! [`HealthChecks::check`](crate::HealthChecks::check) like any other check.
-//! Dependencies go to readiness unless placed elsewhere with
-//! [`Check::group`](crate::Check::group): a dependency that is down must take the
-//! pod out of load balancing, never restart it.
+//! Dependencies go to readiness unless placed elsewhere with [`Check::group`]:
+//! a dependency that is down must take the pod out of load balancing, never
+//! restart it. Every builder has `name()` and `timeout()`.
 //!
 //! | module | feature | passes when |
 //! |---|---|---|
@@ -21,6 +21,17 @@
 //! Network checks bound their own waits by [`DEFAULT_WAIT`] (or three quarters of
 //! the timeout given to their builder), inside the check's timeout, so that a
 //! failure names what it was waiting for rather than only "timed out".
+
+#![cfg(any(
+    feature = "check-tcp",
+    feature = "check-http",
+    feature = "check-grpc",
+    feature = "check-deadpool-postgres",
+    feature = "check-sqlx-postgres",
+    feature = "check-redis",
+    feature = "check-disk",
+    feature = "check-file"
+))]
 
 #[cfg(feature = "check-disk")]
 pub mod disk;
@@ -48,6 +59,8 @@ mod reason;
 
 use std::time::Duration;
 
+use crate::Check;
+
 /// How long a ready-made check waits for its dependency unless its builder is
 /// given a timeout: three quarters of the library's
 /// [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT), so the check reports what it
@@ -63,39 +76,70 @@ const fn wait_within(timeout: Duration) -> Duration {
     }
 }
 
-/// A check's timeout as its network builders keep it: `None` leaves the
-/// [`HealthChecks`](crate::HealthChecks) default.
-#[cfg(any(
-    feature = "check-tcp",
-    feature = "check-http",
-    feature = "check-deadpool-postgres",
-    feature = "check-sqlx-postgres",
-    feature = "check-redis"
-))]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Timeout(Option<Duration>);
+/// The settings every ready-made builder has: a name and a timeout.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Common {
+    name: Option<String>,
+    /// `None` leaves the [`HealthChecks`](crate::HealthChecks) default.
+    timeout: Option<Duration>,
+}
 
-#[cfg(any(
-    feature = "check-tcp",
-    feature = "check-http",
-    feature = "check-deadpool-postgres",
-    feature = "check-sqlx-postgres",
-    feature = "check-redis"
-))]
-impl Timeout {
-    /// How long the dependency may take within this timeout.
-    const fn wait(self) -> Duration {
-        match self.0 {
+impl Common {
+    /// How long the dependency may take within the timeout (for the checks
+    /// that wait on the network).
+    #[cfg(any(
+        feature = "check-tcp",
+        feature = "check-http",
+        feature = "check-deadpool-postgres",
+        feature = "check-sqlx-postgres",
+        feature = "check-redis"
+    ))]
+    const fn wait(&self) -> Duration {
+        match self.timeout {
             Some(timeout) => wait_within(timeout),
             None => DEFAULT_WAIT,
         }
     }
 
-    /// `check` with this timeout applied, if one was set.
-    fn apply(self, check: crate::Check) -> crate::Check {
-        match self.0 {
+    /// The check `make` builds, named `default_name` unless renamed, with the
+    /// timeout if one was set.
+    fn finish(self, default_name: String, make: impl FnOnce(String) -> Check) -> Check {
+        let check = make(self.name.unwrap_or(default_name));
+        match self.timeout {
             Some(timeout) => check.timeout(timeout),
             None => check,
         }
     }
 }
+
+/// The methods every ready-made builder shares (`name`, `timeout`) and its
+/// conversion into a [`Check`]; the builder keeps a [`Common`] in `common`.
+macro_rules! common_builder {
+    ($builder:ty, $default_name:literal) => {
+        impl $builder {
+            #[doc = concat!("The check's name in logs and snapshots (default `", $default_name, "`).")]
+            #[must_use]
+            pub fn name(mut self, name: impl Into<String>) -> Self {
+                self.common.name = Some(name.into());
+                self
+            }
+
+            /// The check's timeout (default: the
+            /// [`HealthChecks`](crate::HealthChecks) one). A network check waits
+            /// three quarters of it for its dependency, so that its reason says
+            /// what it was waiting for.
+            #[must_use]
+            pub const fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.common.timeout = Some(timeout);
+                self
+            }
+        }
+
+        impl From<$builder> for crate::Check {
+            fn from(builder: $builder) -> Self {
+                builder.into_check()
+            }
+        }
+    };
+}
+use common_builder;

@@ -14,8 +14,8 @@
 
 use std::time::Duration;
 
-use super::Timeout;
 use super::reason::with_causes;
+use super::{Common, common_builder};
 use crate::Check;
 
 #[cfg(feature = "check-deadpool-postgres")]
@@ -36,8 +36,7 @@ pub use sqlx;
 #[derive(Clone, Debug)]
 pub struct PostgresCheck {
     pool: Pool,
-    name: Option<String>,
-    timeout: Timeout,
+    common: Common,
 }
 
 #[derive(Clone, Debug)]
@@ -67,47 +66,31 @@ impl PostgresCheck {
     const fn with_pool(pool: Pool) -> Self {
         Self {
             pool,
-            name: None,
-            timeout: Timeout(None),
+            common: Common {
+                name: None,
+                timeout: None,
+            },
         }
-    }
-
-    /// The check's timeout; getting a connection and the query share three quarters of it.
-    #[must_use]
-    pub const fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Timeout(Some(timeout));
-        self
-    }
-
-    /// The check's name in logs and snapshots (default `postgres`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
     pub fn into_check(self) -> Check {
-        let name = self.name.unwrap_or_else(|| "postgres".to_owned());
-        let wait = self.timeout.wait();
+        let wait = self.common.wait();
         let pool = self.pool;
-        let check = Check::new_async(name, move || {
-            let pool = pool.clone();
-            async move {
-                tokio::time::timeout(wait, pool.select_one(wait / 2))
-                    .await
-                    .unwrap_or_else(|_| Err(format!("postgres: no answer within {wait:?}")))
-            }
-        });
-        self.timeout.apply(check)
+        self.common.finish("postgres".to_owned(), |name| {
+            Check::new_async(name, move || {
+                let pool = pool.clone();
+                async move {
+                    tokio::time::timeout(wait, pool.select_one(wait / 2))
+                        .await
+                        .unwrap_or_else(|_| Err(format!("postgres: no answer within {wait:?}")))
+                }
+            })
+        })
     }
 }
 
-impl From<PostgresCheck> for Check {
-    fn from(check: PostgresCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(PostgresCheck, "postgres");
 
 fn exhausted(free: usize, max: usize, wait: Duration) -> String {
     format!("pool exhausted: {free} of {max} connections free within {wait:?}")

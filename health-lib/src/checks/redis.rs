@@ -11,8 +11,8 @@ pub use redis;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::Timeout;
 use super::reason::with_causes;
+use super::{Common, common_builder};
 use crate::Check;
 
 /// A readiness check sending `PING` to Redis.
@@ -28,8 +28,7 @@ use crate::Check;
 pub struct RedisCheck {
     source: Source,
     target: String,
-    name: Option<String>,
-    timeout: Timeout,
+    common: Common,
 }
 
 #[derive(Clone)]
@@ -44,8 +43,7 @@ impl std::fmt::Debug for RedisCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisCheck")
             .field("target", &self.target)
-            .field("name", &self.name)
-            .field("timeout", &self.timeout)
+            .field("common", &self.common)
             .finish_non_exhaustive()
     }
 }
@@ -60,8 +58,7 @@ impl RedisCheck {
         Self {
             source: Source::Client(client),
             target,
-            name: None,
-            timeout: Timeout(None),
+            common: Common::default(),
         }
     }
 
@@ -71,51 +68,31 @@ impl RedisCheck {
         Self {
             source: Source::Manager(manager),
             target: target.into(),
-            name: None,
-            timeout: Timeout(None),
+            common: Common::default(),
         }
-    }
-
-    /// The check's timeout; the PING gets three quarters of it.
-    #[must_use]
-    pub const fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Timeout(Some(timeout));
-        self
-    }
-
-    /// The check's name in logs and snapshots (default `redis <target>`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
     pub fn into_check(self) -> Check {
-        let name = self
-            .name
-            .unwrap_or_else(|| format!("redis {}", self.target));
-        let wait = self.timeout.wait();
+        let wait = self.common.wait();
         let (client, manager) = match self.source {
             Source::Client(client) => (Some(client), OnceCell::new()),
             Source::Manager(manager) => (None, OnceCell::new_with(Some(manager))),
         };
+        let default_name = format!("redis {}", self.target);
         let pinger = Arc::new(Pinger {
             client,
             manager,
             target: self.target,
             wait,
         });
-        let check = Check::new_async(name, move || pinger.clone().ping());
-        self.timeout.apply(check)
+        self.common.finish(default_name, |name| {
+            Check::new_async(name, move || pinger.clone().ping())
+        })
     }
 }
 
-impl From<RedisCheck> for Check {
-    fn from(check: RedisCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(RedisCheck, "redis <target>");
 
 struct Pinger {
     client: Option<redis::Client>,

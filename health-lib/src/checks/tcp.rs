@@ -12,7 +12,7 @@ use futures::stream::FuturesUnordered;
 use tokio::net::{TcpStream, lookup_host};
 use tokio::time::{Instant, timeout_at};
 
-use super::Timeout;
+use super::{Common, common_builder};
 use crate::Check;
 
 /// A readiness check that opens a TCP connection to `host:port`.
@@ -28,8 +28,7 @@ use crate::Check;
 #[derive(Clone, Debug)]
 pub struct TcpCheck {
     target: String,
-    name: Option<String>,
-    timeout: Timeout,
+    common: Common,
 }
 
 impl TcpCheck {
@@ -37,40 +36,22 @@ impl TcpCheck {
     pub fn new(target: impl Into<String>) -> Self {
         Self {
             target: target.into(),
-            name: None,
-            timeout: Timeout(None),
+            common: Common::default(),
         }
-    }
-
-    /// The check's timeout; resolving and connecting get three quarters of it.
-    #[must_use]
-    pub const fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Timeout(Some(timeout));
-        self
-    }
-
-    /// The check's name in logs and snapshots (default `tcp <target>`).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
     pub fn into_check(self) -> Check {
-        let name = self.name.unwrap_or_else(|| format!("tcp {}", self.target));
+        let wait = self.common.wait();
+        let default_name = format!("tcp {}", self.target);
         let target: Arc<str> = self.target.into();
-        let wait = self.timeout.wait();
-        let check = Check::new_async(name, move || connect_any(target.clone(), wait));
-        self.timeout.apply(check)
+        self.common.finish(default_name, |name| {
+            Check::new_async(name, move || connect_any(target.clone(), wait))
+        })
     }
 }
 
-impl From<TcpCheck> for Check {
-    fn from(check: TcpCheck) -> Self {
-        check.into_check()
-    }
-}
+common_builder!(TcpCheck, "tcp <target>");
 
 /// Resolves `target` and connects to all its addresses at once, within `wait`.
 async fn connect_any(target: Arc<str>, wait: Duration) -> Result<(), String> {
