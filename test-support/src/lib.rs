@@ -5,6 +5,7 @@
 //! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
 //! - [`process`]: running a binary to completion, signals, free ports.
+//! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
 //! - [`system`]: Debian packages a suite needs, installed when missing.
 //! - [`eventually`]: polling a condition that no event announces.
 //!
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod health;
 pub mod pki;
 pub mod process;
+pub mod server;
 pub mod system;
 
 use std::time::Duration;
