@@ -20,6 +20,16 @@ use tonic::transport::{Channel, Server};
 #[derive(Debug)]
 pub struct Stop(#[allow(dead_code)] oneshot::Sender<()>);
 
+impl Stop {
+    /// A stopper and the future that completes once it is dropped.
+    pub fn new() -> (Self, impl Future<Output = ()> + Send + 'static) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        (Self(stop), async {
+            let _ = stopped.await;
+        })
+    }
+}
+
 /// A health server on a loopback port; stops when dropped.
 #[derive(Debug)]
 pub struct TestServer {
@@ -51,7 +61,7 @@ where
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
     let (health, handle) = checks.build();
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, stopped) = Stop::new();
     let shutdown = shutdown(handle.clone());
     let task = tokio::spawn(
         Server::builder()
@@ -59,7 +69,7 @@ where
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 tokio::select! {
                     () = shutdown => {}
-                    _ = stopped => {}
+                    () = stopped => {}
                 }
             }),
     );
@@ -67,7 +77,7 @@ where
         addr,
         handle,
         task,
-        _stop: Stop(stop),
+        _stop: stop,
     }
 }
 
@@ -79,15 +89,13 @@ where
     E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
 {
     let (health, handle) = checks.build();
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, stopped) = Stop::new();
     tokio::spawn(
         Server::builder()
             .add_service(health)
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = stopped.await;
-            }),
+            .serve_with_incoming_shutdown(incoming, stopped),
     );
-    (handle, Stop(stop))
+    (handle, stop)
 }
 
 /// A server and a client joined by an in-memory pipe instead of TCP.
