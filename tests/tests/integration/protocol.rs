@@ -1,4 +1,4 @@
-//! The `grpc.health.v1` rules of DESIGN.md §1, against a real server and client.
+//! The `grpc.health.v1` protocol rules (Check, Watch, List), against a real server and client.
 
 use grpc_health_checks::pb::HealthListRequest;
 use grpc_health_checks::{Check, Group, HealthChecks, ServingStatus};
