@@ -20,6 +20,7 @@ pub mod process;
 pub mod server;
 pub mod system;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long a test waits for an event that normally takes milliseconds before
@@ -37,4 +38,12 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+}
+
+/// The workspace root, where `Cargo.toml`, `proto/` and the READMEs are.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-support sits in the workspace root")
+        .to_path_buf()
 }

@@ -3,6 +3,7 @@
 mod bad_input;
 mod checks;
 mod codegen;
+mod docs;
 mod drain;
 mod faults;
 mod protocol;
