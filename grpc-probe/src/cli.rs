@@ -19,8 +19,13 @@ use crate::duration;
 #[derive(Debug, Parser)]
 #[command(name = "grpc-probe", disable_version_flag = true, max_term_width = 100)]
 pub(crate) struct Cli {
-    /// (required) tcp host:port, :port, [::1]:port, or unix:PATH to connect
-    #[arg(long, value_name = "ADDR")]
+    /// `-addr`: where to connect. The help text is given as `help` because
+    /// rustdoc would read the bracketed IPv6 form as a link.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        help = "(required) tcp host:port, :port, [::1]:port, or unix:PATH to connect"
+    )]
     pub(crate) addr: Option<String>,
     /// service name to check (default: ""); repeat to require several
     #[arg(long, value_name = "NAME")]
@@ -277,6 +282,13 @@ mod tests {
         assert!(parse(["p", "-connect-timeout=1x"]).unwrap_err().is_error);
         let help = parse(["p", "-help"]).unwrap_err();
         assert!(!help.is_error && help.text.contains("--rpc-header"));
+        assert!(
+            help.text
+                .contains("(required) tcp host:port, :port, [::1]:port, or unix:PATH to connect"),
+            "{}",
+            help.text
+        );
+        assert!(!help.text.contains("rustdoc"), "{}", help.text);
         assert!(!parse(["p", "-h"]).unwrap_err().is_error);
     }
 
