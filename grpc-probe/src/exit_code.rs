@@ -7,7 +7,7 @@
 pub(crate) enum ProbeExit {
     /// The service (every service) answered SERVING.
     Serving = 0,
-    /// Bad arguments, or TLS files that cannot be read or parsed.
+    /// Bad arguments, TLS files that cannot be read or parsed, or a failed `-install`.
     InvalidArguments = 1,
     /// No HTTP/2 connection: refused, unreachable, TLS failure, timeout, not HTTP/2.
     ConnectionFailure = 2,

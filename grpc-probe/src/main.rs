@@ -10,6 +10,7 @@ mod connect;
 mod duration;
 mod exit_code;
 mod grpc;
+mod install;
 mod messages;
 mod output;
 mod run;

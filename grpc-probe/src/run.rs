@@ -1,12 +1,13 @@
 //! From argv to exit code: parse, check, load TLS files, then run the
-//! commands on a current-thread runtime.
+//! commands on a current-thread runtime (or, with `-install`, copy the
+//! executable instead).
 
 use std::ffi::OsString;
 
 use crate::config::Config;
 use crate::connect::Tls;
 use crate::exit_code::ProbeExit;
-use crate::{cli, commands, messages, tls};
+use crate::{cli, commands, install, messages, tls};
 
 /// Runs the probe; all printing happens below, through [`messages`], and
 /// nothing here exits the process.
@@ -22,6 +23,18 @@ pub(crate) fn run(argv: impl IntoIterator<Item = OsString>) -> ProbeExit {
             return ProbeExit::Serving;
         }
     };
+    if let Some(to) = &cli.install {
+        return match install::install(to) {
+            Ok(installed) => {
+                messages::report(&format!("installed grpc-probe at {}", installed.display()));
+                ProbeExit::Serving
+            }
+            Err(e) => {
+                messages::error(format_args!("cannot install grpc-probe: {e}"));
+                ProbeExit::InvalidArguments
+            }
+        };
+    }
     if cli.version {
         messages::stdout(&format!("grpc-probe {}\n", env!("CARGO_PKG_VERSION")));
         return ProbeExit::Serving;
