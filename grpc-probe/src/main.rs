@@ -13,6 +13,8 @@ mod grpc;
 mod install;
 mod messages;
 mod output;
+#[cfg(test)]
+mod readme_examples;
 mod run;
 mod tls;
 
