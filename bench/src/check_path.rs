@@ -87,16 +87,27 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
                 .extend_from_slice(result.latencies());
         }
         let [grpc_health_checks, tonic_health, _] = &samples;
-        ratios.push(ratio(grpc_health_checks.rps[round], tonic_health.rps[round]));
+        ratios.push(ratio(
+            grpc_health_checks.rps[round],
+            tonic_health.rps[round],
+        ));
     }
     let [mut grpc_health_checks, mut tonic_health, naive] = samples;
-    figures.push("check_rps_grpc_health_checks", median(&grpc_health_checks.rps), 0);
+    figures.push(
+        "check_rps_grpc_health_checks",
+        median(&grpc_health_checks.rps),
+        0,
+    );
     figures.push("check_rps_tonic_health", median(&tonic_health.rps), 0);
     figures.push("check_rps_ratio", median(&ratios), 2);
     // The spread of the per-round ratios: where it straddles 1, the two are at parity.
     figures.push("check_rps_ratio_q1", quantile(&ratios, 25.0), 2);
     figures.push("check_rps_ratio_q3", quantile(&ratios, 75.0), 2);
-    figures.push("check_p99_us_grpc_health_checks", grpc_health_checks.p99_us(), 0);
+    figures.push(
+        "check_p99_us_grpc_health_checks",
+        grpc_health_checks.p99_us(),
+        0,
+    );
     figures.push("check_p99_us_tonic_health", tonic_health.p99_us(), 0);
     figures.push("check_rps_naive", median(&naive.rps), 0);
     Ok(())

@@ -149,13 +149,13 @@ impl Connection<'_> {
             Ok(Err(e)) => return Err(failed(self.addr, &e)),
             Ok(Ok(())) => {}
         }
-        let established = lap("http2 ping answered", self.handshake_sent);
-        let connect = established - self.started;
-        messages::took("connection established", connect);
         // A watched status that arrived before the PING's answer stays the code.
         if if_interrupted.get() == ProbeExit::ConnectionFailure {
             if_interrupted.set(ProbeExit::RpcFailure);
         }
+        let established = lap("http2 ping answered", self.handshake_sent);
+        let connect = established - self.started;
+        messages::took("connection established", connect);
         let (outcome, rpc) = match finished {
             Some(finished) => finished,
             None => (rpc.await, rpc_started.elapsed()),

@@ -23,7 +23,7 @@ async fn installs_a_working_executable_copy() {
     let target_str = target.to_str().unwrap();
     run([format!("-install={target_str}")])
         .await
-        .expect(0, &["installed grpc-probe at", target_str]);
+        .assert_exit(0, &["installed grpc-probe at", target_str]);
     let original = std::fs::read(env!("CARGO_BIN_EXE_grpc-probe")).unwrap();
     assert!(std::fs::read(&target).unwrap() == original, "copy differs");
     let mode = std::fs::metadata(&target).unwrap().permissions().mode();
@@ -46,7 +46,7 @@ async fn installs_a_working_executable_copy() {
     let dir_str = dir.path().to_str().unwrap();
     run(["--install", dir_str])
         .await
-        .expect(0, &[&format!("installed grpc-probe at {target_str}")]);
+        .assert_exit(0, &[&format!("installed grpc-probe at {target_str}")]);
     assert_eq!(entries(dir.path()), ["grpc-probe"]);
 }
 
@@ -57,19 +57,19 @@ async fn install_errors_say_what_to_fix() {
     let missing_str = missing.to_str().unwrap();
     run(["-install", &format!("{missing_str}/grpc-probe")])
         .await
-        .expect(1, &[missing_str, "does not exist; create it"]);
+        .assert_exit(1, &[missing_str, "does not exist; create it"]);
 
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
     let file_str = file.to_str().unwrap();
     run([format!("--install={file_str}/grpc-probe")])
         .await
-        .expect(1, &[file_str, "is not a directory"]);
+        .assert_exit(1, &[file_str, "is not a directory"]);
 
     // sysfs refuses new files even to root.
     run(["-install=/sys/grpc-probe"])
         .await
-        .expect(1, &["cannot install grpc-probe", "/sys", "writable volume"]);
+        .assert_exit(1, &["cannot install grpc-probe", "/sys", "writable volume"]);
     assert_eq!(entries(dir.path()), ["a-file"], "nothing left behind");
 }
 
@@ -85,7 +85,7 @@ async fn install_refuses_probe_flags() {
     ] {
         run([install.as_str(), flag])
             .await
-            .expect(1, &["--install", name, "cannot be used with"]);
+            .assert_exit(1, &["--install", name, "cannot be used with"]);
     }
     assert!(!target.exists());
 }

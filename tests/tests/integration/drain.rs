@@ -6,7 +6,9 @@ use grpc_health_checks::{HealthChecks, ServingStatus};
 use tokio::sync::oneshot;
 use tonic::Code;
 
-use crate::support::{EVENT_TIMEOUT, check, client, next_status, start, start_with, watch};
+use test_support::HANG_GUARD;
+use test_support::health::{check, client, next_status, watch};
+use test_support::server::{start, start_with};
 
 use ServingStatus::{NotServing, Serving};
 
@@ -41,7 +43,9 @@ async fn shutdown_sets_not_serving_and_ignores_later_updates() {
 #[tokio::test]
 async fn drain_tells_watchers_before_the_listener_closes() {
     let (trigger, triggered) = oneshot::channel::<()>();
-    let drain_delay = Duration::from_millis(300);
+    // Long enough that the assertions below always run inside it, even on a
+    // loaded machine; the test waits for it once.
+    let drain_delay = Duration::from_secs(5);
     let server = start_with(HealthChecks::new(), |handle| {
         handle.drain(
             async {
@@ -69,12 +73,12 @@ async fn drain_tells_watchers_before_the_listener_closes() {
         !server.task.is_finished(),
         "listener still open during the drain delay"
     );
-    let end = tokio::time::timeout(EVENT_TIMEOUT, stream.message())
+    let end = tokio::time::timeout(HANG_GUARD, stream.message())
         .await
         .expect("stream ends after the drain delay")
         .expect_err("ends with a status");
     assert_eq!(end.code(), Code::Unavailable);
-    tokio::time::timeout(EVENT_TIMEOUT, server.task)
+    tokio::time::timeout(HANG_GUARD, server.task)
         .await
         .expect("server stops after the drain")
         .expect("server task")

@@ -6,6 +6,6 @@ mod codegen;
 mod drain;
 mod faults;
 mod protocol;
+mod relay;
 mod security;
-mod support;
 mod watchers;

@@ -4,7 +4,8 @@ use grpc_health_checks::pb::HealthListRequest;
 use grpc_health_checks::{Check, Group, HealthChecks, ServingStatus};
 use tonic::Code;
 
-use crate::support::{check, client, next_status, start, wait_for, watch};
+use test_support::health::{check, client, next_status, wait_for, watch};
+use test_support::server::start;
 
 use ServingStatus::{NotServing, ServiceUnknown, Serving};
 
@@ -84,7 +85,7 @@ async fn watch_of_unknown_service_stays_open_until_it_is_registered() {
     server.handle.clear_status("later").expect("unregister");
     assert_eq!(next_status(&mut stream).await, ServiceUnknown);
     drop(stream);
-    crate::support::eventually("watcher count back to 0", || {
+    test_support::eventually("watcher count back to 0", || {
         server.handle.watcher_count() == 0
     })
     .await;

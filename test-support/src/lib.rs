@@ -1,0 +1,40 @@
+//! Helpers shared by every test suite of the workspace, written once.
+//!
+//! - [`bins`]: the workspace's binaries, as `cargo test --workspace` builds them.
+//! - [`demo`]: a running `health-demo` process and the addresses it printed.
+//! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
+//! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
+//! - [`process`]: running a binary to completion, signals, free ports.
+//! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
+//! - [`system`]: Debian packages a suite needs, installed when missing.
+//! - [`eventually`]: polling a condition that no event announces.
+//!
+//! Every wait here is on a real event, bounded by [`HANG_GUARD`]: the bound only
+//! turns a hang into a failure and never judges speed.
+
+pub mod bins;
+pub mod demo;
+pub mod health;
+pub mod pki;
+pub mod process;
+pub mod server;
+pub mod system;
+
+use std::time::Duration;
+
+/// How long a test waits for an event that normally takes milliseconds before
+/// it calls it a hang. Generous, so that a loaded machine never fails a test.
+pub const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Polls `condition` every millisecond until it holds; fails the test after
+/// [`HANG_GUARD`] of (possibly paused) Tokio time.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + HANG_GUARD;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
