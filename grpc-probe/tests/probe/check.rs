@@ -197,15 +197,36 @@ async fn gzip_compresses_request_and_reads_compressed_response() {
 }
 
 #[tokio::test]
-async fn verbose_prints_timings() {
+async fn verbose_prints_each_timing_once_and_consistently() {
     let (addr, _stop) = up_down_server().await;
-    run(["-addr", &addr, "-v"]).await.assert_exit(
-        0,
-        &[
-            "parsed options",
-            "transport connected (took",
-            "connection established (took",
-            "time elapsed: connect=",
+    let r = run(["-addr", &addr, "-v"]).await;
+    r.assert_exit(0, &["parsed options", "status: SERVING"]);
+    // The connection's phases in order, each once, then the summary.
+    let timed: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once(" (took ").map(|(phase, _)| phase))
+        .collect();
+    assert_eq!(
+        timed,
+        [
+            "transport connected",
+            "http2 handshake sent",
+            "http2 ping answered",
+            "connection established"
         ],
+        "{}",
+        r.stderr
+    );
+    // The summary repeats the measured connect time; it does not measure again.
+    let took = |prefix: &str, end: char| {
+        let line = r.stderr.lines().find(|l| l.starts_with(prefix)).unwrap();
+        line[prefix.len()..].split(end).next().unwrap().to_owned()
+    };
+    assert_eq!(
+        took("connection established (took ", ')'),
+        took("time elapsed: connect=", ' '),
+        "{}",
+        r.stderr
     );
 }
