@@ -6,6 +6,7 @@ mod auth;
 mod contract;
 mod drain;
 mod load;
+mod script;
 mod soak;
 mod tls;
 

@@ -1,5 +1,7 @@
 //! The documents stay true to the code: every test RELIABILITY.md names
-//! exists, and the repository stands alone (it cites no document outside it).
+//! exists, the root README's examples are the crate READMEs' (which their
+//! crates' tests compile, render or run), its two commands are the ones CI and
+//! the demo test run, and the repository cites no document outside it.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -90,4 +92,60 @@ fn the_repository_cites_no_outside_design_document() {
         hits.is_empty(),
         "cites a document outside the repository: {hits:#?}"
     );
+}
+
+/// The fenced code blocks of a Markdown document, without their fences.
+fn code_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<Vec<&str>> = None;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            match open.take() {
+                Some(block) => blocks.push(block.join("\n")),
+                None => open = Some(Vec::new()),
+            }
+        } else if let Some(block) = open.as_mut() {
+            block.push(line);
+        }
+    }
+    blocks
+}
+
+const CRATE_READMES: [&str; 3] = [
+    "health-lib/README.md",
+    "grpc-probe/README.md",
+    "templates/README.md",
+];
+
+#[test]
+fn root_readme_examples_come_from_the_crate_readmes() {
+    let readme = read("README.md");
+    let blocks = code_blocks(&readme);
+    assert!(blocks.len() >= 4, "{blocks:?}");
+    let (commands, examples) = blocks.split_first().expect("blocks");
+    let crate_readmes: Vec<String> = CRATE_READMES.iter().map(|path| read(path)).collect();
+    for example in examples {
+        let lines: Vec<&str> = example.lines().map(str::trim).collect();
+        let found = crate_readmes.iter().any(|crate_readme| {
+            lines
+                .iter()
+                .all(|line| crate_readme.lines().any(|other| other.trim() == *line))
+        });
+        assert!(
+            found,
+            "not in any crate README (where it is tested):\n{example}"
+        );
+    }
+    let ci = read(".ci/run");
+    for command in commands.lines() {
+        let command = command.split('#').next().unwrap_or("").trim();
+        match command {
+            "bash examples/demo.sh" => {}
+            "cargo xtask test" => assert!(
+                ci.lines().any(|line| line.trim() == command),
+                ".ci/run does not run `{command}`"
+            ),
+            other => panic!("the README's two commands changed: `{other}`"),
+        }
+    }
 }
