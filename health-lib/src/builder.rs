@@ -1,6 +1,6 @@
 //! [`HealthChecks`]: configures the checks and services, and starts evaluation.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{Check, CheckOutput};
@@ -16,9 +16,6 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(800);
 /// The most services `List` returns before answering RESOURCE_EXHAUSTED (gRFC A90).
 pub const DEFAULT_LIST_LIMIT: usize = 100;
-
-/// Services that are always served, with fixed meanings.
-const RESERVED_SERVICES: [&str; 3] = ["", "liveness", "readiness"];
 
 /// Builds a health service from a list of checks.
 ///
@@ -53,21 +50,9 @@ impl Default for HealthChecks {
 impl HealthChecks {
     /// No checks yet; `""`, `liveness` and `readiness` are always served.
     pub fn new() -> Self {
-        let services = RESERVED_SERVICES
-            .into_iter()
-            .zip([
-                Source::All,
-                Source::Group(Group::Liveness),
-                Source::Group(Group::Readiness),
-            ])
-            .map(|(name, source)| DerivedService {
-                name: name.to_owned(),
-                source,
-            })
-            .collect();
         Self {
             checks: Vec::new(),
-            services,
+            services: DerivedService::reserved(),
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             list_limit: DEFAULT_LIST_LIMIT,
@@ -100,7 +85,7 @@ impl HealthChecks {
     #[must_use]
     pub fn service(mut self, service: impl Into<String>, group: Group) -> Self {
         let name = service.into();
-        if RESERVED_SERVICES.contains(&name.as_str()) {
+        if Group::is_reserved_service(&name) {
             tracing::warn!(service = %name, "reserved health service name left unchanged");
             return self;
         }
@@ -146,10 +131,13 @@ impl HealthChecks {
     /// Outside a Tokio runtime, as `tokio::spawn` does.
     pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
         let evaluator = Evaluator::new(self.checks, self.services, self.timeout);
-        let shared = Arc::new(Shared {
-            registry: Registry::new(evaluator.derived_statuses(), self.list_limit),
-            checks: Mutex::new(evaluator.snapshots()),
-        });
+        let registry = Registry::new(
+            evaluator
+                .derived_statuses()
+                .map(|(name, status)| (name.to_owned(), status)),
+            self.list_limit,
+        );
+        let shared = Arc::new(Shared::new(registry, evaluator.snapshots()));
         tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));
         let service = HealthService {
             shared: shared.clone(),

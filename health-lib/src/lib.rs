@@ -86,7 +86,7 @@ pub use check::{Check, CheckOutput};
 #[cfg(feature = "server")]
 pub use drain::termination_signal;
 #[cfg(feature = "server")]
-pub use error::UpdateError;
+pub use error::{UpdateError, UpdateErrorKind};
 #[cfg(feature = "server")]
 pub use group::Group;
 #[cfg(feature = "server")]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::{JoinError, JoinHandle};
 
-use crate::check::{CheckResult, Probe};
+use crate::check::{CheckFn, CheckResult};
 
 /// The result of one evaluation of a check.
 #[derive(Debug, Clone)]
@@ -27,15 +27,15 @@ struct InFlight {
 
 /// Invokes one check, never more than one run at a time.
 pub(crate) struct Runner {
-    probe: Probe,
+    function: CheckFn,
     timeout: Duration,
     in_flight: Option<InFlight>,
 }
 
 impl Runner {
-    pub(crate) const fn new(probe: Probe, timeout: Duration) -> Self {
+    pub(crate) const fn new(function: CheckFn, timeout: Duration) -> Self {
         Self {
-            probe,
+            function,
             timeout,
             in_flight: None,
         }
@@ -63,9 +63,9 @@ impl Runner {
             },
             Err(_) => {
                 let duration = run.started.elapsed();
-                match self.probe {
-                    Probe::Async(_) => run.task.abort(),
-                    Probe::Blocking(_) => self.in_flight = Some(run),
+                match self.function {
+                    CheckFn::Async(_) => run.task.abort(),
+                    CheckFn::Blocking(_) => self.in_flight = Some(run),
                 }
                 Observation {
                     result: Err(format!("timed out after {:?}", self.timeout)),
@@ -77,12 +77,12 @@ impl Runner {
 
     fn start(&self) -> InFlight {
         let started = Instant::now();
-        let task = match &self.probe {
-            Probe::Blocking(check) => {
+        let task = match &self.function {
+            CheckFn::Blocking(check) => {
                 let check = check.clone();
                 tokio::task::spawn_blocking(move || check())
             }
-            Probe::Async(check) => tokio::spawn(check()),
+            CheckFn::Async(check) => tokio::spawn(check()),
         };
         InFlight { task, started }
     }
@@ -118,8 +118,8 @@ mod tests {
 
     use super::*;
 
-    fn blocking(check: impl Fn() -> CheckResult + Send + Sync + 'static) -> Probe {
-        Probe::Blocking(Arc::new(check))
+    fn blocking(check: impl Fn() -> CheckResult + Send + Sync + 'static) -> CheckFn {
+        CheckFn::Blocking(Arc::new(check))
     }
 
     #[tokio::test]
@@ -133,11 +133,11 @@ mod tests {
     async fn hung_async_check_times_out_and_is_cancelled() {
         let started = Arc::new(AtomicUsize::new(0));
         let counter = started.clone();
-        let probe = Probe::Async(Arc::new(move || {
+        let function = CheckFn::Async(Arc::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
             Box::pin(std::future::pending())
         }));
-        let mut runner = Runner::new(probe, Duration::from_millis(100));
+        let mut runner = Runner::new(function, Duration::from_millis(100));
         let first = runner.run().await;
         assert_eq!(first.result, Err("timed out after 100ms".to_owned()));
         assert!(
@@ -154,12 +154,12 @@ mod tests {
         let released = std::sync::Mutex::new(released);
         let started = Arc::new(AtomicUsize::new(0));
         let counter = started.clone();
-        let probe = blocking(move || {
+        let function = blocking(move || {
             counter.fetch_add(1, Ordering::SeqCst);
             let _ = released.lock().map(|rx| rx.recv());
             Ok(())
         });
-        let mut runner = Runner::new(probe, Duration::from_millis(20));
+        let mut runner = Runner::new(function, Duration::from_millis(20));
         assert_eq!(
             runner.run().await.result,
             Err("timed out after 20ms".to_owned())
