@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::check::{Check, CheckOutput};
 use crate::evaluate::{DerivedService, Evaluator, Source};
+use crate::metrics::Metrics;
 use crate::pb::health_server::HealthServer;
 use crate::registry::Registry;
 use crate::shared::Shared;
@@ -39,6 +40,7 @@ pub struct HealthChecks {
     interval: Duration,
     timeout: Duration,
     list_limit: usize,
+    metrics: Metrics,
 }
 
 impl Default for HealthChecks {
@@ -56,6 +58,7 @@ impl HealthChecks {
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             list_limit: DEFAULT_LIST_LIMIT,
+            metrics: Metrics::default(),
         }
     }
 
@@ -121,6 +124,18 @@ impl HealthChecks {
         self
     }
 
+    /// Registers the health metrics into `registry` (feature `metrics`):
+    /// per-check status, runs by result and run duration; per-service status
+    /// and transitions. Serve the registry with
+    /// [`AdminService::metrics`](crate::http::AdminService::metrics) or your own
+    /// `/metrics` endpoint.
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, registry: &mut prometheus_client::registry::Registry) -> Self {
+        self.metrics = Metrics::register(registry);
+        self
+    }
+
     /// Starts evaluating in the background and returns the service to add to a
     /// tonic server, and a handle to control it.
     ///
@@ -130,12 +145,13 @@ impl HealthChecks {
     ///
     /// Outside a Tokio runtime, as `tokio::spawn` does.
     pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
-        let evaluator = Evaluator::new(self.checks, self.services, self.timeout);
+        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, &self.metrics);
         let registry = Registry::new(
             evaluator
                 .derived_statuses()
                 .map(|(name, status)| (name.to_owned(), status)),
             self.list_limit,
+            self.metrics,
         );
         let shared = Arc::new(Shared::new(registry, evaluator.snapshots()));
         tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));

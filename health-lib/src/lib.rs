@@ -19,6 +19,8 @@ mod group;
 mod handle;
 pub mod pb;
 #[cfg(feature = "server")]
+mod metrics;
+#[cfg(feature = "server")]
 mod registry;
 #[cfg(feature = "server")]
 mod service;

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::ServingStatus;
 use crate::drain::DrainState;
 use crate::error::{UpdateError, UpdateErrorKind};
+use crate::metrics::{Metrics, ServiceMetrics};
 
 /// A service's status; `None` while the name is only watched, not registered.
 pub(crate) type Slot = Option<ServingStatus>;
@@ -21,6 +22,28 @@ struct Entry {
     status: watch::Sender<Slot>,
     /// Set for names the checks drive ("", groups, mapped services).
     derived: bool,
+    /// Present while the name is registered, so that merely watched names get no series.
+    metrics: ServiceMetrics,
+}
+
+impl Entry {
+    fn registered(metrics: &Metrics, name: &str, status: ServingStatus, derived: bool) -> Self {
+        let entry = Self {
+            status: watch::Sender::new(Some(status)),
+            derived,
+            metrics: metrics.service(name),
+        };
+        entry.metrics.record(None, status);
+        entry
+    }
+
+    fn placeholder() -> Self {
+        Self {
+            status: watch::Sender::new(None),
+            derived: false,
+            metrics: ServiceMetrics::none(),
+        }
+    }
 }
 
 /// Returned by [`Registry::list`] when more services are registered than the cap.
@@ -36,6 +59,7 @@ pub(crate) struct TooManyServices {
 pub(crate) struct Registry {
     services: RwLock<HashMap<String, Entry>>,
     list_limit: usize,
+    metrics: Metrics,
 }
 
 impl Registry {
@@ -43,20 +67,19 @@ impl Registry {
     pub(crate) fn new(
         derived: impl IntoIterator<Item = (String, ServingStatus)>,
         list_limit: usize,
+        metrics: Metrics,
     ) -> Self {
         let by_name = derived
             .into_iter()
             .map(|(name, status)| {
-                let entry = Entry {
-                    status: watch::Sender::new(Some(status)),
-                    derived: true,
-                };
+                let entry = Entry::registered(&metrics, &name, status, true);
                 (name, entry)
             })
             .collect();
         Self {
             services: RwLock::new(by_name),
             list_limit,
+            metrics,
         }
     }
 
@@ -83,10 +106,9 @@ impl Registry {
             return entry.status.subscribe();
         }
         let mut services = self.write();
-        let entry = services.entry(name.to_owned()).or_insert_with(|| Entry {
-            status: watch::Sender::new(None),
-            derived: false,
-        });
+        let entry = services
+            .entry(name.to_owned())
+            .or_insert_with(Entry::placeholder);
         entry.status.subscribe()
     }
 
@@ -109,7 +131,7 @@ impl Registry {
             return;
         }
         if let Some(entry) = services.get(name) {
-            announce(name, &entry.status, Some(status));
+            announce(name, entry, Some(status));
         }
     }
 
@@ -124,34 +146,36 @@ impl Registry {
         if drain.is_draining() {
             return Err(UpdateError::new(name, UpdateErrorKind::Draining));
         }
-        match services.get(name) {
-            Some(entry) if entry.derived => {
-                Err(UpdateError::new(name, UpdateErrorKind::DrivenByChecks))
-            }
-            Some(entry) if status.is_none() && entry.status.receiver_count() == 0 => {
-                announce(name, &entry.status, None);
-                services.remove(name);
-                Ok(())
-            }
-            Some(entry) => {
-                announce(name, &entry.status, status);
-                Ok(())
-            }
-            None if status.is_some() => {
+        let Some(entry) = services.get_mut(name) else {
+            if let Some(status) = status {
                 tracing::info!(
                     service = name,
-                    to = slot_name(status),
+                    to = status.as_str_name(),
                     "health service registered"
                 );
-                let entry = Entry {
-                    status: watch::Sender::new(status),
-                    derived: false,
-                };
+                let entry = Entry::registered(&self.metrics, name, status, false);
                 services.insert(name.to_owned(), entry);
-                Ok(())
             }
-            None => Ok(()),
+            return Ok(());
+        };
+        if entry.derived {
+            return Err(UpdateError::new(name, UpdateErrorKind::DrivenByChecks));
         }
+        let was_registered = entry.status.borrow().is_some();
+        if status.is_some() && !was_registered {
+            entry.metrics = self.metrics.service(name);
+        }
+        announce(name, entry, status);
+        if status.is_none() {
+            if was_registered {
+                self.metrics.forget_service(name);
+                entry.metrics = ServiceMetrics::none();
+            }
+            if entry.status.receiver_count() == 0 {
+                services.remove(name);
+            }
+        }
+        Ok(())
     }
 
     /// A snapshot of every registered service, or an error above the cap.
@@ -175,7 +199,7 @@ impl Registry {
     pub(crate) fn set_all_not_serving(&self) {
         for (name, entry) in self.write().iter() {
             if entry.status.borrow().is_some() {
-                announce(name, &entry.status, Some(ServingStatus::NotServing));
+                announce(name, entry, Some(ServingStatus::NotServing));
             }
         }
     }
@@ -190,10 +214,13 @@ impl Registry {
 }
 
 /// Stores `status` and wakes watchers, only when it differs from the current one.
-fn announce(name: &str, channel: &watch::Sender<Slot>, status: Slot) {
-    channel.send_if_modified(|current| {
+fn announce(name: &str, entry: &Entry, status: Slot) {
+    entry.status.send_if_modified(|current| {
         if *current == status {
             return false;
+        }
+        if let Some(to) = status {
+            entry.metrics.record(*current, to);
         }
         tracing::info!(
             service = name,
@@ -216,7 +243,11 @@ mod tests {
 
     fn registry() -> (Registry, DrainState) {
         (
-            Registry::new([(String::new(), ServingStatus::Serving)], 2),
+            Registry::new(
+                [(String::new(), ServingStatus::Serving)],
+                2,
+                Metrics::default(),
+            ),
             DrainState::new(),
         )
     }

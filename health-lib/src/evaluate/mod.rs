@@ -17,10 +17,12 @@ use tokio::time::MissedTickBehavior;
 
 use crate::check::Check;
 use crate::drain::Phase;
+use crate::metrics::{CheckMetrics, Metrics};
 use crate::shared::Shared;
 use crate::snapshot::{CheckSnapshot, CheckStatus};
 use crate::{Group, ServingStatus};
 
+pub(crate) use runner::RunKind;
 use runner::{Observation, Runner};
 use threshold::Debounce;
 
@@ -62,6 +64,7 @@ struct CheckState {
     runner: Runner,
     debounce: Debounce,
     snapshot: CheckSnapshot,
+    metrics: CheckMetrics,
 }
 
 /// The check states a run of the loop works on.
@@ -71,12 +74,18 @@ pub(crate) struct Evaluator {
 }
 
 impl Evaluator {
-    pub(crate) fn new(checks: Vec<Check>, derived: Vec<DerivedService>, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        checks: Vec<Check>,
+        derived: Vec<DerivedService>,
+        timeout: Duration,
+        metrics: &Metrics,
+    ) -> Self {
         let checks = checks
             .into_iter()
             .map(|check| CheckState {
                 runner: Runner::new(check.function, check.timeout.unwrap_or(timeout)),
                 debounce: Debounce::new(check.failure_threshold, check.success_threshold),
+                metrics: metrics.check(&check.name, check.group),
                 snapshot: CheckSnapshot::pending(check.name, check.group),
             })
             .collect();
@@ -144,8 +153,13 @@ impl Evaluator {
 }
 
 fn record(check: &mut CheckState, observation: Observation) {
-    let Observation { result, duration } = observation;
+    let Observation {
+        result,
+        kind,
+        duration,
+    } = observation;
     let passing = check.debounce.observe(result.is_ok());
+    check.metrics.record(kind, duration, passing);
     let snapshot = &mut check.snapshot;
     let status = if passing {
         CheckStatus::Passing
@@ -179,7 +193,12 @@ mod tests {
     use super::*;
 
     fn evaluator(checks: Vec<Check>) -> Evaluator {
-        Evaluator::new(checks, DerivedService::reserved(), Duration::from_secs(1))
+        Evaluator::new(
+            checks,
+            DerivedService::reserved(),
+            Duration::from_secs(1),
+            &Metrics::default(),
+        )
     }
 
     fn statuses(evaluator: &Evaluator) -> Vec<ServingStatus> {

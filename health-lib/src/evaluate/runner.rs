@@ -11,10 +11,41 @@ use tokio::task::{JoinError, JoinHandle};
 
 use crate::check::{CheckFn, CheckResult};
 
+/// How one run of a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunKind {
+    /// It passed.
+    Success = 0,
+    /// It returned a failure.
+    Error,
+    /// It outlived its timeout, or an earlier run that did is still going.
+    Timeout,
+    /// It panicked.
+    Panic,
+}
+
+impl RunKind {
+    /// Every kind, for handles created ahead of time; `ALL[kind as usize] == kind`.
+    #[cfg(feature = "metrics")]
+    pub(crate) const ALL: [Self; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Panic];
+
+    /// The lowercase name used as a metric label.
+    #[cfg(feature = "metrics")]
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Timeout => "timeout",
+            Self::Panic => "panic",
+        }
+    }
+}
+
 /// The result of one evaluation of a check.
 #[derive(Debug, Clone)]
 pub(crate) struct Observation {
     pub(crate) result: CheckResult,
+    pub(crate) kind: RunKind,
     pub(crate) duration: Duration,
 }
 
@@ -50,6 +81,7 @@ impl Runner {
             let duration = stale.started.elapsed();
             return Observation {
                 result: Err(format!("still running after {duration:?}")),
+                kind: RunKind::Timeout,
                 duration,
             };
         }
@@ -57,10 +89,20 @@ impl Runner {
         self.in_flight = None;
         let mut run = self.start();
         match tokio::time::timeout(self.timeout, &mut run.task).await {
-            Ok(joined) => Observation {
-                result: joined.unwrap_or_else(|error| Err(describe_join_error(error))),
-                duration: run.started.elapsed(),
-            },
+            Ok(joined) => {
+                let duration = run.started.elapsed();
+                let (result, kind) = match joined {
+                    Ok(Ok(())) => (Ok(()), RunKind::Success),
+                    Ok(Err(reason)) => (Err(reason), RunKind::Error),
+                    Err(error) if error.is_panic() => (Err(describe_join_error(error)), RunKind::Panic),
+                    Err(error) => (Err(describe_join_error(error)), RunKind::Error),
+                };
+                Observation {
+                    result,
+                    kind,
+                    duration,
+                }
+            }
             Err(_) => {
                 let duration = run.started.elapsed();
                 match self.function {
@@ -69,6 +111,7 @@ impl Runner {
                 }
                 Observation {
                     result: Err(format!("timed out after {:?}", self.timeout)),
+                    kind: RunKind::Timeout,
                     duration,
                 }
             }
@@ -122,11 +165,20 @@ mod tests {
         CheckFn::Blocking(Arc::new(check))
     }
 
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn kinds_index_their_own_position() {
+        for (index, kind) in RunKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, index);
+        }
+    }
+
     #[tokio::test]
     async fn panic_is_a_failure_with_its_message() {
         let mut runner = Runner::new(blocking(|| panic!("disk on fire")), Duration::from_secs(1));
         let observation = runner.run().await;
         assert_eq!(observation.result, Err("panicked: disk on fire".to_owned()));
+        assert_eq!(observation.kind, RunKind::Panic);
     }
 
     #[tokio::test(start_paused = true)]
@@ -140,6 +192,7 @@ mod tests {
         let mut runner = Runner::new(function, Duration::from_millis(100));
         let first = runner.run().await;
         assert_eq!(first.result, Err("timed out after 100ms".to_owned()));
+        assert_eq!(first.kind, RunKind::Timeout);
         assert!(
             runner.in_flight.is_none(),
             "async runs are cancelled on timeout"
@@ -165,6 +218,7 @@ mod tests {
             Err("timed out after 20ms".to_owned())
         );
         let second = runner.run().await;
+        assert_eq!(second.kind, RunKind::Timeout);
         assert!(
             second
                 .result
