@@ -58,7 +58,7 @@ impl HealthChecks {
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             list_limit: DEFAULT_LIST_LIMIT,
-            metrics: Metrics::default(),
+            metrics: Metrics::none(),
         }
     }
 

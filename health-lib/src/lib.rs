@@ -17,9 +17,11 @@ mod generated;
 mod group;
 #[cfg(feature = "server")]
 mod handle;
-pub mod pb;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "server")]
 mod metrics;
+pub mod pb;
 #[cfg(feature = "server")]
 mod registry;
 #[cfg(feature = "server")]

@@ -246,7 +246,7 @@ mod tests {
             Registry::new(
                 [(String::new(), ServingStatus::Serving)],
                 2,
-                Metrics::default(),
+                Metrics::none(),
             ),
             DrainState::new(),
         )

@@ -41,14 +41,24 @@ impl Shared {
         if self.drain.is_draining() {
             return;
         }
-        {
-            let mut stored = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
-            stored.clear();
-            stored.extend(checks.into_iter().cloned());
-        }
+        // Held until the statuses are out, so that `inspect` sees both or neither.
+        let mut stored = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
+        stored.clear();
+        stored.extend(checks.into_iter().cloned());
         for (name, status) in statuses {
             self.registry.publish_derived(name, status, &self.drain);
         }
+    }
+
+    /// Reads the check states, the served statuses and whether the service is
+    /// draining as one consistent view.
+    #[cfg(feature = "http")]
+    pub(crate) fn inspect<R>(
+        &self,
+        read: impl FnOnce(&[CheckSnapshot], &Registry, bool) -> R,
+    ) -> R {
+        let checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
+        read(&checks, &self.registry, self.drain.is_draining())
     }
 
     /// Every check's state as of the last evaluation.
@@ -70,6 +80,8 @@ impl Shared {
 
     /// Every service goes NOT_SERVING and later updates are refused.
     pub(crate) fn drain(&self) {
+        // Under the check-state lock, for `inspect`.
+        let _checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
         if self.drain.begin() {
             tracing::info!("health service draining: every service is now NOT_SERVING");
             self.registry.set_all_not_serving();

@@ -197,7 +197,7 @@ mod tests {
             checks,
             DerivedService::reserved(),
             Duration::from_secs(1),
-            &Metrics::default(),
+            &Metrics::none(),
         )
     }
 

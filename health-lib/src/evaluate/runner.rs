@@ -94,7 +94,9 @@ impl Runner {
                 let (result, kind) = match joined {
                     Ok(Ok(())) => (Ok(()), RunKind::Success),
                     Ok(Err(reason)) => (Err(reason), RunKind::Error),
-                    Err(error) if error.is_panic() => (Err(describe_join_error(error)), RunKind::Panic),
+                    Err(error) if error.is_panic() => {
+                        (Err(describe_join_error(error)), RunKind::Panic)
+                    }
                     Err(error) => (Err(describe_join_error(error)), RunKind::Error),
                 };
                 Observation {

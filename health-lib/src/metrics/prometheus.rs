@@ -46,7 +46,7 @@ struct TransitionLabels {
 type DurationFamily = Family<CheckLabels, Histogram, fn() -> Histogram>;
 
 /// The registered families; `None` when the application asked for no metrics.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Metrics(Option<Families>);
 
 #[derive(Clone, Debug)]
@@ -59,6 +59,11 @@ struct Families {
 }
 
 impl Metrics {
+    /// No metrics: the application did not ask for them.
+    pub(crate) const fn none() -> Self {
+        Self(None)
+    }
+
     /// Creates the families and registers them into `registry`.
     pub(crate) fn register(registry: &mut Registry) -> Self {
         let families = Families {
@@ -132,9 +137,11 @@ impl Metrics {
                     })
             };
             ServiceHandles {
-                serving: families.service_serving.get_or_create_owned(&ServiceLabels {
-                    service: name.to_owned(),
-                }),
+                serving: families
+                    .service_serving
+                    .get_or_create_owned(&ServiceLabels {
+                        service: name.to_owned(),
+                    }),
                 to_serving: transition(ServingStatus::Serving),
                 to_not_serving: transition(ServingStatus::NotServing),
             }
@@ -158,7 +165,7 @@ impl Metrics {
 }
 
 /// One check's handles.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct CheckMetrics(Option<CheckHandles>);
 
 #[derive(Debug)]
@@ -182,7 +189,7 @@ impl CheckMetrics {
 }
 
 /// One registered service's handles.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ServiceMetrics(Option<ServiceHandles>);
 
 #[derive(Debug)]
@@ -202,9 +209,7 @@ impl ServiceMetrics {
     /// status counts as a transition.
     pub(crate) fn record(&self, from: Option<ServingStatus>, to: ServingStatus) {
         if let Some(handles) = &self.0 {
-            handles
-                .serving
-                .set(i64::from(to == ServingStatus::Serving));
+            handles.serving.set(i64::from(to == ServingStatus::Serving));
             if from.is_some_and(|from| from != to) {
                 match to {
                     ServingStatus::Serving => handles.to_serving.inc(),
@@ -212,5 +217,213 @@ impl ServiceMetrics {
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::{Check, HealthChecks};
+
+    use super::*;
+
+    /// Generous bound for events that should take milliseconds.
+    const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+    fn scrape(registry: &Registry) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, registry).expect("encodes");
+        text
+    }
+
+    /// The value of `series` (name and labels exactly as written), if present.
+    fn value(scrape: &str, series: &str) -> Option<f64> {
+        scrape.lines().find_map(|line| {
+            let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+            value.parse().ok()
+        })
+    }
+
+    async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+        while !condition() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    fn runs(check: &str, result: &str) -> String {
+        format!(
+            "grpc_health_check_runs_total{{check=\"{check}\",group=\"readiness\",result=\"{result}\"}}"
+        )
+    }
+
+    #[tokio::test]
+    async fn every_series_of_a_check_exists_before_it_runs() {
+        let mut registry = Registry::default();
+        let (_, _handle) = HealthChecks::new()
+            .interval(Duration::from_secs(3600))
+            .check(Check::new_async("db", std::future::pending::<bool>))
+            .service("helloworld.Greeter", Group::Readiness)
+            .metrics(&mut registry)
+            .build();
+        let text = scrape(&registry);
+        for result in ["success", "error", "timeout", "panic"] {
+            assert_eq!(
+                value(&text, &runs("db", result)),
+                Some(0.0),
+                "{result}\n{text}"
+            );
+        }
+        let labels = "{check=\"db\",group=\"readiness\"}";
+        assert_eq!(
+            value(&text, &format!("grpc_health_check_status{labels}")),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(
+                &text,
+                &format!("grpc_health_check_duration_seconds_count{labels}")
+            ),
+            Some(0.0)
+        );
+        for (service, serving) in [
+            ("", 0.0),
+            ("liveness", 1.0),
+            ("readiness", 0.0),
+            ("helloworld.Greeter", 0.0),
+        ] {
+            let series = format!("grpc_health_service_serving{{service=\"{service}\"}}");
+            assert_eq!(value(&text, &series), Some(serving), "{series}");
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_are_counted_by_how_they_ended() {
+        let mut registry = Registry::default();
+        let (_, handle) = HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new_async("ok", || async { true }))
+            .check(Check::new_async("err", || async {
+                Err::<(), _>("refused")
+            }))
+            .check(
+                Check::new_async("slow", std::future::pending::<bool>)
+                    .timeout(Duration::from_millis(20)),
+            )
+            .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
+            .metrics(&mut registry)
+            .build();
+        wait_until("every check evaluated", || {
+            handle.snapshot().iter().all(|check| check.evaluations > 0)
+        })
+        .await;
+        let text = scrape(&registry);
+        for (check, result) in [
+            ("ok", "success"),
+            ("err", "error"),
+            ("slow", "timeout"),
+            ("boom", "panic"),
+        ] {
+            for other in ["success", "error", "timeout", "panic"] {
+                let count = value(&text, &runs(check, other)).expect("series exists");
+                assert_eq!(
+                    count >= 1.0,
+                    other == result,
+                    "{check} {other}: {count}\n{text}"
+                );
+            }
+        }
+        let ok = "{check=\"ok\",group=\"readiness\"}";
+        assert_eq!(
+            value(&text, &format!("grpc_health_check_status{ok}")),
+            Some(1.0)
+        );
+        let observed = value(
+            &text,
+            &format!("grpc_health_check_duration_seconds_count{ok}"),
+        );
+        assert!(observed.is_some_and(|count| count >= 1.0), "{text}");
+    }
+
+    fn serving(registry: &Registry, service: &str) -> Option<f64> {
+        value(
+            &scrape(registry),
+            &format!("grpc_health_service_serving{{service=\"{service}\"}}"),
+        )
+    }
+
+    #[tokio::test]
+    async fn check_and_service_gauges_follow_flips_and_count_transitions() {
+        let mut registry = Registry::default();
+        let up = Arc::new(AtomicBool::new(false));
+        let flag = up.clone();
+        let (_, handle) = HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new("db", move || flag.load(Ordering::SeqCst)))
+            .metrics(&mut registry)
+            .build();
+        let mut readiness = handle.shared.registry().subscribe("readiness");
+        up.store(true, Ordering::SeqCst);
+        tokio::time::timeout(
+            EVENT_TIMEOUT,
+            readiness.wait_for(|status| *status == Some(ServingStatus::Serving)),
+        )
+        .await
+        .expect("readiness SERVING in time")
+        .expect("service alive");
+        let text = scrape(&registry);
+        assert_eq!(
+            value(
+                &text,
+                "grpc_health_check_status{check=\"db\",group=\"readiness\"}"
+            ),
+            Some(1.0)
+        );
+        assert_eq!(serving(&registry, "readiness"), Some(1.0));
+        let to_serving =
+            "grpc_health_service_transitions_total{service=\"readiness\",to=\"SERVING\"}";
+        assert_eq!(value(&text, to_serving), Some(1.0));
+        handle.shutdown();
+        let text = scrape(&registry);
+        assert_eq!(
+            value(&text, "grpc_health_service_serving{service=\"readiness\"}"),
+            Some(0.0)
+        );
+        let to_not_serving =
+            "grpc_health_service_transitions_total{service=\"readiness\",to=\"NOT_SERVING\"}";
+        assert_eq!(value(&text, to_not_serving), Some(1.0));
+    }
+
+    #[tokio::test]
+    async fn hand_driven_services_have_series_only_while_registered() {
+        let mut registry = Registry::default();
+        let (_, handle) = HealthChecks::new().metrics(&mut registry).build();
+        let watcher = handle.shared.registry().subscribe("watched");
+        assert!(
+            !scrape(&registry).contains("watched"),
+            "watching registers nothing"
+        );
+        handle.set_serving("watched").expect("register");
+        assert_eq!(serving(&registry, "watched"), Some(1.0));
+        handle.set_not_serving("watched").expect("flip");
+        let text = scrape(&registry);
+        assert_eq!(
+            value(&text, "grpc_health_service_serving{service=\"watched\"}"),
+            Some(0.0)
+        );
+        let flips = "grpc_health_service_transitions_total{service=\"watched\",to=\"NOT_SERVING\"}";
+        assert_eq!(value(&text, flips), Some(1.0));
+        handle.clear_status("watched").expect("unregister");
+        assert!(
+            !scrape(&registry).contains("watched"),
+            "series removed with the service"
+        );
+        handle.shared.registry().unsubscribe("watched", watcher);
     }
 }
