@@ -4,13 +4,13 @@
 //! the demo test run, and the repository cites no document outside it.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 
 use test_support::workspace_root;
 
 /// Where each suite named in RELIABILITY.md keeps its modules.
-const SUITES: [(&str, &str); 4] = [
+const SUITES: [(&str, &str); 5] = [
+    ("lib", "health-lib/src"),
     ("integration", "tests/tests/integration"),
     ("demo", "examples/tests/demo"),
     ("probe", "grpc-probe/tests/probe"),
@@ -22,9 +22,9 @@ fn read(relative: &str) -> String {
         .unwrap_or_else(|error| panic!("read {relative}: {error}"))
 }
 
-/// `(suite, module, test)` for every test the table rows of `document` name:
-/// in a row's last cell, a suite word applies to the backticked
-/// `module::test` names after it.
+/// `(suite, module path, test)` for every test the table rows of `document`
+/// name: in a row's last cell, a suite word applies to the backticked
+/// `module::test` (or `module::tests::test`) names after it.
 fn named_tests(document: &str) -> BTreeSet<(String, String, String)> {
     let mut named = BTreeSet::new();
     for row in document.lines().filter(|line| line.starts_with('|')) {
@@ -39,7 +39,7 @@ fn named_tests(document: &str) -> BTreeSet<(String, String, String)> {
                 {
                     suite = Some(word.to_owned());
                 }
-            } else if let (Some(suite), Some((module, test))) = (&suite, piece.split_once("::")) {
+            } else if let (Some(suite), Some((module, test))) = (&suite, piece.rsplit_once("::")) {
                 named.insert((suite.clone(), module.to_owned(), test.to_owned()));
             }
         }
@@ -47,12 +47,26 @@ fn named_tests(document: &str) -> BTreeSet<(String, String, String)> {
     named
 }
 
-fn module_file(suite: &str, module: &str) -> PathBuf {
+/// The source of `module` (a `::` path) in `suite`: its own file, or its
+/// parent's when it is an inline `mod tests`.
+fn module_source(suite: &str, module: &str) -> String {
     let (_, dir) = SUITES
         .iter()
         .find(|(name, _)| *name == suite)
         .expect("a known suite");
-    workspace_root().join(dir).join(format!("{module}.rs"))
+    let path = module.replace("::", "/");
+    let parent = path
+        .rsplit_once('/')
+        .map_or(path.as_str(), |(parent, _)| parent);
+    [
+        format!("{path}.rs"),
+        format!("{path}/mod.rs"),
+        format!("{parent}.rs"),
+        format!("{parent}/mod.rs"),
+    ]
+    .iter()
+    .find_map(|candidate| std::fs::read_to_string(workspace_root().join(dir).join(candidate)).ok())
+    .unwrap_or_default()
 }
 
 #[test]
@@ -66,8 +80,7 @@ fn every_test_reliability_md_names_exists() {
     let missing: Vec<_> = named
         .iter()
         .filter(|(suite, module, test)| {
-            let source = std::fs::read_to_string(module_file(suite, module)).unwrap_or_default();
-            !source.contains(&format!("fn {test}("))
+            !module_source(suite, module).contains(&format!("fn {test}("))
         })
         .collect();
     assert!(

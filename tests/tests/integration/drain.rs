@@ -8,37 +8,9 @@ use tonic::Code;
 
 use test_support::HANG_GUARD;
 use test_support::health::{check, client, next_status, watch};
-use test_support::server::{start, start_with};
+use test_support::server::start_with;
 
 use ServingStatus::{NotServing, Serving};
-
-#[tokio::test]
-async fn shutdown_sets_not_serving_and_ignores_later_updates() {
-    let server = start(HealthChecks::new()).await;
-    server.handle.set_serving("svc").expect("set");
-    let mut client = client(server.addr).await;
-    let mut stream = watch(&mut client, "svc").await;
-    assert_eq!(next_status(&mut stream).await, Serving);
-    server.handle.shutdown();
-    assert_eq!(
-        next_status(&mut stream).await,
-        NotServing,
-        "watchers are told"
-    );
-    for service in ["", "liveness", "readiness", "svc"] {
-        assert_eq!(
-            check(&mut client, service).await,
-            Ok(NotServing),
-            "{service:?}"
-        );
-    }
-    let error = server
-        .handle
-        .set_serving("svc")
-        .expect_err("ignored after shutdown");
-    assert!(error.is_draining());
-    assert_eq!(check(&mut client, "svc").await, Ok(NotServing));
-}
 
 #[tokio::test]
 async fn drain_tells_watchers_before_the_listener_closes() {
