@@ -32,10 +32,8 @@ fn named_tests(document: &str) -> BTreeSet<(String, String, String)> {
         let mut suite = None;
         for (index, piece) in cell.split('`').enumerate() {
             if index % 2 == 0 {
-                let words = piece.split(|c: char| !c.is_ascii_alphanumeric());
-                if let Some(word) = words
-                    .filter(|word| SUITES.iter().any(|(name, _)| name == word))
-                    .last()
+                let mut words = piece.split(|c: char| !c.is_ascii_alphanumeric());
+                if let Some(word) = words.rfind(|word| SUITES.iter().any(|(name, _)| name == word))
                 {
                     suite = Some(word.to_owned());
                 }
