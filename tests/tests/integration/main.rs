@@ -5,6 +5,8 @@ mod checks;
 mod codegen;
 mod drain;
 mod faults;
+mod http;
+mod prometheus;
 mod protocol;
 mod security;
 mod support;
