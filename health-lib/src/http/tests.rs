@@ -7,10 +7,8 @@ use http_body_util::BodyExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::*;
+use crate::test_support::{EVENT_TIMEOUT, wait_until};
 use crate::{Check, Group, HealthChecks};
-
-/// Generous bound for events that should take milliseconds.
-const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A liveness check `alive`, and readiness checks `disk` (passes) and `db`
 /// (fails with a reason that must not leak), each evaluated at least once.
@@ -28,18 +26,6 @@ async fn evaluated() -> HealthHandle {
     })
     .await;
     handle
-}
-
-/// Polls `condition` every millisecond until it holds, failing after [`EVENT_TIMEOUT`].
-async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
 }
 
 async fn call(service: &AdminService, method: Method, uri: &str) -> (StatusCode, String) {
