@@ -30,6 +30,8 @@ mod service;
 mod shared;
 #[cfg(feature = "server")]
 mod snapshot;
+#[cfg(all(test, feature = "server"))]
+mod test_support;
 #[cfg(feature = "server")]
 mod watch_stream;
 

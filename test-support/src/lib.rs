@@ -3,6 +3,7 @@
 //! - [`bins`]: the workspace's binaries, as `cargo test --workspace` builds them.
 //! - [`demo`]: a running `health-demo` process and the addresses it printed.
 //! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
+//! - [`http`]: a hyper HTTP/1.1 client for the admin endpoints.
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
 //! - [`process`]: running a binary to completion, signals, free ports.
 //! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
@@ -15,6 +16,7 @@
 pub mod bins;
 pub mod demo;
 pub mod health;
+pub mod http;
 pub mod pki;
 pub mod process;
 pub mod server;

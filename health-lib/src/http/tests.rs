@@ -7,10 +7,8 @@ use http_body_util::BodyExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::*;
+use crate::test_support::{EVENT_TIMEOUT, wait_until};
 use crate::{Check, Group, HealthChecks};
-
-/// Generous bound for events that should take milliseconds.
-const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A liveness check `alive`, and readiness checks `disk` (passes) and `db`
 /// (fails with a reason that must not leak), each evaluated at least once.
@@ -28,18 +26,6 @@ async fn evaluated() -> HealthHandle {
     })
     .await;
     handle
-}
-
-/// Polls `condition` every millisecond until it holds, failing after [`EVENT_TIMEOUT`].
-async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
 }
 
 async fn call(service: &AdminService, method: Method, uri: &str) -> (StatusCode, String) {
@@ -442,16 +428,25 @@ async fn silent_clients_are_disconnected_after_the_header_read_timeout() {
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.ends_with("\r\n\r\nok"), "{response}");
 
-    for partial in [&b""[..], b"GET /readyz HTTP/1.1\r\nhost:"] {
+    // Silent from the start, silent mid-headers, and idle after a kept-alive answer.
+    for (sent, answered) in [
+        (&b""[..], false),
+        (b"GET /readyz HTTP/1.1\r\nhost:", false),
+        (b"GET /livez HTTP/1.1\r\nhost: x\r\n\r\n", true),
+    ] {
         let mut silent = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        silent.write_all(partial).await.expect("send");
-        let mut rest = Vec::new();
-        tokio::time::timeout(EVENT_TIMEOUT, silent.read_to_end(&mut rest))
+        silent.write_all(sent).await.expect("send");
+        let mut received = Vec::new();
+        tokio::time::timeout(EVENT_TIMEOUT, silent.read_to_end(&mut received))
             .await
             .expect("the server closes a silent connection")
             .ok();
-        let rest = String::from_utf8_lossy(&rest);
-        assert!(!rest.contains("200 OK"), "{rest}");
+        let received = String::from_utf8_lossy(&received);
+        assert_eq!(
+            received.starts_with("HTTP/1.1 200 OK"),
+            answered,
+            "{received}"
+        );
     }
     server.abort();
 }

@@ -228,9 +228,7 @@ mod tests {
     use crate::{Check, HealthChecks};
 
     use super::*;
-
-    /// Generous bound for events that should take milliseconds.
-    const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
+    use crate::test_support::{EVENT_TIMEOUT, wait_until};
 
     fn scrape(registry: &Registry) -> String {
         let mut text = String::new();
@@ -244,17 +242,6 @@ mod tests {
             let value = line.strip_prefix(series)?.strip_prefix(' ')?;
             value.parse().ok()
         })
-    }
-
-    async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-        while !condition() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
     }
 
     fn runs(check: &str, result: &str) -> String {

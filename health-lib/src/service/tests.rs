@@ -7,12 +7,10 @@ use futures::StreamExt;
 use tonic::{Code, Request};
 
 use super::*;
+use crate::test_support::EVENT_TIMEOUT;
 use crate::{Check, Group, HealthChecks, HealthHandle, ServingStatus, UpdateErrorKind};
 
 use ServingStatus::{NotServing, ServiceUnknown, Serving};
-
-/// Generous bound for events that should take milliseconds.
-const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn service(checks: HealthChecks) -> (HealthService, HealthHandle) {
     let (_, handle) = checks.build();

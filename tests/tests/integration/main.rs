@@ -6,6 +6,8 @@ mod codegen;
 mod docs;
 mod drain;
 mod faults;
+mod http;
+mod prometheus;
 mod protocol;
 mod relay;
 mod security;
