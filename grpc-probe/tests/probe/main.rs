@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod connection;
 mod extras;
+mod install;
 mod static_build;
 mod support;
 mod tls;

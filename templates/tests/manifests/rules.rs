@@ -1,4 +1,4 @@
-//! The rules the API server enforces beyond the schema (DESIGN.md §4), checked
+//! The rules the API server enforces beyond the schema, checked
 //! on parsed manifests: required fields, one handler per probe, selectors that
 //! match the pod labels, DNS-1123 names, ports in range and timings ≥ 1.
 

@@ -3,10 +3,13 @@
 mod bad_input;
 mod checks;
 mod codegen;
+mod docs;
 mod drain;
 mod faults;
+mod http;
+mod prometheus;
 mod protocol;
 mod ready_checks;
+mod relay;
 mod security;
-mod support;
 mod watchers;

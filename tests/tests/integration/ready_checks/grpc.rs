@@ -15,13 +15,13 @@ use grpc_health_checks::pb::{
 use grpc_health_checks::{Check, HealthChecks, ServingStatus};
 use test_support::demo::Demo;
 use test_support::health::{client, wait_for, watch};
+use test_support::server::start;
 use test_support::{eventually, process};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use super::harness::Evaluated;
-use crate::support::start;
 
 /// health-demo `--upstream`: a flip of the upstream's ready file reaches the
 /// downstream's readiness, and a restart of the upstream on its port is survived.
