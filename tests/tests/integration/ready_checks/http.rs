@@ -217,3 +217,46 @@ async fn https_with_an_untrusted_certificate_fails_naming_it() {
         ])
         .await;
 }
+
+/// A server that reads requests and never answers: each run gives up at its
+/// wait (three quarters of the check's timeout) and its connection is closed,
+/// so connections do not pile up however many runs time out.
+#[tokio::test]
+async fn a_silent_server_fails_within_the_timeout_without_piling_up_connections() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let open = Arc::new(AtomicUsize::new(0));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let (open_count, accepted_count) = (open.clone(), accepted.clone());
+    let _server = tokio::spawn(async move {
+        let mut connections = JoinSet::new();
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            accepted_count.fetch_add(1, Ordering::SeqCst);
+            open_count.fetch_add(1, Ordering::SeqCst);
+            let open_count = open_count.clone();
+            connections.spawn(async move {
+                // Read and ignore until the client closes.
+                let _ = tokio::io::copy(&mut tcp, &mut tokio::io::sink()).await;
+                open_count.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    let url = format!("http://{addr}/healthz");
+    let check = HttpCheck::new(&url)
+        .expect("a valid URL")
+        .timeout(std::time::Duration::from_millis(200))
+        .into_check();
+    let evaluated = Evaluated::start(check);
+    evaluated
+        .fails_with(&[&format!("GET {url} failed: no answer within 150ms")])
+        .await;
+    test_support::eventually("five runs given up", || {
+        accepted.load(Ordering::SeqCst) >= 5
+    })
+    .await;
+    // At most the current run's connection stays open; piled-up ones never close.
+    test_support::eventually("the given-up runs' connections to close", || {
+        open.load(Ordering::SeqCst) <= 1
+    })
+    .await;
+}
