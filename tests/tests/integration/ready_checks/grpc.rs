@@ -23,6 +23,16 @@ use tonic::{Request, Response, Status};
 
 use super::harness::Evaluated;
 
+/// The upstream going NOT_SERVING fails the check, naming it; SERVING again passes it.
+async fn follows_a_flip(up: &AtomicBool, evaluated: &Evaluated, addr: SocketAddr) {
+    up.store(false, Ordering::SeqCst);
+    evaluated
+        .fails_with(&[&format!("upstream {addr} service \"\" is NOT_SERVING")])
+        .await;
+    up.store(true, Ordering::SeqCst);
+    evaluated.passes().await;
+}
+
 /// health-demo `--upstream`: a flip of the upstream's ready file reaches the
 /// downstream's readiness, and a restart of the upstream on its port is survived.
 #[tokio::test]
@@ -79,12 +89,7 @@ async fn follows_through_one_watch_names_the_status_and_stops_when_dropped() {
     })
     .await;
 
-    up.store(false, Ordering::SeqCst);
-    evaluated
-        .fails_with(&[&format!("upstream {addr} service \"\" is NOT_SERVING")])
-        .await;
-    up.store(true, Ordering::SeqCst);
-    evaluated.passes().await;
+    follows_a_flip(&up, &evaluated, addr).await;
     assert_eq!(
         upstream.handle.watcher_count(),
         1,
@@ -172,12 +177,7 @@ async fn falls_back_to_polling_check_where_watch_is_unimplemented() {
         .into_check();
     let evaluated = Evaluated::start(check);
     evaluated.passes().await;
-    up.store(false, Ordering::SeqCst);
-    evaluated
-        .fails_with(&[&format!("upstream {addr} service \"\" is NOT_SERVING")])
-        .await;
-    up.store(true, Ordering::SeqCst);
-    evaluated.passes().await;
+    follows_a_flip(&up, &evaluated, addr).await;
     assert_eq!(
         ServingStatus::Serving,
         evaluated

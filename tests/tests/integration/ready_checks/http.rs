@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use grpc_health_checks::Check;
 use grpc_health_checks::checks::http::HttpCheck;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -144,20 +145,25 @@ async fn passes_fails_on_status_or_body_and_recovers_over_one_connection() {
     );
 }
 
-#[tokio::test]
-async fn fails_while_the_server_is_down_and_recovers() {
-    let mut server = Healthz::start(None).await;
-    let url = server.url("http");
-    let check = HttpCheck::new(&url).expect("a valid URL").timeout(TIMEOUT);
-    let evaluated = Evaluated::start(check.into_check());
+/// The check passes, fails naming the refused connection while `server` is
+/// stopped, and passes again once it is back on its port.
+async fn passes_fails_while_down_and_recovers(server: &mut Healthz, check: Check, url: &str) {
+    let evaluated = Evaluated::start(check);
     evaluated.passes().await;
-
     server.stop().await;
     evaluated
         .fails_with(&[&format!("GET {url} failed: "), "Connection refused"])
         .await;
     server.restart().await;
     evaluated.passes().await;
+}
+
+#[tokio::test]
+async fn fails_while_the_server_is_down_and_recovers() {
+    let mut server = Healthz::start(None).await;
+    let url = server.url("http");
+    let check = HttpCheck::new(&url).expect("a valid URL").timeout(TIMEOUT);
+    passes_fails_while_down_and_recovers(&mut server, check.into_check(), &url).await;
 }
 
 fn tls_acceptor(pki: &Pki) -> TlsAcceptor {
@@ -192,15 +198,7 @@ async fn https_with_a_private_ca_passes_fails_while_down_and_recovers() {
         .expect("a valid URL")
         .tls_config(trusting(&pki))
         .timeout(TIMEOUT);
-    let evaluated = Evaluated::start(check.into_check());
-    evaluated.passes().await;
-
-    server.stop().await;
-    evaluated
-        .fails_with(&[&format!("GET {url} failed: "), "Connection refused"])
-        .await;
-    server.restart().await;
-    evaluated.passes().await;
+    passes_fails_while_down_and_recovers(&mut server, check.into_check(), &url).await;
 }
 
 #[tokio::test]
