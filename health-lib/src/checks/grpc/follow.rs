@@ -45,6 +45,35 @@ fn publish(latest: &watch::Sender<Latest>, outcome: Latest) {
     let _replaced = latest.send_replace(outcome);
 }
 
+/// Reconnection delays: `min`, doubling up to `max`, and `min` again once a
+/// stream has delivered, so a restarted upstream is found quickly and a long
+/// outage costs one attempt every `max`.
+struct Backoff {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    const fn new((min, max): (Duration, Duration)) -> Self {
+        Self {
+            min,
+            max,
+            next: min,
+        }
+    }
+
+    const fn reset(&mut self) {
+        self.next = self.min;
+    }
+
+    fn next_delay(&mut self) -> Duration {
+        let delay = self.next;
+        self.next = delay.saturating_mul(2).min(self.max);
+        delay
+    }
+}
+
 /// How a Watch call ended.
 enum Ended {
     /// The upstream has no Watch: poll Check instead.
@@ -56,20 +85,18 @@ enum Ended {
 impl Follow {
     async fn run(&self, latest: &watch::Sender<Latest>) {
         let mut client = HealthClient::new(self.channel.clone());
-        let (min, max) = self.backoff;
-        let mut delay = min;
+        let mut backoff = Backoff::new(self.backoff);
         loop {
             match self.watch(&mut client, latest).await {
                 Ended::Unimplemented => return self.poll(&mut client, latest).await,
                 Ended::Broken { reason, received } => {
                     publish(latest, Err(reason));
                     if received {
-                        delay = min;
+                        backoff.reset();
                     }
                 }
             }
-            tokio::time::sleep(delay).await;
-            delay = delay.saturating_mul(2).min(max);
+            tokio::time::sleep(backoff.next_delay()).await;
         }
     }
 
@@ -156,5 +183,21 @@ impl Follow {
             None => reason.push_str(&format!("{:?}: {}", status.code(), status.message())),
         }
         reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_and_resets() {
+        let mut backoff = Backoff::new((Duration::from_millis(100), Duration::from_secs(5)));
+        let delays: Vec<u64> = (0..9)
+            .map(|_| u64::try_from(backoff.next_delay().as_millis()).unwrap_or(u64::MAX))
+            .collect();
+        assert_eq!(delays, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+        backoff.reset();
+        assert_eq!(backoff.next_delay(), Duration::from_millis(100));
     }
 }
