@@ -32,3 +32,23 @@ async fn passes_fails_while_stopped_and_recovers() {
     server.restart();
     evaluated.passes().await;
 }
+
+/// Through the application's own `ConnectionManager` (its retry settings).
+#[tokio::test]
+async fn an_application_manager_is_shared_and_recovers() {
+    let mut server = Redis::start();
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let manager = redis::aio::ConnectionManager::new(client)
+        .await
+        .expect("connect while the server is up");
+    let check = RedisCheck::with_manager(manager, "cache").timeout(TIMEOUT);
+    let evaluated = Evaluated::start(check.into_check());
+    evaluated.passes().await;
+
+    server.stop();
+    evaluated
+        .fails_with(&["redis PING to cache failed: "])
+        .await;
+    server.restart();
+    evaluated.passes().await;
+}
