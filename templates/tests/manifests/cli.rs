@@ -73,3 +73,8 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
         .join("tests/manifests/values")
         .join(name)
 }
+
+/// The example team template directory, `templates/examples/team`.
+pub(crate) fn example_team() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/team")
+}

@@ -5,10 +5,13 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Container;
+use test_support::HANG_GUARD;
+use test_support::bins;
+use test_support::demo::Demo;
+use test_support::process::free_port;
 
-use crate::demo::{self, Demo};
 use crate::kubelet::{self, Outcome, Prober};
-use crate::{bins, cli, manifest};
+use crate::{cli, manifest};
 
 /// grpc-probe's exit code for "answered, but not SERVING".
 const NOT_SERVING: Outcome = Outcome::Exited(4);
@@ -19,9 +22,7 @@ fn rendered_container(port: u16) -> Container {
         &format!("port={port}"),
         "readiness.periodSeconds=1",
         "liveness.periodSeconds=1",
-        "startup.periodSeconds=1",
         "readiness.failureThreshold=2",
-        "startup.failureThreshold=20",
     ]);
     args.extend(["--template".into(), "deployment".into()]);
     manifest::server(manifest::deployment(&manifest::valid(&args))).clone()
@@ -29,7 +30,7 @@ fn rendered_container(port: u16) -> Container {
 
 #[test]
 fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
-    let port = demo::free_port();
+    let port = free_port();
     let container = rendered_container(port);
     let grpc_probe = bins::grpc_probe();
     let [startup, readiness, liveness] = [
@@ -42,16 +43,30 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
     let mut startup = Prober::new(startup, &grpc_probe, false);
     let mut readiness = Prober::new(readiness, &grpc_probe, false);
     let mut liveness = Prober::new(liveness, &grpc_probe, true);
+    assert_eq!(
+        startup.period,
+        Duration::from_secs(1),
+        "startup probed every second"
+    );
 
+    // The dependency (the ready file) is down while the pod starts.
     let dir = tempfile::tempdir().expect("temp dir");
     let ready_file = dir.path().join("ready");
-    fs::write(&ready_file, "").expect("create the ready file");
-    let mut demo = Demo::start(port, &ready_file);
+    let ready_arg = ready_file.to_str().expect("UTF-8 path");
+    let addr = format!("127.0.0.1:{port}");
+    let demo = Demo::start(&[
+        "--addr",
+        &addr,
+        "--ready-file",
+        ready_arg,
+        "--interval",
+        "100ms",
+    ]);
 
-    // Startup: probed every period until it passes, within its budget.
-    let budget = startup.failure_threshold;
+    // Startup checks liveness, so it passes although a dependency is down: the
+    // container is not restarted for it. Probed every period until it passes.
     let mut started = false;
-    for _ in 0..budget {
+    for _ in 0..startup.failure_threshold {
         let tick = Instant::now();
         if startup.tick() {
             started = true;
@@ -61,15 +76,30 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
     }
     assert!(
         started,
-        "startup passes within failureThreshold × periodSeconds ({:?})",
+        "startup passes within failureThreshold × periodSeconds with a dependency down ({:?})",
         startup.last
     );
-
-    // Readiness passes (successThreshold 1) and liveness passes.
-    let tick = Instant::now();
-    assert!(readiness.tick(), "readiness passes: {:?}", readiness.last);
+    // Readiness is probed right after startup: not ready while the dependency is down.
+    assert!(!readiness.tick(), "not ready without the dependency");
+    assert_eq!(readiness.last, Some(NOT_SERVING));
     assert!(liveness.tick(), "liveness passes: {:?}", liveness.last);
-    kubelet::wait_period(tick, readiness.period);
+
+    // The dependency comes up: readiness passes within a few periods.
+    fs::write(&ready_file, "").expect("create the ready file");
+    let deadline = Instant::now() + HANG_GUARD;
+    loop {
+        let tick = Instant::now();
+        if readiness.tick() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "readiness never passed: {:?}",
+            readiness.last
+        );
+        kubelet::wait_period(tick, readiness.period);
+    }
+    assert!(liveness.tick(), "liveness passes: {:?}", liveness.last);
 
     // Without the ready file, readiness fails after failureThreshold periods; liveness keeps passing.
     fs::remove_file(&ready_file).expect("remove the ready file");
@@ -103,31 +133,33 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
         "the server answered NOT_SERVING"
     );
 
-    // With the file back, readiness recovers at the next periods.
+    // With the file back, readiness recovers.
     fs::write(&ready_file, "").expect("restore the ready file");
-    let mut recovered = false;
-    for _ in 0..3 {
+    let deadline = Instant::now() + HANG_GUARD;
+    loop {
         let tick = Instant::now();
         kubelet::wait_period(tick, readiness.period);
         if readiness.tick() {
-            recovered = true;
             break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "readiness never recovered: {:?}",
+            readiness.last
+        );
     }
-    assert!(recovered, "readiness recovers: {:?}", readiness.last);
 
     // SIGTERM: readiness fails (NOT_SERVING, so the server still answers) before the
     // process exits. Probed back to back rather than every period: the demo's drain
-    // delay (1 s) is shorter than failureThreshold × periodSeconds, and Kubernetes
+    // delay is shorter than failureThreshold × periodSeconds, and Kubernetes
     // removes a terminating pod from endpoints without waiting for the probe.
     demo.terminate();
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + HANG_GUARD;
     while readiness.tick() {
         assert!(
             Instant::now() < deadline,
             "readiness never failed after SIGTERM"
         );
-        std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(
         readiness.last,
@@ -135,12 +167,10 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
         "draining server answers NOT_SERVING"
     );
     assert!(
-        demo.exited().is_none(),
+        demo.exit_status().is_none(),
         "readiness failed before the process exited"
     );
-    let status = demo
-        .wait(Duration::from_secs(15))
-        .expect("health-demo exits after draining");
+    let status = demo.wait_exit();
     assert!(
         status.success(),
         "health-demo exits 0 after SIGTERM: {status}"

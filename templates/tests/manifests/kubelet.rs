@@ -47,18 +47,19 @@ impl Prober {
             .and_then(|exec| exec.command.clone())
             .expect("an exec probe with a command");
         command[0] = grpc_probe.to_str().expect("UTF-8 path").to_owned();
-        let seconds = |value: Option<i32>| {
-            Duration::from_secs(u64::try_from(value.expect("timing rendered")).expect("timing ≥ 0"))
+        // A timing left out is Kubernetes' default.
+        let seconds = |value: Option<i32>, default| {
+            Duration::from_secs(u64::try_from(value.unwrap_or(default)).expect("timing ≥ 0"))
         };
-        let count = |value: Option<i32>| {
-            u32::try_from(value.expect("threshold rendered")).expect("threshold ≥ 1")
+        let count = |value: Option<i32>, default| {
+            u32::try_from(value.unwrap_or(default)).expect("threshold ≥ 1")
         };
         Self {
             command,
-            period: seconds(probe.period_seconds),
-            timeout: seconds(probe.timeout_seconds),
-            success_threshold: count(probe.success_threshold),
-            failure_threshold: count(probe.failure_threshold),
+            period: seconds(probe.period_seconds, 10),
+            timeout: seconds(probe.timeout_seconds, 1),
+            success_threshold: count(probe.success_threshold, 1),
+            failure_threshold: count(probe.failure_threshold, 3),
             successes: 0,
             failures: 0,
             passing,
