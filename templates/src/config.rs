@@ -142,6 +142,9 @@ pub(crate) struct Probes {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Probe {
+    /// What it checks, for comments: the health service, or the HTTP path.
+    #[serde(skip)]
+    pub(crate) checks: String,
     /// exec mode: the grpc-probe command.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) exec: Option<Exec>,

@@ -64,7 +64,12 @@ pub(crate) enum Error {
         known: String,
     },
     /// `--template NAME` rendered nothing with these values.
-    Empty(String),
+    Empty {
+        /// The template file.
+        file: String,
+        /// The value that would make it render, if known.
+        hint: &'static str,
+    },
     /// A template failed to render.
     Render {
         /// The template file and line.
@@ -95,10 +100,12 @@ impl fmt::Display for Error {
                     "--template `{name}` is not a template here; there are: {known}"
                 )
             }
-            Self::Empty(file) => write!(
-                f,
-                "template `{file}` renders nothing with these values (pdb needs pdb.enabled=true)"
-            ),
+            Self::Empty { file, hint } => {
+                write!(
+                    f,
+                    "template `{file}` renders nothing with these values{hint}"
+                )
+            }
             Self::Render { at, reason } => write!(f, "template {at}: {reason}"),
             Self::Write(error) => write!(f, "cannot write the manifests to stdout: {error}"),
         }

@@ -78,7 +78,7 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
             "" => None,
             _ => Some(
                 values
-                    .one_of("imagePullPolicy", &["Always", "IfNotPresent", "Never", ""])?
+                    .one_of("imagePullPolicy", &["Always", "IfNotPresent", "Never"])?
                     .to_owned(),
             ),
         },

@@ -145,6 +145,7 @@ fn probe(values: Values<'_>, section: &str, handler: Handler<'_>) -> Result<Prob
     let service = values.text(&format!("{section}.service"))?;
     let timeout_seconds = timing("timeoutSeconds", 1)?;
     let (mut exec, mut grpc, mut http_get) = (None, None, None);
+    let mut checks = service.clone();
     match handler {
         Handler::Exec(action) => {
             let (connect, rpc) = action.timeouts(section, timeout_seconds)?;
@@ -165,6 +166,7 @@ fn probe(values: Values<'_>, section: &str, handler: Handler<'_>) -> Result<Prob
             } else {
                 "/livez"
             };
+            path.clone_into(&mut checks);
             http_get = Some(HttpGet {
                 path,
                 port: "admin",
@@ -172,6 +174,7 @@ fn probe(values: Values<'_>, section: &str, handler: Handler<'_>) -> Result<Prob
         }
     }
     Ok(Probe {
+        checks,
         exec,
         grpc,
         http_get,

@@ -27,20 +27,20 @@ pub(crate) fn install(env: &mut Environment<'_>, config: &Arc<Config>) {
     add(env, "probes", |c| {
         let mut pieces = grpc_note(c);
         for (field, probe) in fields(c) {
-            pieces.extend(probe_pieces(c, field, probe));
+            pieces.extend(probe_pieces(field, probe));
         }
         pieces
     });
     add(env, "readiness_probe", |c| {
         let mut pieces = grpc_note(c);
-        pieces.extend(probe_pieces(c, "readinessProbe", &c.probes.readiness_probe));
+        pieces.extend(probe_pieces("readinessProbe", &c.probes.readiness_probe));
         pieces
     });
     add(env, "liveness_probe", |c| {
-        probe_pieces(c, "livenessProbe", &c.probes.liveness_probe)
+        probe_pieces("livenessProbe", &c.probes.liveness_probe)
     });
     add(env, "startup_probe", |c| {
-        probe_pieces(c, "startupProbe", &c.probes.startup_probe)
+        probe_pieces("startupProbe", &c.probes.startup_probe)
     });
     add(env, "probe_init_container", |c| {
         item(c.probe.init_container.as_ref())
@@ -81,13 +81,13 @@ fn grpc_note(config: &Config) -> Vec<Piece> {
     }
 }
 
-fn probe_pieces(config: &Config, field: &'static str, probe: &Probe) -> Vec<Piece> {
+fn probe_pieces(field: &'static str, probe: &Probe) -> Vec<Piece> {
     let mut pieces = Vec::new();
     if field == "startupProbe" {
         let budget = probe.failure_threshold * probe.period_seconds;
         pieces.push(Piece::Comment(format!(
             "Checks {}, never dependencies: failing restarts the container.",
-            startup_target(config)
+            probe.checks
         )));
         pieces.push(Piece::Comment(format!(
             "Budget: failureThreshold × periodSeconds = {budget} s."
@@ -95,24 +95,6 @@ fn probe_pieces(config: &Config, field: &'static str, probe: &Probe) -> Vec<Piec
     }
     pieces.push(Piece::Entry(field, Value::from_serialize(probe)));
     pieces
-}
-
-/// What the startup probe checks, in words.
-fn startup_target(config: &Config) -> String {
-    let probe = &config.probes.startup_probe;
-    match (&probe.grpc, &probe.http_get, &probe.exec) {
-        (Some(grpc), _, _) => grpc.service.clone(),
-        (_, Some(http), _) => http.path.to_owned(),
-        _ => config
-            .probes
-            .startup_probe
-            .exec
-            .as_ref()
-            .and_then(|exec| exec.command.get(2))
-            .and_then(|flag| flag.strip_prefix("-service="))
-            .unwrap_or_default()
-            .to_owned(),
-    }
 }
 
 fn item(value: Option<&serde_json::Value>) -> Vec<Piece> {

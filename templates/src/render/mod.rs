@@ -50,7 +50,14 @@ pub(crate) fn render(
         let text = text.trim();
         if text.is_empty() {
             if only.is_some() {
-                return Err(Error::Empty(source.file.clone()));
+                let hint = match (&sources.dir, source.file.as_str()) {
+                    (None, "pdb.yaml.j2") => "; set pdb.enabled=true",
+                    _ => "",
+                };
+                return Err(Error::Empty {
+                    file: source.file.clone(),
+                    hint,
+                });
             }
             continue;
         }

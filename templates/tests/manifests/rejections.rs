@@ -393,3 +393,27 @@ fn probe_image_not_needed_outside_init_container_install() {
     cli::render(&with(&["probe.image=null", "probe.imagePath=null"]));
     cli::render(&with(&["probe.mode=grpc", "probe.path=null"]));
 }
+
+#[test]
+fn pdb_template_while_disabled() {
+    let mut args = with(&[]);
+    args.extend(["--template".into(), "pdb".into()]);
+    refused(&args, "set pdb.enabled=true");
+}
+
+#[test]
+fn helper_with_a_misspelt_keyword() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("d.yaml.j2"),
+        "a:\n  {{ probes(indnt=2) }}\n",
+    )
+    .expect("write");
+    let mut args = with(&[]);
+    args.extend([
+        "--templates".into(),
+        dir.path().to_str().expect("UTF-8 path").into(),
+    ]);
+    let stderr = refused(&args, "d.yaml.j2 line 2");
+    assert!(stderr.contains("indnt"), "{stderr}");
+}
