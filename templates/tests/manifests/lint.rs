@@ -30,6 +30,15 @@ fn with(sets: &[&str]) -> Vec<String> {
     cli::with_sets(sets)
 }
 
+/// yamllint on a values file from `tests/manifests/values/`.
+fn lint_fixture(name: &str) {
+    let file = cli::fixture(name);
+    lint(
+        name,
+        &["--values".into(), file.to_str().expect("UTF-8 path").into()],
+    );
+}
+
 #[test]
 fn the_default_render_is_lint_clean() {
     lint("default", &REQUIRED.map(str::to_owned));
@@ -63,20 +72,12 @@ fn headless_with_a_pdb_is_lint_clean() {
 
 #[test]
 fn the_full_values_file_is_lint_clean() {
-    let file = cli::fixture("full.yaml");
-    lint(
-        "full.yaml",
-        &["--values".into(), file.to_str().expect("UTF-8 path").into()],
-    );
+    lint_fixture("full.yaml");
 }
 
 #[test]
 fn tricky_values_are_lint_clean() {
-    let file = cli::fixture("tricky.yaml");
-    lint(
-        "tricky.yaml",
-        &["--values".into(), file.to_str().expect("UTF-8 path").into()],
-    );
+    lint_fixture("tricky.yaml");
 }
 
 #[test]

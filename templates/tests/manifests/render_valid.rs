@@ -500,3 +500,18 @@ fn show_values_prints_the_documented_defaults() {
     );
     assert!(values.contains("probe:"), "{values}");
 }
+
+#[test]
+fn the_full_values_file_sets_every_top_level_value() {
+    let read = |path: std::path::PathBuf| -> serde_norway::Mapping {
+        let text = std::fs::read_to_string(&path).expect("read values");
+        serde_norway::from_str(&text).expect("a mapping")
+    };
+    let defaults = read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("values.yaml"));
+    let full = read(cli::fixture("full.yaml"));
+    let missing: Vec<_> = defaults
+        .keys()
+        .filter(|key| !full.contains_key(*key))
+        .collect();
+    assert!(missing.is_empty(), "full.yaml leaves out {missing:?}");
+}
