@@ -43,6 +43,8 @@ pub(crate) struct Config {
     pub(crate) annotations: Labels,
     /// Annotations of the pod template, Prometheus' included.
     pub(crate) pod_annotations: Labels,
+    /// Pod serviceAccountName, if set.
+    pub(crate) service_account_name: Option<String>,
     /// The Kubernetes objects and lists taken from the values as written.
     #[serde(flatten)]
     pub(crate) pod: PodValues,
@@ -83,8 +85,6 @@ pub(crate) struct PodValues {
     pub(crate) security_context: Json,
     /// Pod securityContext.
     pub(crate) pod_security_context: Json,
-    /// Pod serviceAccountName.
-    pub(crate) service_account_name: Option<String>,
     /// Pod imagePullSecrets.
     pub(crate) image_pull_secrets: Json,
     /// Pod nodeSelector.

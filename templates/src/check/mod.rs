@@ -36,8 +36,7 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
             ),
         ));
     }
-    let mut pod = objects::pod_values(values)?;
-    pod.service_account_name = optional_name(values, "serviceAccountName", names::subdomain)?;
+    let pod = objects::pod_values(values)?;
     let install = install::install(values, &pod, admin_port)?;
     let handler = install::handler(values, &install, port)?;
     let probes = probes::probes(values, handler)?;
@@ -45,28 +44,16 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
     let annotations = annotations(values, "annotations")?;
     let mut pod_annotations = self::annotations(values, "podAnnotations")?;
     service::scrape_annotations(values, admin_port, &mut pod_annotations)?;
-    let mut volumes = objects::volumes(values)?;
-    let mut volume_mounts = objects::volume_mounts(values)?;
-    for (path, list, extra) in [
-        ("volumes", &mut volumes, &install.setup.volume),
-        (
-            "volumeMounts",
-            &mut volume_mounts,
-            &install.setup.volume_mount,
-        ),
-    ] {
-        if let Some(extra) = extra {
-            if list.iter().any(|item| item["name"] == PROBE_VOLUME) {
-                return Err(ValueError::new(
-                    path,
-                    format!(
-                        "has an item named {PROBE_VOLUME:?}, the name probe.install=initContainer uses; rename it"
-                    ),
-                ));
-            }
-            list.push(extra.clone());
-        }
-    }
+    let volumes = with_probes(
+        "volumes",
+        objects::volumes(values)?,
+        install.setup.volume.as_ref(),
+    )?;
+    let volume_mounts = with_probes(
+        "volumeMounts",
+        objects::volume_mounts(values)?,
+        install.setup.volume_mount.as_ref(),
+    )?;
     Ok(Config {
         name: name.to_owned(),
         namespace: optional_name(values, "namespace", names::app_name)?,
@@ -86,6 +73,7 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
         selector,
         annotations,
         pod_annotations,
+        service_account_name: optional_name(values, "serviceAccountName", names::subdomain)?,
         pod,
         volumes,
         volume_mounts,
@@ -97,6 +85,29 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
         pdb: service::pdb(values)?,
         extra: values.optional("extra").cloned().unwrap_or(Json::Null),
     })
+}
+
+/// The user's `list` (volumes or volumeMounts) followed by grpc-probe's item,
+/// if any, whose name the user's items must not take.
+fn with_probes(
+    path: &str,
+    mut list: Vec<Json>,
+    probe: Option<&Json>,
+) -> Result<Vec<Json>, ValueError> {
+    let Some(probe) = probe else {
+        return Ok(list);
+    };
+    if list.iter().any(|item| item["name"] == PROBE_VOLUME) {
+        return Err(ValueError::new(
+            path,
+            format!(
+                "has an item named {PROBE_VOLUME:?}, the name probe.install=initContainer \
+                 uses; rename it"
+            ),
+        ));
+    }
+    list.push(probe.clone());
+    Ok(list)
 }
 
 /// A name value where empty means "not set".

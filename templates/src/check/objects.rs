@@ -28,7 +28,6 @@ pub(crate) fn pod_values(values: Values<'_>) -> Result<PodValues, ValueError> {
             "podSecurityContext",
             "PodSecurityContext",
         )?,
-        service_account_name: None,
         image_pull_secrets: typed::<Vec<LocalObjectReference>>(
             values,
             "imagePullSecrets",
