@@ -29,7 +29,7 @@ pub(crate) struct Cli {
     pub(crate) template: Option<String>,
 
     /// Renders your own minijinja templates instead of the built-in ones: every
-    /// `*.j2` file at the top of DIR not starting with `_`, with the same values,
+    /// `*.yaml.j2` file at the top of DIR not starting with `_`, with the same values,
     /// filters (`yaml`, `toyaml(N)`) and helpers (`probes(indent=N)`, ...).
     #[arg(long = "templates", value_name = "DIR")]
     pub(crate) templates: Option<PathBuf>,

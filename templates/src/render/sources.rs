@@ -1,9 +1,10 @@
 //! Where the templates come from: the built-in ones, or a team's directory
 //! given with `--templates DIR`.
 //!
-//! In a directory, every `*.j2` file at the top whose name does not start with
-//! `_` is rendered, in name order; every file below it (partials such as
-//! `_macros.j2`, and subdirectories) can be included or imported.
+//! In a directory, every `*.yaml.j2` (or `*.yml.j2`) file at the top whose
+//! name does not start with `_` is rendered, in name order; every other `*.j2`
+//! file (partials such as `_macros.j2`, subdirectories) can be included or
+//! imported. Other files (a README, say) are left alone.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -99,15 +100,16 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<Source>) -> Result<(), Error
         let Some(file) = relative.to_str().map(|f| f.replace('\\', "/")) else {
             continue;
         };
+        if !file.ends_with(".j2") {
+            continue;
+        }
         let text = fs::read_to_string(&path).map_err(|error| refuse(&path, error))?;
         let top = !file.contains('/');
-        let name = (top && !file.starts_with('_') && file.ends_with(".j2")).then(|| {
-            [".yaml.j2", ".yml.j2", ".j2"]
-                .iter()
-                .find_map(|suffix| file.strip_suffix(suffix))
-                .unwrap_or(&file)
-                .to_owned()
-        });
+        let name = [".yaml.j2", ".yml.j2"]
+            .iter()
+            .find_map(|suffix| file.strip_suffix(suffix))
+            .filter(|name| top && !name.starts_with('_'))
+            .map(str::to_owned);
         files.push(Source { file, name, text });
     }
     Ok(())

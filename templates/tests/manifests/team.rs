@@ -72,7 +72,8 @@ fn partials_are_included_and_only_top_level_templates_render() {
         "{% from '_labels.j2' import team_labels %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\n  labels:\n    {{ team_labels() }}\ndata:\n  answer: {{ extra.answer }}\n",
     )
     .expect("write template");
-    fs::write(dir.path().join("notes.txt"), "not a template").expect("write notes");
+    fs::write(dir.path().join("notes.txt.j2"), "{{ nothing }}").expect("write notes");
+    fs::write(dir.path().join("README.md"), "{% not jinja").expect("write README");
     let args = team_args(dir.path(), &["extra.team=on", "extra.answer=42"]);
     let out = cli::render(&args);
     assert_eq!(
