@@ -2,43 +2,25 @@
 //! the built grpc-probe, run against health-demo with kubelet's timing rules.
 
 use std::fs;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Container;
-use test_support::HANG_GUARD;
 use test_support::bins;
 use test_support::demo::Demo;
 use test_support::process::free_port;
 
 use crate::kubelet::{self, Outcome, Prober};
-use crate::{cli, manifest};
+use crate::manifest;
 
 /// grpc-probe's exit code for "answered, but not SERVING".
 const NOT_SERVING: Outcome = Outcome::Exited(4);
 
-/// Renders the Deployment for `port` with one-second periods and returns its container.
-fn rendered_container(port: u16) -> Container {
-    let mut args = cli::with_sets(&[
-        &format!("port={port}"),
-        "readiness.periodSeconds=1",
-        "liveness.periodSeconds=1",
-        "readiness.failureThreshold=2",
-    ]);
-    args.extend(["--template".into(), "deployment".into()]);
-    manifest::server(manifest::deployment(&manifest::valid(&args))).clone()
-}
-
 #[test]
 fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
     let port = free_port();
-    let container = rendered_container(port);
+    let container =
+        manifest::rendered_server(&[&kubelet::QUICK[..], &[&format!("port={port}")]].concat());
     let grpc_probe = bins::grpc_probe();
-    let [startup, readiness, liveness] = [
-        &container.startup_probe,
-        &container.readiness_probe,
-        &container.liveness_probe,
-    ]
-    .map(|probe| probe.as_ref().expect("probe rendered"));
+    let [readiness, liveness, startup] = manifest::probes(&container);
     // Kubelet starts readiness (and startup) failing, liveness passing.
     let mut startup = Prober::new(startup, &grpc_probe, false);
     let mut readiness = Prober::new(readiness, &grpc_probe, false);
@@ -64,18 +46,9 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
     ]);
 
     // Startup checks liveness, so it passes although a dependency is down: the
-    // container is not restarted for it. Probed every period until it passes.
-    let mut started = false;
-    for _ in 0..startup.failure_threshold {
-        let tick = Instant::now();
-        if startup.tick() {
-            started = true;
-            break;
-        }
-        kubelet::wait_period(tick, startup.period);
-    }
+    // container is not restarted for it.
     assert!(
-        started,
+        startup.start(),
         "startup passes within failureThreshold × periodSeconds with a dependency down ({:?})",
         startup.last
     );
@@ -86,26 +59,14 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
 
     // The dependency comes up: readiness passes within a few periods.
     fs::write(&ready_file, "").expect("create the ready file");
-    let deadline = Instant::now() + HANG_GUARD;
-    loop {
-        let tick = Instant::now();
-        if readiness.tick() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "readiness never passed: {:?}",
-            readiness.last
-        );
-        kubelet::wait_period(tick, readiness.period);
-    }
+    readiness.until_passing("readiness");
     assert!(liveness.tick(), "liveness passes: {:?}", liveness.last);
 
     // Without the ready file, readiness fails after failureThreshold periods; liveness keeps passing.
     fs::remove_file(&ready_file).expect("remove the ready file");
     let mut periods = 0;
     loop {
-        let tick = Instant::now();
+        let tick = std::time::Instant::now();
         periods += 1;
         let ready = readiness.tick();
         assert!(
@@ -135,32 +96,12 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
 
     // With the file back, readiness recovers.
     fs::write(&ready_file, "").expect("restore the ready file");
-    let deadline = Instant::now() + HANG_GUARD;
-    loop {
-        let tick = Instant::now();
-        kubelet::wait_period(tick, readiness.period);
-        if readiness.tick() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "readiness never recovered: {:?}",
-            readiness.last
-        );
-    }
+    readiness.until_passing("readiness after the dependency came back");
 
-    // SIGTERM: readiness fails (NOT_SERVING, so the server still answers) before the
-    // process exits. Probed back to back rather than every period: the demo's drain
-    // delay is shorter than failureThreshold × periodSeconds, and Kubernetes
-    // removes a terminating pod from endpoints without waiting for the probe.
+    // SIGTERM: readiness fails (NOT_SERVING, so the server still answers) before
+    // the process exits.
     demo.terminate();
-    let deadline = Instant::now() + HANG_GUARD;
-    while readiness.tick() {
-        assert!(
-            Instant::now() < deadline,
-            "readiness never failed after SIGTERM"
-        );
-    }
+    readiness.until_failing("readiness after SIGTERM");
     assert_eq!(
         readiness.last,
         Some(NOT_SERVING),

@@ -9,6 +9,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Probe;
+use test_support::HANG_GUARD;
+
+/// Values that make kubelet's loop quick: every probe each second, readiness
+/// failing after two failures.
+pub(crate) const QUICK: [&str; 3] = [
+    "readiness.periodSeconds=1",
+    "liveness.periodSeconds=1",
+    "readiness.failureThreshold=2",
+];
 
 /// What one run of the probe command did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +73,50 @@ impl Prober {
             failures: 0,
             passing,
             last: None,
+        }
+    }
+
+    /// Kubelet's startup phase: ticks every period until the probe passes;
+    /// false once it has failed failureThreshold times (kubelet would restart).
+    pub(crate) fn start(&mut self) -> bool {
+        for _ in 0..self.failure_threshold {
+            let tick = Instant::now();
+            if self.tick() {
+                return true;
+            }
+            wait_period(tick, self.period);
+        }
+        false
+    }
+
+    /// Ticks every period until the probe passes; fails the test after [`HANG_GUARD`].
+    pub(crate) fn until_passing(&mut self, what: &str) {
+        let deadline = Instant::now() + HANG_GUARD;
+        loop {
+            let tick = Instant::now();
+            if self.tick() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} never passed: {:?}",
+                self.last
+            );
+            wait_period(tick, self.period);
+        }
+    }
+
+    /// Ticks back to back until the probe fails, as when a drain starts (the
+    /// endpoints drop a terminating pod without waiting for a period); fails
+    /// the test after [`HANG_GUARD`].
+    pub(crate) fn until_failing(&mut self, what: &str) {
+        let deadline = Instant::now() + HANG_GUARD;
+        while self.tick() {
+            assert!(
+                Instant::now() < deadline,
+                "{what} never failed: {:?}",
+                self.last
+            );
         }
     }
 

@@ -22,6 +22,13 @@ pub(crate) fn valid<S: AsRef<str>>(args: &[S]) -> Vec<Doc> {
     docs
 }
 
+/// The server container of the Deployment rendered with the required values and `sets`.
+pub(crate) fn rendered_server(sets: &[&str]) -> Container {
+    let mut args = cli::with_sets(sets);
+    args.extend(["--template".into(), "deployment".into()]);
+    server(deployment(&valid(&args))).clone()
+}
+
 /// The one Deployment in `docs`.
 pub(crate) fn deployment(docs: &[Doc]) -> &Deployment {
     let (deployments, _) = schema::split(docs);
