@@ -7,6 +7,7 @@
 mod cli;
 mod e2e_exec;
 mod e2e_grpc;
+mod e2e_http;
 mod kubelet;
 mod lint;
 mod manifest;
