@@ -7,11 +7,11 @@
 //! exits 1 with a message naming the value.
 
 mod catalog;
-mod check;
 mod cli;
 mod config;
 mod error;
 mod render;
+mod validate;
 mod values;
 
 use std::io::{self, Write};
@@ -47,7 +47,7 @@ fn run() -> Result<ExitCode, Error> {
         values::DEFAULTS.to_owned()
     } else {
         let values = values::load(&cli.values, &cli.set)?;
-        let config = check::config(&values)?;
+        let config = validate::config(&values)?;
         let sources = match &cli.templates {
             Some(dir) => Sources::dir(dir)?,
             None => Sources::built_in(),

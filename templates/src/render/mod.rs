@@ -114,13 +114,13 @@ fn located(sources: &Sources, error: &minijinja::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check;
+    use crate::validate;
     use crate::values;
 
     fn config() -> Config {
         let values =
             values::load(&[], &["name=a".into(), "image=i".into(), "port=1".into()]).unwrap();
-        check::config(&values).unwrap()
+        validate::config(&values).unwrap()
     }
 
     fn sources(text: &str) -> Sources {

@@ -1,4 +1,4 @@
-//! Checks the merged values before anything is rendered and turns them into the
+//! Validates the merged values before anything is rendered and turns them into the
 //! [`Config`] the templates see. The first problem found is returned, naming the
 //! value; a render never starts from values that could make an invalid manifest.
 
