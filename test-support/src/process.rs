@@ -64,11 +64,26 @@ pub async fn run(mut command: Command) -> Run {
         .await
         .unwrap_or_else(|_| panic!("{command:?} hung for {HANG_GUARD:?}"))
         .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    finished(&format!("{command:?}"), &output, started)
+}
+
+/// Runs a quick, non-interactive command (a renderer, say) to completion from
+/// a test without a runtime.
+pub fn run_blocking(mut command: std::process::Command) -> Run {
+    let started = Instant::now();
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    finished(&format!("{command:?}"), &output, started)
+}
+
+fn finished(what: &str, output: &std::process::Output, started: Instant) -> Run {
     Run {
         code: output
             .status
             .code()
-            .unwrap_or_else(|| panic!("{command:?} was killed: {}", output.status)),
+            .unwrap_or_else(|| panic!("{what} was killed: {}", output.status)),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         elapsed: started.elapsed(),
