@@ -26,17 +26,9 @@ use crate::Check;
 /// ```
 #[derive(Clone)]
 pub struct RedisCheck {
-    source: Source,
+    connection: Connection,
     target: String,
     common: Common,
-}
-
-#[derive(Clone)]
-enum Source {
-    /// The check makes its own manager on its first run, then keeps it.
-    Client(redis::Client),
-    /// The application's manager, shared with it.
-    Manager(ConnectionManager),
 }
 
 impl std::fmt::Debug for RedisCheck {
@@ -54,9 +46,12 @@ impl RedisCheck {
     /// It makes one connection attempt per run, bounded by the check's wait,
     /// so that a failure names its cause.
     pub fn new(client: redis::Client) -> Self {
-        let target = client.get_connection_info().addr.to_string();
+        let target = client.get_connection_info().addr().to_string();
         Self {
-            source: Source::Client(client),
+            connection: Connection::Lazy {
+                client: Box::new(client),
+                manager: OnceCell::new(),
+            },
             target,
             common: Common::default(),
         }
@@ -66,7 +61,7 @@ impl RedisCheck {
     /// settings apply), naming the server `target` in reasons.
     pub fn with_manager(manager: ConnectionManager, target: impl Into<String>) -> Self {
         Self {
-            source: Source::Manager(manager),
+            connection: Connection::Shared(manager),
             target: target.into(),
             common: Common::default(),
         }
@@ -75,14 +70,9 @@ impl RedisCheck {
     /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
     pub fn into_check(self) -> Check {
         let wait = self.common.wait();
-        let (client, manager) = match self.source {
-            Source::Client(client) => (Some(client), OnceCell::new()),
-            Source::Manager(manager) => (None, OnceCell::new_with(Some(manager))),
-        };
         let default_name = format!("redis {}", self.target);
         let pinger = Arc::new(Pinger {
-            client,
-            manager,
+            connection: self.connection,
             target: self.target,
             wait,
         });
@@ -95,10 +85,21 @@ impl RedisCheck {
 common_builder!(RedisCheck, "redis <target>");
 
 struct Pinger {
-    client: Option<redis::Client>,
-    manager: OnceCell<ConnectionManager>,
+    connection: Connection,
     target: String,
     wait: Duration,
+}
+
+/// Where a run's manager comes from.
+#[derive(Clone)]
+enum Connection {
+    /// Made from `client` on the first run that can connect, then kept.
+    Lazy {
+        client: Box<redis::Client>,
+        manager: OnceCell<ConnectionManager>,
+    },
+    /// The application's.
+    Shared(ConnectionManager),
 }
 
 impl Pinger {
@@ -106,7 +107,7 @@ impl Pinger {
         let wait = self.wait;
         let target = &self.target;
         let reply = tokio::time::timeout(wait, async {
-            let mut manager = self.manager().await?.clone();
+            let mut manager = self.manager().await?;
             redis::cmd("PING").query_async::<String>(&mut manager).await
         })
         .await;
@@ -125,18 +126,20 @@ impl Pinger {
 
     /// The manager, created on first use: one attempt per run, no retries, so
     /// that a run ends with the connection error rather than a backoff.
-    async fn manager(&self) -> redis::RedisResult<&ConnectionManager> {
-        self.manager
-            .get_or_try_init(|| async {
-                let client = self.client.clone().ok_or_else(|| {
-                    redis::RedisError::from((redis::ErrorKind::ClientError, "no redis client"))
-                })?;
-                let config = ConnectionManagerConfig::new()
-                    .set_number_of_retries(0)
-                    .set_connection_timeout(self.wait)
-                    .set_response_timeout(self.wait);
-                ConnectionManager::new_with_config(client, config).await
+    async fn manager(&self) -> redis::RedisResult<ConnectionManager> {
+        let (client, manager) = match &self.connection {
+            Connection::Shared(manager) => return Ok(manager.clone()),
+            Connection::Lazy { client, manager } => (client, manager),
+        };
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(Some(self.wait))
+            .set_response_timeout(Some(self.wait));
+        manager
+            .get_or_try_init(|| {
+                ConnectionManager::new_with_config(redis::Client::clone(client), config)
             })
             .await
+            .cloned()
     }
 }
