@@ -3,10 +3,10 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::Result;
 
@@ -57,6 +57,21 @@ impl ChildServer {
     /// The child's process id.
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Waits up to `limit` for the child to exit by itself (e.g. once its
+    /// stdin is closed), so that a profiler wrapping it writes its output.
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Result<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("the server did not exit within {limit:?}").into());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The child's stdin, if it was piped and not taken yet.

@@ -60,6 +60,24 @@ pub(crate) enum Command {
         #[arg(long)]
         tonic_health: bool,
     },
+    /// Profiles a Watch server: starts `bench watch-server` under PROFILER
+    /// (e.g. `valgrind --tool=callgrind`), opens WATCHERS Watch streams on it,
+    /// flips the service FLIPS times, then closes its stdin so that it exits
+    /// and the profiler writes its output.
+    ProfileWatch {
+        /// Watch streams held open.
+        #[arg(long, default_value_t = 2000)]
+        watchers: usize,
+        /// Status flips, each delivered to every watcher.
+        #[arg(long, default_value_t = 20)]
+        flips: usize,
+        /// Profile tonic-health's `HealthService` instead of health-lib.
+        #[arg(long)]
+        tonic_health: bool,
+        /// The profiler command and its arguments, before the server's.
+        #[arg(last = true, required = true, value_name = "PROFILER")]
+        profiler: Vec<String>,
+    },
     /// Runs health-lib with CHECKS checks evaluated every INTERVAL_MS, then
     /// prints `cpu_us_per_interval: N`, the process's CPU time over INTERVALS
     /// intervals divided by their number.
@@ -211,6 +229,32 @@ mod tests {
                 intervals: 5
             })
         ));
+    }
+
+    #[test]
+    fn profile_watch_takes_the_profiler_after_a_double_dash() {
+        let cli = Cli::try_parse_from([
+            "bench",
+            "profile-watch",
+            "--flips",
+            "5",
+            "--",
+            "valgrind",
+            "--tool=callgrind",
+        ])
+        .expect("valid");
+        let Some(Command::ProfileWatch {
+            watchers,
+            flips,
+            tonic_health,
+            profiler,
+        }) = cli.command
+        else {
+            panic!("not profile-watch: {:?}", cli.command);
+        };
+        assert_eq!((watchers, flips, tonic_health), (2000, 5, false));
+        assert_eq!(profiler, ["valgrind", "--tool=callgrind"]);
+        assert!(Cli::try_parse_from(["bench", "profile-watch"]).is_err());
     }
 
     #[test]

@@ -105,6 +105,23 @@ fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::WatchServer { tonic_health }) => watch_server::main(tonic_health),
+        Some(Command::ProfileWatch {
+            watchers,
+            flips,
+            tonic_health,
+            profiler,
+        }) => {
+            let server = if tonic_health {
+                watch_fanout::Server::TonicHealth
+            } else {
+                watch_fanout::Server::HealthLib
+            };
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(watch_fanout::profile(server, watchers, flips, &profiler))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::EvalCpu {
             checks,
             sync,

@@ -160,11 +160,7 @@ fn render(
 
 /// The scaling figures as tables: fan-out and memory by watchers, CPU by checks.
 fn scaling_tables(figures: &Figures, plan: &Plan) -> String {
-    let cell = |name: String| {
-        figures
-            .get(&name)
-            .map_or_else(|| String::from("–"), |value| format!("{value:.2}"))
-    };
+    let cell = |name: String| figures.text(&name);
     let mut out = String::from(
         "| watchers | fan-out ms | tonic-health ms | server MiB | tonic-health MiB |\n|---:|---:|---:|---:|---:|\n",
     );
@@ -269,6 +265,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("| 10000 | 90.00 | 90.00 | – | – |"), "{text}");
+        assert!(text.contains("| 1000 | – | – |"), "unmeasured CPU: {text}");
         assert!(text.contains("## How each figure is measured"), "{text}");
     }
 

@@ -8,10 +8,12 @@ use crate::stats::Spread;
 /// What a figure must be to meet its goal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Bound {
-    AtMost(f64),
-    AtLeast(f64),
+    /// At most this value.
+    Max(f64),
+    /// At least this value.
+    Min(f64),
     /// At most another figure of the same run.
-    AtMostFigure(&'static str),
+    NoMoreThan(&'static str),
 }
 
 /// A goal on one figure.
@@ -59,7 +61,7 @@ const GOALS: [Goal; 10] = [
     ),
     Goal {
         figure: "watch_kb_per_watcher",
-        bound: Bound::AtMostFigure("watch_kb_per_watcher_tonic_health"),
+        bound: Bound::NoMoreThan("watch_kb_per_watcher_tonic_health"),
         context: &["watch_kb_per_watcher_tonic_health"],
     },
     Goal::at_least(
@@ -85,7 +87,7 @@ impl Goal {
     const fn at_most(figure: &'static str, limit: f64, context: &'static [&'static str]) -> Self {
         Self {
             figure,
-            bound: Bound::AtMost(limit),
+            bound: Bound::Max(limit),
             context,
         }
     }
@@ -93,7 +95,7 @@ impl Goal {
     const fn at_least(figure: &'static str, limit: f64, context: &'static [&'static str]) -> Self {
         Self {
             figure,
-            bound: Bound::AtLeast(limit),
+            bound: Bound::Min(limit),
             context,
         }
     }
@@ -102,17 +104,17 @@ impl Goal {
     fn met(self, figures: &Figures) -> Option<bool> {
         let value = figures.get(self.figure)?;
         Some(match self.bound {
-            Bound::AtMost(limit) => value <= limit,
-            Bound::AtLeast(limit) => value >= limit,
-            Bound::AtMostFigure(other) => value <= figures.get(other)?,
+            Bound::Max(limit) => value <= limit,
+            Bound::Min(limit) => value >= limit,
+            Bound::NoMoreThan(other) => value <= figures.get(other)?,
         })
     }
 
     fn describe(self) -> String {
         match self.bound {
-            Bound::AtMost(limit) => format!("≤ {limit}"),
-            Bound::AtLeast(limit) => format!("≥ {limit}"),
-            Bound::AtMostFigure(other) => format!("≤ `{other}`"),
+            Bound::Max(limit) => format!("≤ {limit}"),
+            Bound::Min(limit) => format!("≥ {limit}"),
+            Bound::NoMoreThan(other) => format!("≤ `{other}`"),
         }
     }
 }
@@ -167,7 +169,7 @@ impl Figures {
     }
 
     /// `name`'s value as printed, or `–` when it was not measured.
-    fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         self.find(name)
             .map_or_else(|| String::from("–"), Figure::value_text)
     }

@@ -85,7 +85,8 @@ type Delivery = (usize, Instant);
 /// One server with its watchers open.
 struct Watched {
     server: ChildServer,
-    flips: ChildStdin,
+    /// The server's stdin: a line flips the service, EOF ends the server.
+    flips: Option<ChildStdin>,
     delivered: mpsc::UnboundedReceiver<Delivery>,
     watchers: JoinSet<Result<()>>,
     /// RSS growth from idle to every watcher served, in KiB.
@@ -99,8 +100,9 @@ impl Watched {
     async fn flip(&mut self, watchers: usize) -> Result<f64> {
         self.flipped += 1;
         let started = Instant::now();
-        self.flips.write_all(b"flip\n")?;
-        self.flips.flush()?;
+        let flips = self.flips.as_mut().ok_or("the server's stdin is closed")?;
+        flips.write_all(b"flip\n")?;
+        flips.flush()?;
         let last = collect(&mut self.delivered, self.flipped, watchers).await?;
         Ok(last.duration_since(started).as_secs_f64() * 1e3)
     }
@@ -128,7 +130,7 @@ async fn measure_scale(plan: &Plan, watchers: usize, figures: &mut Figures) -> R
     );
     let mut servers = Vec::with_capacity(SERVERS.len());
     for server in SERVERS {
-        servers.push(open(server, watchers).await?);
+        servers.push(open(server, watchers, &[]).await?);
     }
     let mut fanout_ms: [Vec<f64>; 2] = Default::default();
     let mut ratios = Vec::with_capacity(plan.fanout_rounds);
@@ -163,9 +165,18 @@ async fn measure_scale(plan: &Plan, watchers: usize, figures: &mut Figures) -> R
     Ok(())
 }
 
-/// Starts `server` in a child process and opens `watchers` Watch streams on it.
-async fn open(server: Server, watchers: usize) -> Result<Watched> {
-    let mut command = Command::new(std::env::current_exe()?);
+/// Starts `server` in a child process, run by `wrapper` (a profiler) when it
+/// is not empty, and opens `watchers` Watch streams on it.
+async fn open(server: Server, watchers: usize, wrapper: &[String]) -> Result<Watched> {
+    let exe = std::env::current_exe()?;
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut command = Command::new(program);
+            command.args(args).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    };
     command.arg("watch-server").stdin(Stdio::piped());
     if server == Server::TonicHealth {
         command.arg("--tonic-health");
@@ -186,12 +197,37 @@ async fn open(server: Server, watchers: usize) -> Result<Watched> {
     );
     Ok(Watched {
         server: child,
-        flips,
+        flips: Some(flips),
         delivered,
         watchers: opened,
         growth_kb: rss_watched.saturating_sub(rss_idle),
         flipped: 0,
     })
+}
+
+/// `bench profile-watch`: a server run by `profiler`, `watchers` watchers and
+/// `flips` flips; then its stdin is closed and it exits by itself.
+pub(crate) async fn profile(
+    server: Server,
+    watchers: usize,
+    flips: usize,
+    profiler: &[String],
+) -> Result<()> {
+    let mut watched = open(server, watchers, profiler).await?;
+    let mut fanout_ms = Vec::with_capacity(flips);
+    for _ in 0..flips {
+        tokio::time::sleep(SETTLE).await;
+        fanout_ms.push(watched.flip(watchers).await?);
+    }
+    eprintln!(
+        "bench: {flips} flips to {watchers} watchers, median {:.1} ms under the profiler",
+        median(&fanout_ms)
+    );
+    watched.watchers.abort_all();
+    watched.flips = None;
+    let status = watched.server.wait_exit(PHASE_TIMEOUT)?;
+    eprintln!("bench: the server exited: {status}");
+    Ok(())
 }
 
 /// Opens `watchers` Watch streams, 100 to a connection; each reports every
