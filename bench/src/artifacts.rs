@@ -25,83 +25,88 @@ const SHIPPED_TARGET: &str = "x86_64-unknown-linux-musl";
 /// Where `cargo xtask dist` puts the shipped probe, from the workspace root.
 const DIST_PROBE: &str = "dist/grpc-probe-x86_64-unknown-linux-musl";
 
-/// One cargo invocation: the arguments after `cargo build`, and where the
-/// binary lands, from the target directory.
+/// One cargo invocation of a single binary.
 struct Build {
-    args: &'static [&'static str],
-    output: &'static [&'static str],
+    /// `--profile probe` (else `--release`).
+    probe_profile: bool,
+    /// For the shipped target (else the host's).
+    shipped: bool,
+    package: &'static str,
+    /// `--no-default-features` and these features, or the default features.
+    features: Option<&'static str>,
+    bin: &'static str,
 }
 
 const SHIPPED_PROBE: Build = Build {
-    args: &[
-        "--profile",
-        "probe",
-        "--target",
-        SHIPPED_TARGET,
-        "-p",
-        "grpc-health-exec-probe",
-        "--bin",
-        "grpc-probe",
-    ],
-    output: &[SHIPPED_TARGET, "probe", "grpc-probe"],
+    probe_profile: true,
+    shipped: true,
+    package: "grpc-health-exec-probe",
+    features: None,
+    bin: "grpc-probe",
 };
 const SHIPPED_BARE: Build = Build {
-    args: &[
-        "--profile",
-        "probe",
-        "--target",
-        SHIPPED_TARGET,
-        "-p",
-        "bench",
-        "--no-default-features",
-        "--bin",
-        "bare-client",
-    ],
-    output: &[SHIPPED_TARGET, "probe", "bare-client"],
+    features: Some(""),
+    package: "bench",
+    bin: "bare-client",
+    ..SHIPPED_PROBE
 };
 const GLIBC_PROBE: Build = Build {
-    args: &[
-        "--profile",
-        "probe",
-        "-p",
-        "grpc-health-exec-probe",
-        "--bin",
-        "grpc-probe",
-    ],
-    output: &["probe", "grpc-probe"],
+    shipped: false,
+    ..SHIPPED_PROBE
 };
 const GLIBC_BARE: Build = Build {
-    args: &[
-        "--profile",
-        "probe",
-        "-p",
-        "bench",
-        "--no-default-features",
-        "--bin",
-        "bare-client",
-    ],
-    output: &["probe", "bare-client"],
+    shipped: false,
+    ..SHIPPED_BARE
 };
 const PEAK_RSS: Build = Build {
-    args: &[
-        "--profile",
-        "probe",
-        "--target",
-        SHIPPED_TARGET,
-        "-p",
-        "bench",
-        "--no-default-features",
-        "--features",
-        "rss-helper",
-        "--bin",
-        "peak-rss",
-    ],
-    output: &[SHIPPED_TARGET, "probe", "peak-rss"],
+    features: Some("rss-helper"),
+    bin: "peak-rss",
+    ..SHIPPED_BARE
 };
 const DEMO: Build = Build {
-    args: &["--release", "-p", "examples", "--bin", "health-demo"],
-    output: &["release", "health-demo"],
+    probe_profile: false,
+    shipped: false,
+    package: "examples",
+    features: None,
+    bin: "health-demo",
 };
+
+impl Build {
+    /// The arguments after `cargo build`.
+    fn args(&self) -> Vec<&'static str> {
+        let mut args = if self.probe_profile {
+            vec!["--profile", "probe"]
+        } else {
+            vec!["--release"]
+        };
+        if self.shipped {
+            args.extend(["--target", SHIPPED_TARGET]);
+        }
+        args.extend(["-p", self.package]);
+        match self.features {
+            Some("") => args.push("--no-default-features"),
+            Some(features) => args.extend(["--no-default-features", "--features", features]),
+            None => {}
+        }
+        args.extend(["--bin", self.bin]);
+        args
+    }
+
+    /// Where the binary lands in `target`.
+    fn output(&self, target: &Path) -> PathBuf {
+        let target = if self.shipped {
+            target.join(SHIPPED_TARGET)
+        } else {
+            target.to_owned()
+        };
+        let profile = if self.probe_profile {
+            "probe"
+        } else {
+            "release"
+        };
+        target.join(profile).join(self.bin)
+    }
+}
 
 /// Paths of the built binaries.
 #[derive(Debug)]
@@ -132,18 +137,16 @@ impl Artifacts {
             builds.insert(0, &SHIPPED_PROBE);
         }
         for build in builds {
-            cargo_build(build.args)?;
+            cargo_build(&build.args())?;
         }
         Self::locate()
     }
 
     /// Locates binaries built earlier.
     pub(crate) fn locate() -> Result<Self> {
+        let target = target_dir();
         let built = |build: &Build| {
-            let path = build
-                .output
-                .iter()
-                .fold(target_dir(), |path, part| path.join(part));
+            let path = build.output(&target);
             if path.is_file() {
                 Ok(path)
             } else {
@@ -282,19 +285,46 @@ mod tests {
 
     #[test]
     fn probe_and_bare_client_are_built_alike() {
-        // Shipped: same profile, same target; glibc: same profile, host target.
-        assert_eq!(SHIPPED_PROBE.args[..4], SHIPPED_BARE.args[..4]);
-        assert_eq!(SHIPPED_PROBE.output[..2], SHIPPED_BARE.output[..2]);
-        assert_eq!(GLIBC_PROBE.args[..2], GLIBC_BARE.args[..2]);
-        assert!(!GLIBC_PROBE.args.contains(&"--target"));
-        assert!(SHIPPED_BARE.args.contains(&"--no-default-features"));
-        assert!(GLIBC_BARE.args.contains(&"--no-default-features"));
+        let target = Path::new("t");
+        assert_eq!(
+            SHIPPED_BARE.args().join(" "),
+            "--profile probe --target x86_64-unknown-linux-musl -p bench --no-default-features --bin bare-client"
+        );
+        assert_eq!(
+            GLIBC_BARE.args().join(" "),
+            "--profile probe -p bench --no-default-features --bin bare-client"
+        );
+        assert_eq!(
+            GLIBC_PROBE.args().join(" "),
+            "--profile probe -p grpc-health-exec-probe --bin grpc-probe"
+        );
+        assert_eq!(
+            SHIPPED_BARE.output(target),
+            Path::new("t/x86_64-unknown-linux-musl/probe/bare-client")
+        );
+        assert_eq!(GLIBC_PROBE.output(target), Path::new("t/probe/grpc-probe"));
+    }
+
+    #[test]
+    fn helpers_are_built_for_what_they_do() {
+        assert_eq!(
+            PEAK_RSS.args().join(" "),
+            "--profile probe --target x86_64-unknown-linux-musl -p bench --no-default-features --features rss-helper --bin peak-rss"
+        );
+        assert_eq!(
+            DEMO.args().join(" "),
+            "--release -p examples --bin health-demo"
+        );
+        assert_eq!(
+            DEMO.output(Path::new("t")),
+            Path::new("t/release/health-demo")
+        );
     }
 
     #[test]
     fn the_shipped_build_is_what_dist_builds() {
         assert_eq!(
-            SHIPPED_PROBE.args.join(" "),
+            SHIPPED_PROBE.args().join(" "),
             "--profile probe --target x86_64-unknown-linux-musl -p grpc-health-exec-probe --bin grpc-probe"
         );
         assert!(DIST_PROBE.ends_with(SHIPPED_TARGET));
