@@ -110,18 +110,7 @@ fn run() -> Result<ExitCode> {
             flips,
             tonic_health,
             profiler,
-        }) => {
-            let server = if tonic_health {
-                watch_fanout::Server::TonicHealth
-            } else {
-                watch_fanout::Server::HealthLib
-            };
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(watch_fanout::profile(server, watchers, flips, &profiler))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        }) => watch_fanout::profile_main(tonic_health, watchers, flips, &profiler),
         Some(Command::EvalCpu {
             checks,
             sync,

@@ -71,6 +71,12 @@ const METHOD: &str = "\
 Every loop is bounded in count and time, every call by a timeout, and all
 traffic stays on 127.0.0.1. CI compiles the bench and runs its unit tests, never
 its timings.
+
+To see where a Watch server's time or memory goes, `bench profile-watch` runs
+one under a profiler with a given number of watchers and flips, and lets it
+exit cleanly so the profiler writes its output, e.g.
+`target/release/bench profile-watch --watchers 2000 --flips 20 -- valgrind --tool=callgrind`
+(add `--tonic-health` for the anchor; `valgrind --tool=dhat` for the heap).
 ";
 
 /// Writes the document to `path` and its plots beside it.

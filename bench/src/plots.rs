@@ -134,7 +134,9 @@ fn render(chart: &Chart, path: &Path) -> Result<(), Box<dyn std::error::Error>> 
         .configure_mesh()
         .x_desc(chart.x_label)
         .y_desc(chart.y_label)
-        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_label_formatter(&round_label)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .light_line_style(TRANSPARENT)
         .draw()?;
     for (series, colour) in chart.series.iter().zip(COLOURS) {
         context
@@ -161,6 +163,20 @@ fn render(chart: &Chart, path: &Path) -> Result<(), Box<dyn std::error::Error>> 
     Ok(())
 }
 
+/// A log axis's label: only 1, 2 and 5 times a power of ten are labelled,
+/// so that the labels do not crowd at the top of each decade.
+fn round_label(x: &f64) -> String {
+    let mantissa = x / 10_f64.powf(x.log10().floor());
+    let round = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|candidate| (mantissa - candidate).abs() < 1e-6);
+    if round {
+        format!("{x:.0}")
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -181,6 +197,14 @@ pub(crate) mod tests {
             );
         }
         figures
+    }
+
+    #[test]
+    fn log_axes_label_one_two_five() {
+        assert_eq!(round_label(&1000.0), "1000");
+        assert_eq!(round_label(&50_000.0), "50000");
+        assert_eq!(round_label(&20.0), "20");
+        assert_eq!(round_label(&3000.0), "");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use grpc_health_checks::pb::HealthCheckRequest;
@@ -205,14 +205,28 @@ async fn open(server: Server, watchers: usize, wrapper: &[String]) -> Result<Wat
     })
 }
 
-/// `bench profile-watch`: a server run by `profiler`, `watchers` watchers and
-/// `flips` flips; then its stdin is closed and it exits by itself.
-pub(crate) async fn profile(
-    server: Server,
+/// `bench profile-watch`, on its own runtime.
+pub(crate) fn profile_main(
+    tonic_health: bool,
     watchers: usize,
     flips: usize,
     profiler: &[String],
-) -> Result<()> {
+) -> Result<ExitCode> {
+    let server = if tonic_health {
+        Server::TonicHealth
+    } else {
+        Server::HealthLib
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(profile(server, watchers, flips, profiler))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A server run by `profiler`, `watchers` watchers and `flips` flips; then
+/// its stdin is closed and it exits by itself.
+async fn profile(server: Server, watchers: usize, flips: usize, profiler: &[String]) -> Result<()> {
     let mut watched = open(server, watchers, profiler).await?;
     let mut fanout_ms = Vec::with_capacity(flips);
     for _ in 0..flips {
