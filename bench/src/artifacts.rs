@@ -185,7 +185,16 @@ fn dist_probe() -> Option<PathBuf> {
 fn cargo_build(args: &[&str]) -> Result<()> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     eprintln!("bench: cargo build {}", args.join(" "));
-    let status = Command::new(&cargo)
+    let mut command = Command::new(&cargo);
+    // Under `cargo run`, the bench inherits the variables cargo sets for the
+    // crate it runs; build scripts (ring's) that watch them would rebuild on
+    // every switch between `cargo run` and running the bench directly.
+    for (name, _) in env::vars_os() {
+        if name.to_str().is_some_and(is_crate_variable) {
+            command.env_remove(name);
+        }
+    }
+    let status = command
         .arg("build")
         .arg("--manifest-path")
         .arg(workspace_root().join("Cargo.toml"))
@@ -199,6 +208,23 @@ fn cargo_build(args: &[&str]) -> Result<()> {
     } else {
         Err(format!("cargo build {} failed: {status}", args.join(" ")).into())
     }
+}
+
+/// Whether cargo sets `name` for the crate it builds or runs (rather than
+/// the user setting it to configure cargo).
+fn is_crate_variable(name: &str) -> bool {
+    const SET_FOR_CRATES: [&str; 9] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    name.starts_with("CARGO_PKG_") || SET_FOR_CRATES.contains(&name)
 }
 
 /// Installs what the static musl builds need when it is missing: the Rust
@@ -303,6 +329,13 @@ mod tests {
             Path::new("t/x86_64-unknown-linux-musl/probe/bare-client")
         );
         assert_eq!(GLIBC_PROBE.output(target), Path::new("t/probe/grpc-probe"));
+    }
+
+    #[test]
+    fn only_variables_cargo_sets_for_crates_are_dropped() {
+        assert!(is_crate_variable("CARGO_PKG_NAME") && is_crate_variable("CARGO_MANIFEST_DIR"));
+        assert!(!is_crate_variable("CARGO_TARGET_DIR") && !is_crate_variable("CARGO_HOME"));
+        assert!(!is_crate_variable("CARGO") && !is_crate_variable("RUSTFLAGS"));
     }
 
     #[test]
