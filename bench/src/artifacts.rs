@@ -310,25 +310,46 @@ mod tests {
     }
 
     #[test]
-    fn probe_and_bare_client_are_built_alike() {
-        let target = Path::new("t");
-        assert_eq!(
-            SHIPPED_BARE.args().join(" "),
-            "--profile probe --target x86_64-unknown-linux-musl -p bench --no-default-features --bin bare-client"
-        );
-        assert_eq!(
-            GLIBC_BARE.args().join(" "),
-            "--profile probe -p bench --no-default-features --bin bare-client"
-        );
-        assert_eq!(
-            GLIBC_PROBE.args().join(" "),
-            "--profile probe -p grpc-health-exec-probe --bin grpc-probe"
-        );
-        assert_eq!(
-            SHIPPED_BARE.output(target),
-            Path::new("t/x86_64-unknown-linux-musl/probe/bare-client")
-        );
-        assert_eq!(GLIBC_PROBE.output(target), Path::new("t/probe/grpc-probe"));
+    fn each_build_has_its_profile_target_and_features() {
+        let musl = "--profile probe --target x86_64-unknown-linux-musl";
+        let expected = [
+            (
+                &SHIPPED_PROBE,
+                format!("{musl} -p grpc-health-exec-probe --bin grpc-probe"),
+                "x86_64-unknown-linux-musl/probe/grpc-probe",
+            ),
+            (
+                &SHIPPED_BARE,
+                format!("{musl} -p bench --no-default-features --bin bare-client"),
+                "x86_64-unknown-linux-musl/probe/bare-client",
+            ),
+            (
+                &GLIBC_PROBE,
+                "--profile probe -p grpc-health-exec-probe --bin grpc-probe".to_owned(),
+                "probe/grpc-probe",
+            ),
+            (
+                &GLIBC_BARE,
+                "--profile probe -p bench --no-default-features --bin bare-client".to_owned(),
+                "probe/bare-client",
+            ),
+            (
+                &PEAK_RSS,
+                format!(
+                    "{musl} -p bench --no-default-features --features rss-helper --bin peak-rss"
+                ),
+                "x86_64-unknown-linux-musl/probe/peak-rss",
+            ),
+            (
+                &DEMO,
+                "--release -p examples --bin health-demo".to_owned(),
+                "release/health-demo",
+            ),
+        ];
+        for (build, args, output) in expected {
+            assert_eq!(build.args().join(" "), args);
+            assert_eq!(build.output(Path::new("t")), Path::new("t").join(output));
+        }
     }
 
     #[test]
@@ -336,22 +357,6 @@ mod tests {
         assert!(is_crate_variable("CARGO_PKG_NAME") && is_crate_variable("CARGO_MANIFEST_DIR"));
         assert!(!is_crate_variable("CARGO_TARGET_DIR") && !is_crate_variable("CARGO_HOME"));
         assert!(!is_crate_variable("CARGO") && !is_crate_variable("RUSTFLAGS"));
-    }
-
-    #[test]
-    fn helpers_are_built_for_what_they_do() {
-        assert_eq!(
-            PEAK_RSS.args().join(" "),
-            "--profile probe --target x86_64-unknown-linux-musl -p bench --no-default-features --features rss-helper --bin peak-rss"
-        );
-        assert_eq!(
-            DEMO.args().join(" "),
-            "--release -p examples --bin health-demo"
-        );
-        assert_eq!(
-            DEMO.output(Path::new("t")),
-            Path::new("t/release/health-demo")
-        );
     }
 
     #[test]

@@ -92,6 +92,14 @@ fn parse_listening(line: &str) -> Option<SocketAddr> {
     line.trim().strip_prefix("listening on ")?.parse().ok()
 }
 
+/// The value of the first `NAME: VALUE` line a child printed.
+pub(crate) fn printed_value<T: std::str::FromStr>(output: &str, name: &str) -> Option<T> {
+    output.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(':')?;
+        value.trim().parse().ok()
+    })
+}
+
 /// A process's resident set size in KiB, from `/proc/PID/status`.
 pub(crate) fn vm_rss_kb(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -114,6 +122,15 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 4321)))
         );
         assert_eq!(parse_listening("starting\n"), None);
+    }
+
+    #[test]
+    fn printed_values_are_found_by_name() {
+        let output = "starting\nmax_rss_kb: 2048\ncpu: 1.5\n";
+        assert_eq!(printed_value::<u64>(output, "max_rss_kb"), Some(2048));
+        assert_eq!(printed_value::<f64>(output, "cpu"), Some(1.5));
+        assert_eq!(printed_value::<u64>(output, "max_rss"), None);
+        assert_eq!(printed_value::<u64>("nothing\n", "cpu"), None);
     }
 
     #[test]

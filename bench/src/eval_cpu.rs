@@ -15,6 +15,7 @@ use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeVal;
 
 use crate::Result;
+use crate::child_server::printed_value;
 use crate::cli::Plan;
 use crate::report::Figures;
 
@@ -22,6 +23,8 @@ use crate::report::Figures;
 pub(crate) const CHECK_COUNTS: [usize; 3] = [10, 100, 1000];
 /// The evaluation interval of the measured runs.
 const INTERVAL: Duration = Duration::from_millis(200);
+/// The name of the line the child prints its figure on.
+const CPU_LINE: &str = "cpu_us_per_interval";
 /// How long past its own intervals a child may take before the run fails.
 const GRACE: Duration = Duration::from_secs(30);
 
@@ -80,16 +83,8 @@ fn run_child(checks: usize, sync: bool, intervals: u32) -> Result<f64> {
     if !status.success() {
         return Err(format!("{command:?} failed: {status}").into());
     }
-    parse_cpu(&output).ok_or_else(|| format!("{command:?} printed no cpu_us_per_interval").into())
-}
-
-fn parse_cpu(output: &str) -> Option<f64> {
-    output
-        .lines()
-        .find_map(|line| line.strip_prefix("cpu_us_per_interval: "))?
-        .trim()
-        .parse()
-        .ok()
+    printed_value(&output, CPU_LINE)
+        .ok_or_else(|| format!("{command:?} printed no {CPU_LINE}").into())
 }
 
 /// The child: builds health-lib with `checks` checks and measures its CPU time.
@@ -124,7 +119,7 @@ pub(crate) fn main(
             after.saturating_sub(before).as_secs_f64() * 1e6 / f64::from(intervals.max(1)),
         )
     })?;
-    println!("cpu_us_per_interval: {cpu_us:.1}");
+    println!("{CPU_LINE}: {cpu_us:.1}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -143,12 +138,6 @@ fn duration(time: TimeVal) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn child_output_is_parsed() {
-        assert_eq!(parse_cpu("cpu_us_per_interval: 812.5\n"), Some(812.5));
-        assert_eq!(parse_cpu("nothing\n"), None);
-    }
 
     #[test]
     fn names_tell_count_and_kind() {
