@@ -97,14 +97,18 @@ pub(crate) fn write(path: &Path, figures: &Figures, plan: &Plan, quick: bool) ->
     Ok(())
 }
 
-/// The command that ran the bench, as typed.
+/// The command that ran the bench: `cargo run` (with `--release` when the
+/// bench is a release build) when cargo ran it, else the binary itself.
 fn command() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let under_cargo = std::env::var_os("CARGO_MANIFEST_DIR").is_some();
-    let runner = if under_cargo {
-        "cargo run --release -p bench --"
-    } else {
-        "bench"
+    let release = std::env::current_exe().is_ok_and(|exe| {
+        exe.parent()
+            .is_some_and(|dir| dir.file_name() == Some("release".as_ref()))
+    });
+    let runner = match (std::env::var_os("CARGO_MANIFEST_DIR").is_some(), release) {
+        (true, true) => "cargo run --release -p bench --",
+        (true, false) => "cargo run -p bench --",
+        (false, _) => "bench",
     };
     [runner.to_owned()]
         .into_iter()
