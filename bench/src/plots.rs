@@ -112,13 +112,16 @@ pub(crate) fn draw(chart: &Chart, dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Both axes start at the data: x on a log scale (the scales span decades),
-/// y linear from 0.
+/// Both axes on log scales: the scales span decades, and a cost linear in
+/// watchers or checks is then a straight line of slope one.
 fn render(chart: &Chart, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let all = || chart.series.iter().flat_map(|series| series.points.iter());
-    let x_min = all().map(|point| point.0).fold(f64::INFINITY, f64::min);
-    let x_max = all().map(|point| point.0).fold(0.0, f64::max);
-    let y_max = all().map(|point| point.1).fold(0.0, f64::max);
+    let bounds = |value: fn(&(f64, f64)) -> f64| {
+        let positive = all().map(value).filter(|value| *value > 0.0);
+        let min = positive.clone().fold(f64::INFINITY, f64::min);
+        let max = positive.fold(f64::MIN_POSITIVE, f64::max);
+        (min.min(max) * 0.8)..(max * 1.25)
+    };
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut context = ChartBuilder::on(&root)
@@ -127,15 +130,15 @@ fn render(chart: &Chart, path: &Path) -> Result<(), Box<dyn std::error::Error>> 
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(
-            (x_min * 0.8..x_max * 1.25).log_scale(),
-            0.0..(y_max * 1.15).max(f64::MIN_POSITIVE),
+            bounds(|point| point.0).log_scale(),
+            bounds(|point| point.1).log_scale(),
         )?;
     context
         .configure_mesh()
-        .x_desc(chart.x_label)
-        .y_desc(chart.y_label)
+        .x_desc(format!("{} (log scale)", chart.x_label))
+        .y_desc(format!("{} (log scale)", chart.y_label))
         .x_label_formatter(&round_label)
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&round_label)
         .light_line_style(TRANSPARENT)
         .draw()?;
     for (series, colour) in chart.series.iter().zip(COLOURS) {
@@ -165,13 +168,16 @@ fn render(chart: &Chart, path: &Path) -> Result<(), Box<dyn std::error::Error>> 
 
 /// A log axis's label: only 1, 2 and 5 times a power of ten are labelled,
 /// so that the labels do not crowd at the top of each decade.
-fn round_label(x: &f64) -> String {
-    let mantissa = x / 10_f64.powf(x.log10().floor());
+fn round_label(value: &f64) -> String {
+    let magnitude = value.log10().floor();
+    let mantissa = value / 10_f64.powf(magnitude);
     let round = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .any(|candidate| (mantissa - candidate).abs() < 1e-6);
     if round {
-        format!("{x:.0}")
+        // As many decimals as a value below 1 needs, none above.
+        let decimals = (-magnitude).max(0.0) as usize;
+        format!("{value:.decimals$}")
     } else {
         String::new()
     }
@@ -205,6 +211,8 @@ pub(crate) mod tests {
         assert_eq!(round_label(&50_000.0), "50000");
         assert_eq!(round_label(&20.0), "20");
         assert_eq!(round_label(&3000.0), "");
+        assert_eq!(round_label(&0.5), "0.5");
+        assert_eq!(round_label(&0.02), "0.02");
     }
 
     #[test]
