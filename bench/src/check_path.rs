@@ -93,7 +93,7 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     );
     figures.push("check_rps_tonic_health", median(&tonic_health.rps), 0);
     // The spread of the per-round ratios: where it straddles 1, the two are at parity.
-    figures.push_spread("check_rps_ratio", Spread::of(&ratios), 2);
+    figures.push_spread("check_rps_ratio", Spread::of(&ratios), 3);
     figures.push(
         "check_p99_us_grpc_health_checks",
         grpc_health_checks.p99_us(),

@@ -148,7 +148,7 @@ pub(crate) fn measure(artifacts: &Artifacts, plan: &Plan, figures: &mut Figures)
         figures.push(format!("{name}_wall_ms"), ms, 3);
     }
     for ((name, _, _), spread) in RATIOS.into_iter().zip(ratios) {
-        figures.push_spread(name, spread, 2);
+        figures.push_spread(name, spread, 3);
     }
 
     let probe_args = [format!("-addr={}", demo.addr)];

@@ -152,7 +152,8 @@ impl Figures {
     }
 
     /// Records a median of per-round samples as `name`, and its quartiles as
-    /// `name_q1` and `name_q3`.
+    /// `name_q1` and `name_q3`. The bench gives its ratios three decimals, so
+    /// that a ratio just short of its goal does not print as the goal itself.
     pub(crate) fn push_spread(&mut self, name: &str, spread: Spread, decimals: usize) {
         self.push(name, spread.median, decimals);
         self.push(format!("{name}_q1"), spread.q1, decimals);

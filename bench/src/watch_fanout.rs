@@ -151,7 +151,7 @@ async fn measure_scale(plan: &Plan, watchers: usize, figures: &mut Figures) -> R
         );
     }
     if watchers == HEADLINE_WATCHERS {
-        figures.push_spread("watch_fanout_vs_tonic_health", Spread::of(&ratios), 2);
+        figures.push_spread("watch_fanout_vs_tonic_health", Spread::of(&ratios), 3);
         for (index, server) in SERVERS.into_iter().enumerate() {
             figures.push(
                 format!("watch_kb_per_watcher{}", server.suffix()),
