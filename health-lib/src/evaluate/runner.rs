@@ -224,6 +224,35 @@ mod tests {
         CheckFn::Blocking(Arc::new(check))
     }
 
+    /// A passing blocking check that counts its runs; from run `hold_from`
+    /// (counted from 0) on, each waits until the sender sends or goes.
+    fn held(hold_from: usize) -> (std::sync::mpsc::Sender<()>, Arc<AtomicUsize>, CheckFn) {
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = std::sync::Mutex::new(released);
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = started.clone();
+        let function = blocking(move || {
+            if counter.fetch_add(1, Ordering::SeqCst) >= hold_from {
+                let _ = released.lock().map(|rx| rx.recv());
+            }
+            Ok(())
+        });
+        (release, started, function)
+    }
+
+    /// Lets the run of a [`held`] check that `runner` has in flight return,
+    /// and later runs return at once; waits for it to return.
+    async fn release_held(release: std::sync::mpsc::Sender<()>, runner: &mut Runner) {
+        release.send(()).expect("check is waiting");
+        drop(release);
+        let task = &mut runner.in_flight.as_mut().expect("still in flight").task;
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("released check finishes")
+            .expect("check did not panic")
+            .expect("check passed");
+    }
+
     #[cfg(feature = "metrics")]
     #[test]
     fn kinds_index_their_own_position() {
@@ -265,16 +294,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batched_timeout_is_not_started_again_until_it_returns() {
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let released = std::sync::Mutex::new(released);
-        let started = Arc::new(AtomicUsize::new(0));
-        let counter = started.clone();
-        let function = blocking(move || {
-            if counter.fetch_add(1, Ordering::SeqCst) == 1 {
-                let _ = released.lock().map(|rx| rx.recv());
-            }
-            Ok(())
-        });
+        let (release, started, function) = held(1);
         let mut runner = Runner::new(function, Duration::from_millis(20));
         assert_eq!(runner.run().await.kind, RunKind::Success);
         let job = runner.batch_job().expect("quick, so batched");
@@ -288,13 +308,7 @@ mod tests {
                 .is_err_and(|reason| reason.starts_with("still running"))
         );
         assert_eq!(started.load(Ordering::SeqCst), 2);
-        release.send(()).expect("check is waiting");
-        let task = &mut runner.in_flight.as_mut().expect("still in flight").task;
-        tokio::time::timeout(Duration::from_secs(30), task)
-            .await
-            .expect("released check returns")
-            .expect("worker did not panic")
-            .expect("check passed");
+        release_held(release, &mut runner).await;
         assert_eq!(runner.run().await.kind, RunKind::Success);
         assert_eq!(started.load(Ordering::SeqCst), 3);
     }
@@ -321,15 +335,7 @@ mod tests {
 
     #[tokio::test]
     async fn hung_blocking_check_is_not_started_twice() {
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let released = std::sync::Mutex::new(released);
-        let started = Arc::new(AtomicUsize::new(0));
-        let counter = started.clone();
-        let function = blocking(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let _ = released.lock().map(|rx| rx.recv());
-            Ok(())
-        });
+        let (release, started, function) = held(0);
         let mut runner = Runner::new(function, Duration::from_millis(20));
         assert_eq!(
             runner.run().await.result,
@@ -343,14 +349,7 @@ mod tests {
                 .is_err_and(|reason| reason.starts_with("still running"))
         );
         assert_eq!(started.load(Ordering::SeqCst), 1);
-        release.send(()).expect("check is waiting");
-        drop(release); // later runs return at once
-        let task = &mut runner.in_flight.as_mut().expect("still in flight").task;
-        tokio::time::timeout(Duration::from_secs(5), task)
-            .await
-            .expect("released check finishes")
-            .expect("check did not panic")
-            .expect("check passed");
+        release_held(release, &mut runner).await;
         assert_eq!(
             runner.run().await.result,
             Ok(()),
