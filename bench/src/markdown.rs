@@ -213,30 +213,31 @@ fn scaling_tables(figures: &Figures, plan: &Plan) -> String {
 /// `/readyz` beside Check on one server, and the `/metrics` scrape.
 fn http_table(figures: &Figures) -> String {
     let cell = |name: &str| figures.text(name);
-    let ratio_spread = format!(
+    let ratio = admin_http::READYZ_VS_CHECK;
+    let spread = format!(
         "{} – {}",
-        cell(&format!("{}_q1", admin_http::READYZ_VS_CHECK)),
-        cell(&format!("{}_q3", admin_http::READYZ_VS_CHECK)),
+        cell(&format!("{ratio}_q1")),
+        cell(&format!("{ratio}_q3"))
     );
-    let mut out = String::from(
-        "| `/readyz` req/s | Check req/s, same server | `/readyz` ÷ Check | q1–q3 |\n|---:|---:|---:|---|\n",
-    );
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {ratio_spread} |",
+    let readyz = [
         cell(admin_http::READYZ_RPS),
         cell(admin_http::CHECK_RPS),
-        cell(admin_http::READYZ_VS_CHECK),
-    );
-    out.push_str("\n| `/metrics` scrape µs, median | p99 | body bytes |\n|---:|---:|---:|\n");
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} |",
-        cell(admin_http::SCRAPE_US),
-        cell(admin_http::SCRAPE_P99_US),
-        cell(admin_http::SCRAPE_BYTES),
-    );
-    out
+        cell(ratio),
+        spread,
+    ];
+    let scrape = [
+        admin_http::SCRAPE_US,
+        admin_http::SCRAPE_P99_US,
+        admin_http::SCRAPE_BYTES,
+    ]
+    .map(cell);
+    format!(
+        "| `/readyz` req/s | Check req/s, same server | `/readyz` ÷ Check | q1–q3 |\n\
+         |---:|---:|---:|---|\n| {} |\n\n\
+         | `/metrics` scrape µs, median | p99 | body bytes |\n|---:|---:|---:|\n| {} |\n",
+        readyz.join(" | "),
+        scrape.join(" | "),
+    )
 }
 
 fn join_counts(counts: &[usize]) -> String {
