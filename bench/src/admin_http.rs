@@ -71,39 +71,34 @@ const CHECK_SERIES: &str = "grpc_health_check_status{";
 pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     let server = AdminServer::start(CHECKS).await?;
     let grpc = Clients::connect(server.grpc.addr, GRPC_CONNECTIONS).await?;
-    let mut http = Vec::with_capacity(HTTP_CONNECTIONS);
+    let mut connections = Vec::with_capacity(HTTP_CONNECTIONS);
     for _ in 0..HTTP_CONNECTIONS {
-        http.push(HttpConnection::open(server.admin.addr).await?);
+        connections.push(HttpConnection::open(server.admin.addr).await?);
     }
     // Warm-up slices: every connection's buffers filled, both paths run once.
-    let http = readyz_loop(http, plan.check_slice).await?.0;
-    closed_loop(&grpc, GRPC_STREAMS, plan.check_slice).await?;
+    let mut http = readyz_loop(connections, plan.check_slice).await?.0;
+    check_slice(&grpc, plan.check_slice).await?;
     eprintln!(
         "bench: /readyz and Check on one server, {} slices of {:?} each",
         plan.http_slices, plan.check_slice
     );
     let (mut readyz_rps, mut check_rps, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    let mut http = http;
     for round in 0..plan.http_slices {
-        let check_first = round % 2 == 1;
-        if check_first {
-            check_rps.push(
-                closed_loop(&grpc, GRPC_STREAMS, plan.check_slice)
-                    .await?
-                    .rps(),
-            );
-        }
+        // The order alternates, so that neither path always follows the other.
+        let early = if round % 2 == 1 {
+            Some(check_slice(&grpc, plan.check_slice).await?)
+        } else {
+            None
+        };
         let (connections, readyz) = readyz_loop(http, plan.check_slice).await?;
         http = connections;
+        let check = match early {
+            Some(rps) => rps,
+            None => check_slice(&grpc, plan.check_slice).await?,
+        };
         readyz_rps.push(readyz.rps());
-        if !check_first {
-            check_rps.push(
-                closed_loop(&grpc, GRPC_STREAMS, plan.check_slice)
-                    .await?
-                    .rps(),
-            );
-        }
-        ratios.push(ratio(readyz_rps[round], check_rps[round]));
+        check_rps.push(check);
+        ratios.push(ratio(readyz.rps(), check));
     }
     figures.push(READYZ_RPS, median(&readyz_rps), 0);
     figures.push(CHECK_RPS, median(&check_rps), 0);
@@ -114,6 +109,11 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     figures.push(SCRAPE_P99_US, scrapes.p99_us(), 0);
     figures.push(SCRAPE_BYTES, scrapes.body_bytes as f64, 0);
     Ok(())
+}
+
+/// One slice of closed-loop Check load; its calls per second.
+async fn check_slice(grpc: &Clients, duration: Duration) -> Result<f64> {
+    Ok(closed_loop(grpc, GRPC_STREAMS, duration).await?.rps())
 }
 
 /// health-lib with `checks` instant checks and metrics recorded: gRPC on one
