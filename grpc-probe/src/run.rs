@@ -47,8 +47,7 @@ pub(crate) fn run(argv: impl IntoIterator<Item = OsString>) -> ProbeExit {
         }
     };
     messages::set_verbose(cfg.verbose);
-    if cfg.verbose {
-        // Only built when printed.
+    if messages::is_verbose() {
         messages::report(&cfg.describe());
     }
     let tls = match &cfg.tls {
