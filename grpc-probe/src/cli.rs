@@ -15,7 +15,8 @@ use crate::duration;
 
 /// Checks the health of a gRPC server over grpc.health.v1 (a drop-in for
 /// grpc-health-probe). Exit codes: 0 SERVING, 1 bad arguments, 2 connection
-/// failed, 3 RPC failed, 4 not SERVING.
+/// failed, 3 RPC failed, 4 not SERVING. Boolean flags take no value, =true or
+/// =false.
 #[derive(Debug, Parser)]
 #[command(name = "grpc-probe", disable_version_flag = true, max_term_width = 100)]
 pub(crate) struct Cli {
@@ -129,7 +130,9 @@ pub(crate) struct Stop {
     pub(crate) text: String,
 }
 
-/// The clap command with Go-style booleans (`-tls`, `-tls=false`), and
+/// The clap command with Go-style booleans (`-tls`, `-tls=false`; their
+/// possible values are stated once, in the about text, rather than listed
+/// per flag, which clap would also work out on every parse), and
 /// `-install` refusing every flag but `-v`. No flag is required or has a
 /// clap default: [`parse`] starts from [`Cli::defaults`].
 pub(crate) fn command() -> clap::Command {
@@ -145,6 +148,7 @@ pub(crate) fn command() -> clap::Command {
                 arg.action(ArgAction::Set)
                     .num_args(0..=1)
                     .require_equals(true)
+                    .hide_possible_values(true)
                     .default_missing_value("true")
                     .value_parser(BoolishValueParser::new())
             } else {
