@@ -126,3 +126,74 @@ impl Drop for Daemon {
         }
     }
 }
+
+/// A server on a fixed loopback port that tests stop and start again, to show
+/// a check failing while its dependency is down and recovering after.
+pub struct Restartable {
+    /// First, so that it is killed before `command` (which may own the
+    /// server's files) is dropped.
+    server: Option<Daemon>,
+    name: &'static str,
+    ready: &'static str,
+    stop_signal: Signal,
+    port: u16,
+    command: Box<dyn Fn(u16) -> Command + Send + Sync>,
+}
+
+impl std::fmt::Debug for Restartable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Restartable")
+            .field("name", &self.name)
+            .field("port", &self.port)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Restartable {
+    /// Starts `command(port)` on a free port; it is ready once it prints
+    /// `ready`, and stops on `stop_signal`.
+    pub fn start(
+        name: &'static str,
+        ready: &'static str,
+        stop_signal: Signal,
+        command: impl Fn(u16) -> Command + Send + Sync + 'static,
+    ) -> Self {
+        let mut server = Self {
+            name,
+            ready,
+            stop_signal,
+            port: process::free_port(),
+            command: Box::new(command),
+            server: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// The TCP port, the same across restarts.
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server and waits for it to exit cleanly.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let status = server.stop(self.stop_signal);
+            assert!(
+                status.success(),
+                "{} exited with {status}:\n{}",
+                self.name,
+                server.log()
+            );
+        }
+    }
+
+    /// Starts the server again on the same port (a no-op while it runs).
+    pub fn restart(&mut self) {
+        if self.server.is_none() {
+            let command = (self.command)(self.port);
+            self.server = Some(Daemon::start(self.name, command, self.ready));
+        }
+    }
+}

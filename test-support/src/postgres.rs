@@ -5,13 +5,12 @@
 
 use std::os::unix::fs::chown;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nix::sys::signal::Signal;
 
-use crate::daemon::Daemon;
-use crate::{process, system};
+use crate::daemon::Restartable;
+use crate::system;
 
 /// The line PostgreSQL logs once it takes connections.
 const READY: &str = "database system is ready to accept connections";
@@ -19,11 +18,9 @@ const READY: &str = "database system is ready to accept connections";
 /// A running (or stopped) PostgreSQL server with user `postgres`, no password.
 #[derive(Debug)]
 pub struct Postgres {
-    dir: tempfile::TempDir,
-    program: PathBuf,
-    user: (u32, u32),
-    port: u16,
-    server: Option<Daemon>,
+    server: Restartable,
+    /// The cluster; dropped after the server.
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Postgres {
@@ -54,55 +51,44 @@ impl Postgres {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        let mut postgres = Self {
-            dir,
-            program,
-            user,
-            port: process::free_port(),
-            server: None,
+        let dir = std::sync::Arc::new(dir);
+        let socket_dir = dir.clone();
+        let command = move |port: u16| {
+            let mut command = Command::new(&program);
+            command
+                .arg("-D")
+                .arg(&data)
+                .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-k"])
+                .arg(socket_dir.path())
+                .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+                .uid(user.0)
+                .gid(user.1);
+            command
         };
-        postgres.restart();
-        postgres
+        Self {
+            server: Restartable::start("postgres", READY, Signal::SIGINT, command),
+            _dir: dir,
+        }
     }
 
     /// `postgres://postgres@127.0.0.1:PORT/postgres`.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port())
     }
 
     /// The TCP port, the same across restarts.
     pub const fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// Fast shutdown (SIGINT): clients are disconnected and the server exits.
     pub fn stop(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            let status = server.stop(Signal::SIGINT);
-            assert!(
-                status.success(),
-                "postgres exited with {status}:\n{}",
-                server.log()
-            );
-        }
+        self.server.stop();
     }
 
     /// Starts the server again on the same port (a no-op while it runs).
     pub fn restart(&mut self) {
-        if self.server.is_some() {
-            return;
-        }
-        let data: &Path = &self.dir.path().join("data");
-        let mut command = Command::new(&self.program);
-        command
-            .arg("-D")
-            .arg(data)
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-k"])
-            .arg(self.dir.path())
-            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
-            .uid(self.user.0)
-            .gid(self.user.1);
-        self.server = Some(Daemon::start("postgres", command, READY));
+        self.server.restart();
     }
 }
 

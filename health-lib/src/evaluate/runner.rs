@@ -312,8 +312,8 @@ mod tests {
     #[tokio::test]
     async fn a_batched_timeout_is_not_started_again_until_it_returns() {
         let (release, started, function) = held(1);
-        let mut runner =
-            Runner::new(function, Duration::from_millis(20)).with_quick_limit(generous_quick_limit());
+        let mut runner = Runner::new(function, Duration::from_millis(20))
+            .with_quick_limit(generous_quick_limit());
         assert_eq!(runner.run().await.kind, RunKind::Success);
         let job = runner.batch_job().expect("quick, so batched");
         let outcome = batch::run(vec![job], 1).await.pop().expect("one outcome");
