@@ -137,6 +137,7 @@ pub struct Restartable {
     ready: &'static str,
     stop_signal: Signal,
     port: u16,
+    url: fn(u16) -> String,
     command: Box<dyn Fn(u16) -> Command + Send + Sync>,
 }
 
@@ -152,17 +153,19 @@ impl std::fmt::Debug for Restartable {
 
 impl Restartable {
     /// Starts `command(port)` on a free port; it is ready once it prints
-    /// `ready`, and stops on `stop_signal`.
+    /// `ready`, stops on `stop_signal`, and clients reach it at `url(port)`.
     pub fn start(
         name: &'static str,
         ready: &'static str,
         stop_signal: Signal,
+        url: fn(u16) -> String,
         command: impl Fn(u16) -> Command + Send + Sync + 'static,
     ) -> Self {
         let mut server = Self {
             name,
             ready,
             stop_signal,
+            url,
             port: process::free_port(),
             command: Box::new(command),
             server: None,
@@ -174,6 +177,11 @@ impl Restartable {
     /// The TCP port, the same across restarts.
     pub const fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The URL clients connect to.
+    pub fn url(&self) -> String {
+        (self.url)(self.port)
     }
 
     /// Stops the server and waits for it to exit cleanly.

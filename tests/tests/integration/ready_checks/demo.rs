@@ -4,14 +4,14 @@
 use grpc_health_checks::ServingStatus::{NotServing, Serving};
 use test_support::demo::Demo;
 use test_support::health::{client, wait_for, watch};
-use test_support::postgres::Postgres;
+use test_support::postgres;
 use test_support::process::{command, run};
-use test_support::{bins, redis::Redis};
+use test_support::{bins, redis};
 
 #[tokio::test]
 async fn readiness_follows_postgres_and_redis() {
-    let mut postgres = Postgres::start();
-    let mut redis = Redis::start();
+    let mut postgres = postgres::start();
+    let mut redis = redis::start();
     let demo = Demo::start(&[
         "--interval",
         "20ms",

@@ -7,13 +7,14 @@ use std::time::Duration;
 use grpc_health_checks::checks::postgres::PostgresCheck;
 use grpc_health_checks::checks::postgres::deadpool_postgres::{self, Runtime, tokio_postgres};
 use grpc_health_checks::checks::postgres::sqlx::postgres::PgPoolOptions;
-use test_support::postgres::Postgres;
+use test_support::daemon::Restartable;
+use test_support::postgres;
 
 use super::harness::{Evaluated, TIMEOUT};
 
 const POOL_SIZE: usize = 2;
 
-fn deadpool(server: &Postgres) -> deadpool_postgres::Pool {
+fn deadpool(server: &Restartable) -> deadpool_postgres::Pool {
     let config: tokio_postgres::Config = server.url().parse().expect("a valid URL");
     let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
     deadpool_postgres::Pool::builder(manager)
@@ -25,7 +26,7 @@ fn deadpool(server: &Postgres) -> deadpool_postgres::Pool {
 
 #[tokio::test]
 async fn deadpool_passes_fails_while_stopped_and_recovers() {
-    let mut server = Postgres::start();
+    let mut server = postgres::start();
     let pool = deadpool(&server);
     let evaluated = Evaluated::start(PostgresCheck::deadpool(pool).timeout(TIMEOUT).into_check());
     evaluated.passes().await;
@@ -41,7 +42,7 @@ async fn deadpool_passes_fails_while_stopped_and_recovers() {
 
 #[tokio::test]
 async fn deadpool_exhaustion_fails_within_the_timeout() {
-    let server = Postgres::start();
+    let server = postgres::start();
     let pool = deadpool(&server);
     let check = PostgresCheck::deadpool(pool.clone())
         .timeout(TIMEOUT)
@@ -64,7 +65,7 @@ async fn deadpool_exhaustion_fails_within_the_timeout() {
     evaluated.passes().await;
 }
 
-fn sqlx_pool(server: &Postgres) -> grpc_health_checks::checks::postgres::sqlx::PgPool {
+fn sqlx_pool(server: &Restartable) -> grpc_health_checks::checks::postgres::sqlx::PgPool {
     PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(30))
@@ -74,7 +75,7 @@ fn sqlx_pool(server: &Postgres) -> grpc_health_checks::checks::postgres::sqlx::P
 
 #[tokio::test]
 async fn sqlx_passes_fails_while_stopped_and_recovers() {
-    let mut server = Postgres::start();
+    let mut server = postgres::start();
     let evaluated = Evaluated::start(
         PostgresCheck::sqlx(sqlx_pool(&server))
             .timeout(TIMEOUT)
@@ -96,7 +97,7 @@ async fn sqlx_passes_fails_while_stopped_and_recovers() {
 
 #[tokio::test]
 async fn sqlx_exhaustion_fails_within_the_timeout() {
-    let server = Postgres::start();
+    let server = postgres::start();
     let pool = sqlx_pool(&server);
     let evaluated = Evaluated::start(
         PostgresCheck::sqlx(pool.clone())

@@ -2,13 +2,13 @@
 //! stopped (including before the first connection), recover on restart.
 
 use grpc_health_checks::checks::redis::{RedisCheck, redis};
-use test_support::redis::Redis;
+use test_support::redis as redis_server;
 
 use super::harness::{Evaluated, TIMEOUT};
 
 #[tokio::test]
 async fn passes_fails_while_stopped_and_recovers() {
-    let mut server = Redis::start();
+    let mut server = redis_server::start();
     let target = format!("127.0.0.1:{}", server.port());
     // Down from the start: the check must not need the server to be built.
     server.stop();
@@ -36,7 +36,7 @@ async fn passes_fails_while_stopped_and_recovers() {
 /// Through the application's own `ConnectionManager` (its retry settings).
 #[tokio::test]
 async fn an_application_manager_is_shared_and_recovers() {
-    let mut server = Redis::start();
+    let mut server = redis_server::start();
     let client = redis::Client::open(server.url()).expect("a valid URL");
     let manager = redis::aio::ConnectionManager::new(client)
         .await
