@@ -11,7 +11,8 @@ use crate::steps::{self, StepError};
 /// Directories searched besides `PATH`: Debian puts some programs in sbin.
 const EXTRA_DIRS: [&str; 2] = ["/usr/sbin", "/sbin"];
 
-/// A program and the Debian package that provides it.
+/// A program (or, given as an absolute path, any file) and the Debian package
+/// that provides it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Program {
     /// The executable's name.
@@ -24,6 +25,15 @@ impl Program {
     /// `name`, as installed by Debian package `package`.
     pub(crate) const fn new(name: &'static str, package: &'static str) -> Self {
         Self { name, package }
+    }
+
+    /// Whether it is installed.
+    fn present(&self) -> bool {
+        if Path::new(self.name).is_absolute() {
+            Path::new(self.name).is_file()
+        } else {
+            find(self.name).is_some()
+        }
     }
 }
 
@@ -47,7 +57,7 @@ fn is_executable(path: &Path) -> bool {
 pub(crate) fn require(programs: &[Program]) -> Result<(), StepError> {
     let mut missing: Vec<&str> = programs
         .iter()
-        .filter(|program| find(program.name).is_none())
+        .filter(|program| !program.present())
         .map(|program| program.package)
         .collect();
     missing.dedup();
@@ -74,7 +84,7 @@ pub(crate) fn require(programs: &[Program]) -> Result<(), StepError> {
         "DPkg::Lock::Timeout=300",
     ]);
     steps::run(step, install.args(&missing))?;
-    match programs.iter().find(|program| find(program.name).is_none()) {
+    match programs.iter().find(|program| !program.present()) {
         None => Ok(()),
         Some(program) => Err(StepError::new(
             step,
