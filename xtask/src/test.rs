@@ -29,6 +29,15 @@ pub(crate) fn run() -> Result<(), StepError> {
     steps::timed("dist", || dist::run(dist::Images::Required))?;
     steps::run(
         "containers",
-        steps::cargo().args(["test", "--package", "tests", "--test", "containers"]),
+        steps::cargo().args([
+            "test",
+            "--package",
+            "tests",
+            "--test",
+            "containers",
+            "--",
+            // What each container did (started, healthy, drained in how long).
+            "--nocapture",
+        ]),
     )
 }

@@ -6,6 +6,5 @@ mod args;
 mod check;
 mod connection;
 mod extras;
-mod static_build;
 mod support;
 mod tls;

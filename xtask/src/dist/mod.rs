@@ -139,11 +139,15 @@ fn build_demo() -> Result<(), StepError> {
     steps::run("build the static health-demo", &mut command)
 }
 
+/// Cargo's target directory.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
 /// Where cargo put `bin` of `target` in `profile`.
 fn built(target: Target, profile: &str, bin: &str) -> PathBuf {
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
-    target_dir.join(target.triple).join(profile).join(bin)
+    target_dir().join(target.triple).join(profile).join(bin)
 }
 
 /// Copies each probe into a fresh `dist/` under its release name, after
@@ -207,7 +211,7 @@ fn write_checksums(dist: &Path, probes: &[(Target, PathBuf)]) -> Result<(), Step
 fn stage_image_context(demo: &Path, dist: &Path) -> Result<PathBuf, StepError> {
     let step = "images";
     let io = |error: std::io::Error| StepError::new(step, format!("stage the context: {error}"));
-    let context = built(targets::X86_64, "image-context", "");
+    let context = target_dir().join("image-context");
     if context.exists() {
         fs::remove_dir_all(&context).map_err(io)?;
     }
