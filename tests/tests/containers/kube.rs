@@ -238,7 +238,7 @@ async fn the_init_container_installs_the_probe() {
         "the init container does not run `/grpc-probe -install=…` (the probe image has no \
          `cp`); rendered:\n{yaml}"
     );
-    let pod = Pod::play(name, &yaml).await;
+    let pod = Pod::play(name, &manifests::with_podman_init_type_always(&yaml)).await;
     let missing = podman::run(&[
         "exec",
         &pod.container,

@@ -69,6 +69,32 @@ pub(crate) fn without_ports(yaml: &str) -> String {
     kept.join("\n") + "\n"
 }
 
+/// `yaml` with podman's init-container type `always` on the Deployment.
+/// Podman 4.3 removes a `once` init container right after it exits, and with
+/// runc that races with the exit being recorded ("cannot remove container …
+/// as it is running"); an `always` one is left alone. Kubernetes ignores it.
+pub(crate) fn with_podman_init_type_always(yaml: &str) -> String {
+    let metadata = yaml
+        .find("\nmetadata:\n")
+        .expect("the Deployment has metadata")
+        + "\nmetadata:\n".len();
+    format!(
+        "{}  annotations: {{\"io.podman.annotations.init.container.type\": \"always\"}}\n{}",
+        &yaml[..metadata],
+        &yaml[metadata..]
+    )
+}
+
+#[test]
+fn the_podman_annotation_goes_on_the_deployment() {
+    let yaml = "kind: Deployment\nmetadata:\n  name: \"x\"\nspec:\n  template:\n    metadata:\n";
+    assert_eq!(
+        with_podman_init_type_always(yaml),
+        "kind: Deployment\nmetadata:\n  annotations: {\"io.podman.annotations.init.container.type\": \
+         \"always\"}\n  name: \"x\"\nspec:\n  template:\n    metadata:\n"
+    );
+}
+
 #[test]
 fn ports_are_removed_and_nothing_else() {
     let yaml = "          image: \"a\"\n          ports:\n            - name: grpc\n              \
