@@ -11,11 +11,13 @@ use crate::packages::{self, Program};
 use crate::steps::{self, StepError};
 
 /// What the container suite runs: podman with the runc runtime (the
-/// repository's `containers.conf` selects it) and busybox's static shell for
-/// the image variant that podman's healthcheck can run.
-const CONTAINER_PROGRAMS: [Program; 3] = [
+/// repository's `containers.conf` selects it) and catatonit (a pod's pause
+/// process), and busybox's static shell for the image variant that podman's
+/// healthcheck can run.
+const CONTAINER_PROGRAMS: [Program; 4] = [
     Program::new("podman", "podman"),
     Program::new("runc", "runc"),
+    Program::new("catatonit", "catatonit"),
     Program::new("busybox", "busybox-static"),
 ];
 

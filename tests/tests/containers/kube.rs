@@ -85,10 +85,26 @@ impl Pod {
         code.parse().expect("an exit code")
     }
 
-    /// `podman kube down`: removes what `kube play` created.
-    async fn down(self) {
+    /// [`Pod::terminate`], which must end in exit 0, then `podman kube
+    /// down`, which removes what `kube play` created.
+    async fn drain_and_remove(self) {
+        assert_eq!(
+            self.terminate().await,
+            0,
+            "the demo was killed instead of draining"
+        );
         let path = self.yaml.path().to_str().expect("UTF-8 path").to_owned();
         podman::ok(&["kube", "down", &path]).await;
+    }
+
+    /// One healthcheck, which must pass.
+    async fn assert_healthy(&self) {
+        assert_eq!(
+            self.healthcheck().await,
+            (0, "healthy".to_owned()),
+            "{}",
+            self.health_log().await
+        );
     }
 
     /// Runs the liveness probe `times` times; each must fail, and podman
@@ -114,9 +130,9 @@ impl Pod {
 const FAILURE_THRESHOLD: usize = 3;
 
 /// The rendered liveness probe, run by podman in an image with the probe and a
-/// shell: healthy while the demo serves; `kube down` drains it to exit 0.
+/// shell: healthy while the demo serves; SIGTERM drains it to exit 0.
 #[tokio::test]
-async fn image_install_is_healthy_and_drains_on_kube_down() {
+async fn image_install_is_healthy_and_drains_on_sigterm() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let name = "ghc-e2e-image";
     let image = fixtures::app_with_probe().await;
@@ -127,20 +143,9 @@ async fn image_install_is_healthy_and_drains_on_kube_down() {
         test.contains("/usr/local/bin/grpc-probe") && test.contains("-service=liveness"),
         "podman's healthcheck is not the rendered liveness probe: {test}"
     );
-    assert_eq!(
-        pod.healthcheck().await,
-        (0, "healthy".to_owned()),
-        "{}",
-        pod.health_log().await
-    );
-    let grace = podman::inspect(&pod.container, "{{.Config.StopTimeout}}").await;
-    eprintln!("{name}: healthcheck healthy; stop timeout {grace} s");
-    assert_eq!(
-        pod.terminate().await,
-        0,
-        "the demo was killed instead of draining"
-    );
-    pod.down().await;
+    pod.assert_healthy().await;
+    eprintln!("{name}: healthcheck healthy");
+    pod.drain_and_remove().await;
 }
 
 /// Liveness pointed at `readiness` while the ready file is missing: the
@@ -180,8 +185,7 @@ async fn a_not_serving_service_fails_the_healthcheck() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    assert_eq!(pod.terminate().await, 0);
-    pod.down().await;
+    pod.drain_and_remove().await;
 }
 
 /// The release image has no shell. Podman wraps an exec probe as
@@ -210,8 +214,7 @@ async fn podman_needs_a_shell_for_the_probe_kubelet_does_not() {
     .await;
     direct.assert_exit(0, &["status: SERVING"]);
     eprintln!("{name}: podman's healthcheck needs /bin/sh; the probe run directly says SERVING");
-    assert_eq!(pod.terminate().await, 0);
-    pod.down().await;
+    pod.drain_and_remove().await;
 }
 
 /// `probe.install: initContainer`: the probe image's `-install` copies the
@@ -250,13 +253,7 @@ async fn the_init_container_installs_the_probe() {
         missing.code, 0,
         "the application image should have no probe of its own"
     );
-    assert_eq!(
-        pod.healthcheck().await,
-        (0, "healthy".to_owned()),
-        "{}",
-        pod.health_log().await
-    );
+    pod.assert_healthy().await;
     eprintln!("{name}: the init container installed {probe_image}'s probe; healthy");
-    assert_eq!(pod.terminate().await, 0);
-    pod.down().await;
+    pod.drain_and_remove().await;
 }
