@@ -7,9 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "building health-demo and grpc-probe..."
-cargo build --quiet -p examples --bin health-demo -p grpc-health-exec-probe --bin grpc-probe
-bin="${CARGO_TARGET_DIR:-target}/debug"
+# DEMO_BIN_DIR names a directory that already holds both binaries (the test
+# that runs this script uses it); otherwise they are built here.
+bin="${DEMO_BIN_DIR:-}"
+if [ -z "$bin" ]; then
+  echo "building health-demo and grpc-probe..."
+  cargo build --quiet -p examples --bin health-demo -p grpc-health-exec-probe --bin grpc-probe
+  bin="${CARGO_TARGET_DIR:-target}/debug"
+fi
 work=$(mktemp -d)
 demo_pid=""
 cleanup() {

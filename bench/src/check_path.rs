@@ -15,7 +15,7 @@ use crate::dependency::Dependency;
 use crate::load::{Clients, closed_loop};
 use crate::report::Figures;
 use crate::servers::{self, Running};
-use crate::stats::{median, percentile, ratio};
+use crate::stats::{Spread, median, percentile, ratio};
 
 /// Connections to each server.
 const CONNECTIONS: usize = 4;
@@ -38,13 +38,6 @@ impl Samples {
         self.latencies.sort_unstable();
         percentile(&self.latencies, 99.0).map_or(f64::NAN, |p99| p99.as_secs_f64() * 1e6)
     }
-}
-
-/// The nearest-rank `p`th percentile of unsorted values.
-fn quantile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    percentile(&sorted, p).unwrap_or(f64::NAN)
 }
 
 /// Measures the Check-path figures into `figures`.
@@ -99,10 +92,8 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
         0,
     );
     figures.push("check_rps_tonic_health", median(&tonic_health.rps), 0);
-    figures.push("check_rps_ratio", median(&ratios), 2);
     // The spread of the per-round ratios: where it straddles 1, the two are at parity.
-    figures.push("check_rps_ratio_q1", quantile(&ratios, 25.0), 2);
-    figures.push("check_rps_ratio_q3", quantile(&ratios, 75.0), 2);
+    figures.push_spread("check_rps_ratio", Spread::of(&ratios), 3);
     figures.push(
         "check_p99_us_grpc_health_checks",
         grpc_health_checks.p99_us(),

@@ -3,10 +3,10 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::Result;
 
@@ -59,6 +59,21 @@ impl ChildServer {
         self.child.id()
     }
 
+    /// Waits up to `limit` for the child to exit by itself (e.g. once its
+    /// stdin is closed), so that a profiler wrapping it writes its output.
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Result<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("the server did not exit within {limit:?}").into());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The child's stdin, if it was piped and not taken yet.
     pub(crate) fn take_stdin(&mut self) -> Option<ChildStdin> {
         self.child.stdin.take()
@@ -75,6 +90,14 @@ impl Drop for ChildServer {
 /// The address in a `listening on ADDR` line.
 fn parse_listening(line: &str) -> Option<SocketAddr> {
     line.trim().strip_prefix("listening on ")?.parse().ok()
+}
+
+/// The value of the first `NAME: VALUE` line a child printed.
+pub(crate) fn printed_value<T: std::str::FromStr>(output: &str, name: &str) -> Option<T> {
+    output.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(':')?;
+        value.trim().parse().ok()
+    })
 }
 
 /// A process's resident set size in KiB, from `/proc/PID/status`.
@@ -99,6 +122,15 @@ mod tests {
             Some(SocketAddr::from(([127, 0, 0, 1], 4321)))
         );
         assert_eq!(parse_listening("starting\n"), None);
+    }
+
+    #[test]
+    fn printed_values_are_found_by_name() {
+        let output = "starting\nmax_rss_kb: 2048\ncpu: 1.5\n";
+        assert_eq!(printed_value::<u64>(output, "max_rss_kb"), Some(2048));
+        assert_eq!(printed_value::<f64>(output, "cpu"), Some(1.5));
+        assert_eq!(printed_value::<u64>(output, "max_rss"), None);
+        assert_eq!(printed_value::<u64>("nothing\n", "cpu"), None);
     }
 
     #[test]

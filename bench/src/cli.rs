@@ -1,5 +1,6 @@
 //! The command line, and the sample sizes of the quick and full runs.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +18,10 @@ pub(crate) struct Cli {
     /// Measure only these sections (repeatable); all of them by default.
     #[arg(long, value_enum)]
     pub(crate) only: Vec<Section>,
+    /// Also write the run as a Markdown document to PATH (BENCHMARKS.md), with
+    /// its plots in `bench/plots/` beside it.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) markdown: Option<PathBuf>,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
 }
@@ -30,8 +35,11 @@ pub(crate) enum Section {
     Check,
     /// A 50 ms dependency under 1000 Check/s.
     Slow,
-    /// 10,000 watchers and a flip.
+    /// Watch fan-out and server memory at each scale, and Check p99 while
+    /// 10,000 watchers are open; health-lib and tonic-health in turn.
     Watch,
+    /// CPU time of one evaluation interval at 10, 100 and 1000 checks.
+    Eval,
 }
 
 impl Cli {
@@ -52,6 +60,42 @@ pub(crate) enum Command {
         #[arg(long)]
         tonic_health: bool,
     },
+    /// Profiles a Watch server: starts `bench watch-server` under PROFILER
+    /// (e.g. `valgrind --tool=callgrind`), opens WATCHERS Watch streams on it,
+    /// flips the service FLIPS times, then closes its stdin so that it exits
+    /// and the profiler writes its output.
+    ProfileWatch {
+        /// Watch streams held open.
+        #[arg(long, default_value_t = 2000)]
+        watchers: usize,
+        /// Status flips, each delivered to every watcher.
+        #[arg(long, default_value_t = 20)]
+        flips: usize,
+        /// Profile tonic-health's `HealthService` instead of health-lib.
+        #[arg(long)]
+        tonic_health: bool,
+        /// The profiler command and its arguments, before the server's.
+        #[arg(last = true, required = true, value_name = "PROFILER")]
+        profiler: Vec<String>,
+    },
+    /// Runs health-lib with CHECKS checks evaluated every INTERVAL_MS, then
+    /// prints `cpu_us_per_interval: N`, the process's CPU time over INTERVALS
+    /// intervals divided by their number.
+    #[command(hide = true)]
+    EvalCpu {
+        /// How many checks.
+        #[arg(long)]
+        checks: usize,
+        /// Plain closures (run on the blocking pool) instead of async checks.
+        #[arg(long)]
+        sync: bool,
+        /// The evaluation interval, in ms.
+        #[arg(long)]
+        interval_ms: u64,
+        /// The intervals measured.
+        #[arg(long)]
+        intervals: u32,
+    },
 }
 
 /// How many samples a run takes.
@@ -67,12 +111,14 @@ pub(crate) struct Plan {
     pub(crate) check_slice: Duration,
     /// How long the slow-dependency load lasts, per server.
     pub(crate) slow_duration: Duration,
-    /// Watch streams held open during the fan-out.
-    pub(crate) watchers: usize,
-    /// Connections the watch streams are spread over.
-    pub(crate) watch_connections: usize,
-    /// Status flips timed with every watcher listening.
-    pub(crate) flips: usize,
+    /// The numbers of watchers the fan-out is measured at.
+    pub(crate) watch_scales: &'static [usize],
+    /// Rounds of flips at each scale: one flip of each server per round.
+    pub(crate) fanout_rounds: usize,
+    /// Slices of Check load on each server while watchers are open.
+    pub(crate) busy_check_slices: usize,
+    /// Intervals whose CPU time is measured, at each number of checks.
+    pub(crate) eval_intervals: u32,
 }
 
 impl Plan {
@@ -85,9 +131,10 @@ impl Plan {
                 check_slices: 20,
                 check_slice: Duration::from_millis(500),
                 slow_duration: Duration::from_secs(5),
-                watchers: 10_000,
-                watch_connections: 100,
-                flips: 3,
+                watch_scales: &[1_000, 10_000],
+                fanout_rounds: 7,
+                busy_check_slices: 2,
+                eval_intervals: 10,
             }
         } else {
             Self {
@@ -96,9 +143,10 @@ impl Plan {
                 check_slices: 40,
                 check_slice: Duration::from_millis(500),
                 slow_duration: Duration::from_secs(5),
-                watchers: 10_000,
-                watch_connections: 100,
-                flips: 9,
+                watch_scales: &[1_000, 10_000, 50_000],
+                fanout_rounds: 15,
+                busy_check_slices: 5,
+                eval_intervals: 25,
             }
         }
     }
@@ -123,7 +171,10 @@ mod tests {
         let full = Plan::new(false);
         assert!(quick.execs >= 200, "the issue asks for at least 200 execs");
         assert!(full.execs > quick.execs && full.check_slices > quick.check_slices);
-        assert_eq!(quick.watchers, 10_000);
+        // The headline figures are at 10,000 watchers, in either run.
+        assert!(quick.watch_scales.contains(&10_000) && full.watch_scales.contains(&10_000));
+        assert!(full.watch_scales.contains(&50_000));
+        assert!(quick.watch_scales.is_sorted() && full.watch_scales.is_sorted());
     }
 
     #[test]
@@ -146,6 +197,64 @@ mod tests {
         assert!(!cli.runs(Section::Probe) && !cli.runs(Section::Check));
         let all = Cli::try_parse_from(["bench"]).expect("valid");
         assert!(all.runs(Section::Probe) && all.runs(Section::Watch));
+    }
+
+    #[test]
+    fn markdown_takes_a_path() {
+        let cli = Cli::try_parse_from(["bench", "--quick", "--markdown", "BENCHMARKS.md"])
+            .expect("valid");
+        assert_eq!(cli.markdown, Some(PathBuf::from("BENCHMARKS.md")));
+        assert!(Cli::try_parse_from(["bench", "--markdown"]).is_err());
+    }
+
+    #[test]
+    fn eval_cpu_is_a_hidden_subcommand() {
+        let cli = Cli::try_parse_from([
+            "bench",
+            "eval-cpu",
+            "--checks",
+            "10",
+            "--interval-ms",
+            "200",
+            "--intervals",
+            "5",
+        ])
+        .expect("valid");
+        assert!(matches!(
+            cli.command,
+            Some(Command::EvalCpu {
+                checks: 10,
+                sync: false,
+                interval_ms: 200,
+                intervals: 5
+            })
+        ));
+    }
+
+    #[test]
+    fn profile_watch_takes_the_profiler_after_a_double_dash() {
+        let cli = Cli::try_parse_from([
+            "bench",
+            "profile-watch",
+            "--flips",
+            "5",
+            "--",
+            "valgrind",
+            "--tool=callgrind",
+        ])
+        .expect("valid");
+        let Some(Command::ProfileWatch {
+            watchers,
+            flips,
+            tonic_health,
+            profiler,
+        }) = cli.command
+        else {
+            panic!("not profile-watch: {:?}", cli.command);
+        };
+        assert_eq!((watchers, flips, tonic_health), (2000, 5, false));
+        assert_eq!(profiler, ["valgrind", "--tool=callgrind"]);
+        assert!(Cli::try_parse_from(["bench", "profile-watch"]).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Probe figures: `true`, grpc-probe and bare-client exec'd in turn against
-//! health-demo running in its own process; mean wall time of each, then the
-//! probe's peak RSS and size. Then the wall times again against a server with
-//! `TCP_NODELAY` (the `nodelay_` figures).
+//! Probe figures: `true`, the shipped grpc-probe and bare-client (static
+//! musl), and their glibc builds, exec'd in turn against health-demo running
+//! in its own process. Each ratio is the median of per-round ratios, with its
+//! quartiles; then peak RSS and size.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -14,15 +14,42 @@ use crate::child_server::ChildServer;
 use crate::cli::Plan;
 use crate::report::Figures;
 use crate::rusage::peak_rss_kb;
-use crate::stats::{mean, ratio};
+use crate::stats::{Spread, mean, ratio};
 
 /// Untimed runs of each command first, so that every binary is in the page cache.
 const WARM_UP: usize = 10;
+/// Execs of each command in one round; a round's ratio is of its means.
+const ROUND_EXECS: usize = 10;
+
+/// The commands timed, in this order.
+const NAMES: [&str; 5] = [
+    "true",
+    "probe",
+    "bare_client",
+    "glibc_probe",
+    "glibc_bare_client",
+];
+const TRUE: usize = 0;
+const PROBE: usize = 1;
+const BARE: usize = 2;
+const GLIBC_PROBE: usize = 3;
+const GLIBC_BARE: usize = 4;
+
+/// The ratios reported: name, numerator, denominator.
+const RATIOS: [(&str, usize, usize); 4] = [
+    ("probe_vs_true", PROBE, TRUE),
+    ("probe_vs_bare", PROBE, BARE),
+    ("glibc_probe_vs_true", GLIBC_PROBE, TRUE),
+    ("glibc_probe_vs_bare", GLIBC_PROBE, GLIBC_BARE),
+];
 
 /// A command to time: it must exit 0 every time.
 struct Timed {
     command: Command,
-    wall_ms: Vec<f64>,
+    /// Wall times of the current round, in ms.
+    round_ms: Vec<f64>,
+    /// Every timed run, in ms.
+    all_ms: Vec<f64>,
 }
 
 impl Timed {
@@ -35,7 +62,8 @@ impl Timed {
             .stderr(Stdio::null());
         Self {
             command,
-            wall_ms: Vec::new(),
+            round_ms: Vec::new(),
+            all_ms: Vec::new(),
         }
     }
 
@@ -50,79 +78,99 @@ impl Timed {
             Err(format!("{:?} failed: {status}", self.command).into())
         }
     }
+
+    /// The mean of the round just run, which it then forgets.
+    fn end_round(&mut self) -> f64 {
+        let round = mean(&self.round_ms);
+        self.all_ms.append(&mut self.round_ms);
+        round
+    }
 }
 
-/// Mean wall times in ms of `true`, grpc-probe and bare-client against `addr`.
-fn time_execs(artifacts: &Artifacts, addr: SocketAddr, execs: usize) -> Result<[f64; 3]> {
+/// Times every command against `addr`: the mean wall time of each, and the
+/// spread of each ratio over rounds.
+fn time_execs(
+    artifacts: &Artifacts,
+    addr: SocketAddr,
+    execs: usize,
+) -> Result<([f64; 5], [Spread; 4])> {
+    let probe_args = [format!("-addr={addr}")];
+    let bare_args = [addr.to_string()];
     let mut timed = [
         Timed::new(&artifacts.true_bin, &[]),
-        Timed::new(&artifacts.probe, &[format!("-addr={addr}")]),
-        Timed::new(&artifacts.bare_client, &[addr.to_string()]),
+        Timed::new(&artifacts.probe, &probe_args),
+        Timed::new(&artifacts.bare_client, &bare_args),
+        Timed::new(&artifacts.glibc_probe, &probe_args),
+        Timed::new(&artifacts.glibc_bare_client, &bare_args),
     ];
-    eprintln!("bench: exec'ing true, grpc-probe and bare-client {execs} times each against {addr}");
+    let rounds = execs.div_ceil(ROUND_EXECS);
+    eprintln!(
+        "bench: exec'ing {} {} times each against {addr}, in {rounds} rounds",
+        NAMES.join(", "),
+        rounds * ROUND_EXECS
+    );
     for _ in 0..WARM_UP {
         for command in &mut timed {
             command.run()?;
         }
     }
-    // Interleaved, and the order rotates, so that drift in the machine's load
-    // and any effect of going first or last falls on all three alike.
-    for round in 0..execs {
-        for offset in 0..timed.len() {
-            let command = &mut timed[(round + offset) % 3];
-            let wall = command.run()?;
-            command.wall_ms.push(wall.as_secs_f64() * 1e3);
+    let mut ratios: [Vec<f64>; 4] = Default::default();
+    let mut turn = 0;
+    for _ in 0..rounds {
+        // Interleaved, the order rotating every pass, so that drift in the
+        // machine's load and any effect of going first falls on all alike.
+        for _ in 0..ROUND_EXECS {
+            for offset in 0..timed.len() {
+                let command = &mut timed[(turn + offset) % NAMES.len()];
+                let wall = command.run()?;
+                command.round_ms.push(wall.as_secs_f64() * 1e3);
+            }
+            turn += 1;
+        }
+        let means = timed.each_mut().map(Timed::end_round);
+        for (samples, (_, numerator, denominator)) in ratios.iter_mut().zip(RATIOS) {
+            samples.push(ratio(means[numerator], means[denominator]));
         }
     }
-    Ok(timed.map(|command| mean(&command.wall_ms)))
+    Ok((
+        timed.map(|command| mean(&command.all_ms)),
+        ratios.map(|samples| Spread::of(&samples)),
+    ))
 }
 
-/// Measures the probe figures into `figures`: against health-demo, as the
-/// issue asks, then against the bench's own health-lib server, which sets
-/// `TCP_NODELAY` on accepted connections (health-demo does not, and a client
-/// that sends its request before the server's SETTINGS are acknowledged can
-/// wait ~40 ms for a delayed ACK).
+/// Measures the probe figures into `figures`, against health-demo.
 pub(crate) fn measure(artifacts: &Artifacts, plan: &Plan, figures: &mut Figures) -> Result<()> {
     let mut demo = Command::new(&artifacts.demo);
     demo.args(["--addr", "127.0.0.1:0"]);
     let demo = ChildServer::start(demo)?;
-    let [true_ms, probe_ms, bare_ms] = time_execs(artifacts, demo.addr, plan.execs)?;
-    figures.push("true_wall_ms", true_ms, 3);
-    figures.push("probe_wall_ms", probe_ms, 3);
-    figures.push("bare_client_wall_ms", bare_ms, 3);
-    figures.push("probe_vs_true", ratio(probe_ms, true_ms), 2);
-    figures.push("probe_vs_bare", ratio(probe_ms, bare_ms), 2);
-    let rss = |program: &Path, args: &[String]| {
-        peak_rss_kb(&artifacts.peak_rss, program, args, plan.rss_runs).map(|kb| kb as f64)
-    };
-    figures.push(
-        "probe_peak_rss_kb",
-        rss(&artifacts.probe, &[format!("-addr={}", demo.addr)])?,
-        0,
-    );
-    figures.push("probe_size_bytes", file_size(&artifacts.probe)?, 0);
-    figures.push(
-        "bare_client_peak_rss_kb",
-        rss(&artifacts.bare_client, &[demo.addr.to_string()])?,
-        0,
-    );
-    figures.push(
-        "bare_client_size_bytes",
-        file_size(&artifacts.bare_client)?,
-        0,
-    );
-    // The floor of this way of measuring: the helper's own fork image.
-    figures.push("true_peak_rss_kb", rss(&artifacts.true_bin, &[])?, 0);
-    drop(demo);
+    let (wall_ms, ratios) = time_execs(artifacts, demo.addr, plan.execs)?;
+    for (name, ms) in NAMES.into_iter().zip(wall_ms) {
+        figures.push(format!("{name}_wall_ms"), ms, 3);
+    }
+    for ((name, _, _), spread) in RATIOS.into_iter().zip(ratios) {
+        figures.push_spread(name, spread, 3);
+    }
 
-    let mut nodelay = Command::new(std::env::current_exe()?);
-    nodelay.arg("watch-server").stdin(Stdio::piped());
-    let nodelay = ChildServer::start(nodelay)?;
-    let [true_ms, probe_ms, bare_ms] = time_execs(artifacts, nodelay.addr, plan.execs)?;
-    figures.push("nodelay_probe_wall_ms", probe_ms, 3);
-    figures.push("nodelay_bare_client_wall_ms", bare_ms, 3);
-    figures.push("nodelay_probe_vs_true", ratio(probe_ms, true_ms), 2);
-    figures.push("nodelay_probe_vs_bare", ratio(probe_ms, bare_ms), 2);
+    let probe_args = [format!("-addr={}", demo.addr)];
+    let bare_args = [demo.addr.to_string()];
+    let measured: [(&str, &Path, &[String]); 4] = [
+        ("probe", &artifacts.probe, &probe_args),
+        ("bare_client", &artifacts.bare_client, &bare_args),
+        ("glibc_probe", &artifacts.glibc_probe, &probe_args),
+        (
+            "glibc_bare_client",
+            &artifacts.glibc_bare_client,
+            &bare_args,
+        ),
+    ];
+    for (name, program, args) in measured {
+        let rss = peak_rss_kb(&artifacts.peak_rss, program, args, plan.rss_runs)?;
+        figures.push(format!("{name}_peak_rss_kb"), rss as f64, 0);
+        figures.push(format!("{name}_size_bytes"), file_size(program)?, 0);
+    }
+    // The floor of this way of measuring.
+    let true_rss = peak_rss_kb(&artifacts.peak_rss, &artifacts.true_bin, &[], plan.rss_runs)?;
+    figures.push("true_peak_rss_kb", true_rss as f64, 0);
     Ok(())
 }
 

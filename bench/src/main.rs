@@ -10,25 +10,33 @@
 //! |---|---|
 //! | `true_wall_ms`, `probe_wall_ms`, `bare_client_wall_ms`, `probe_vs_true`, `probe_vs_bare` | exec each binary, interleaved, against health-demo in its own process |
 //! | `probe_peak_rss_kb`, `probe_size_bytes` (and `bare_client_`, `true_peak_rss_kb`) | `getrusage(RUSAGE_CHILDREN)` in the small `peak-rss` helper, whose only children are the runs; the file's size |
-//! | `nodelay_*` | the wall times again, against a server with `TCP_NODELAY` |
+//! | `glibc_*` | the same for the glibc builds |
 //! | `check_rps_*`, `check_p99_us_*`, `check_rps_ratio` | closed-loop Check load on health-lib, tonic-health and naive evaluation, taking turns in short slices; medians |
 //! | `slow_check_p99_ms`, `slow_check_dependency_calls_per_s`, `naive_check_p99_ms` | 1000 Check/s for 5 s against a 50 ms dependency checked every 1 s |
-//! | `watch_fanout_10k_ms`, `watch_kb_per_watcher` | 10,000 Watch streams on one service of a server in a child process, then flips |
+//! | `watch_fanout_*_ms`, `watch_server_*_mib`, `watch_fanout_vs_tonic_health`, `watch_kb_per_watcher` | 1k, 10k (and 50k) Watch streams on one service of each server in a child process, then flips taken in turn |
+//! | `check_p99_ms_10k_watchers` | open-loop Check load while 10,000 watchers are open |
+//! | `eval_cpu_us_*` | CPU time per evaluation interval at 10, 100 and 1000 checks |
 //! | `*_tonic_health` | the same load on tonic-health: the floor of the stack |
 //!
-//! BENCHMARKS.md at the workspace root has a full run and what each figure means.
+//! With `--markdown BENCHMARKS.md` it also writes the run as that document,
+//! and its plots in `bench/plots/`.
 //!
 //! It first builds what it measures with the cargo that runs it: grpc-probe and
-//! `bare-client` with `--profile probe`, health-demo and `peak-rss` with `--release`.
+//! `bare-client` with `--profile probe`, static musl (as shipped) and glibc,
+//! the `peak-rss` helper static musl, health-demo with `--release`.
 
 mod artifacts;
 mod check_path;
 mod child_server;
 mod cli;
 mod dependency;
+mod eval_cpu;
 mod exec;
 mod load;
+mod machine;
+mod markdown;
 mod naive;
+mod plots;
 mod report;
 mod rusage;
 mod servers;
@@ -39,7 +47,7 @@ mod watch_server;
 
 use std::error::Error;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
@@ -80,10 +88,16 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
         }
         Ok::<_, BoxError>(())
     })?;
+    if cli.runs(Section::Eval) {
+        eval_cpu::measure(&plan, &mut figures)?;
+    }
     eprintln!("bench: measured in {:.0?}", started.elapsed());
     print!("{}", figures.lines());
     println!();
-    print!("{}", figures.table());
+    print!("{}", figures.goals_table());
+    if let Some(path) = &cli.markdown {
+        markdown::write(path, &figures, &plan, cli.quick)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -91,6 +105,18 @@ fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::WatchServer { tonic_health }) => watch_server::main(tonic_health),
+        Some(Command::ProfileWatch {
+            watchers,
+            flips,
+            tonic_health,
+            profiler,
+        }) => watch_fanout::profile_main(tonic_health, watchers, flips, &profiler),
+        Some(Command::EvalCpu {
+            checks,
+            sync,
+            interval_ms,
+            intervals,
+        }) => eval_cpu::main(checks, sync, Duration::from_millis(interval_ms), intervals),
         None => bench(&cli),
     }
 }

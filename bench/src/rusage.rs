@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::Result;
+use crate::child_server::printed_value;
 
 /// The peak RSS in KiB of the largest of `runs` runs of `program args`, as
 /// measured by the `helper` binary.
@@ -23,26 +24,6 @@ pub(crate) fn peak_rss_kb(
     if !output.status.success() {
         return Err(format!("measuring the RSS of {} failed", program.display()).into());
     }
-    parse_max_rss(&String::from_utf8_lossy(&output.stdout))
+    printed_value(&String::from_utf8_lossy(&output.stdout), "max_rss_kb")
         .ok_or_else(|| "peak-rss printed no max_rss_kb".into())
-}
-
-fn parse_max_rss(output: &str) -> Option<u64> {
-    output
-        .lines()
-        .find_map(|line| line.strip_prefix("max_rss_kb: "))?
-        .trim()
-        .parse()
-        .ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn helper_output_is_parsed() {
-        assert_eq!(parse_max_rss("max_rss_kb: 2048\n"), Some(2048));
-        assert_eq!(parse_max_rss("nothing\n"), None);
-    }
 }

@@ -28,6 +28,35 @@ pub(crate) fn percentile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     Some(sorted[rank.clamp(1, n) - 1])
 }
 
+/// The nearest-rank `p`th percentile of unsorted values; `NaN` for none.
+pub(crate) fn quantile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    percentile(&sorted, p).unwrap_or(f64::NAN)
+}
+
+/// The median of per-round samples and their first and third quartiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Spread {
+    /// The median.
+    pub(crate) median: f64,
+    /// The 25th percentile.
+    pub(crate) q1: f64,
+    /// The 75th percentile.
+    pub(crate) q3: f64,
+}
+
+impl Spread {
+    /// The spread of `values`; all `NaN` for none.
+    pub(crate) fn of(values: &[f64]) -> Self {
+        Self {
+            median: median(values),
+            q1: quantile(values, 25.0),
+            q3: quantile(values, 75.0),
+        }
+    }
+}
+
 /// `numerator / denominator`, or `NaN` when the denominator is not positive.
 pub(crate) fn ratio(numerator: f64, denominator: f64) -> f64 {
     if denominator > 0.0 {
@@ -60,6 +89,14 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&[]).is_nan());
         assert_eq!(mean(&[1.0, 2.0, 6.0]), 3.0);
+    }
+
+    #[test]
+    fn spread_gives_quartiles() {
+        let values: Vec<f64> = (1..=8).rev().map(f64::from).collect();
+        let spread = Spread::of(&values);
+        assert_eq!((spread.q1, spread.median, spread.q3), (2.0, 4.5, 6.0));
+        assert!(Spread::of(&[]).median.is_nan() && quantile(&[], 50.0).is_nan());
     }
 
     #[test]

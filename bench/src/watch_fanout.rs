@@ -1,11 +1,15 @@
-//! Watch fan-out: 10,000 Watch streams on one service of a server in a child
-//! process, spread over 100 connections (hyper allows 200 streams on one);
-//! then the service flips, and the time from the flip to the last watcher's
-//! delivery is taken. The server's RSS growth is divided by the watchers.
+//! Watch fan-out at each scale (1k, 10k, 50k watchers): health-lib and
+//! tonic-health each run in a child process with the same number of Watch
+//! streams open on them, 100 to a connection (hyper allows 200). Then they
+//! take turns flipping their service, the order rotating every round; each
+//! flip is timed from the line written to the server to the last watcher's
+//! delivery, and each round gives one health-lib ÷ tonic-health ratio. Server
+//! memory is the RSS growth from idle to every watcher served. At 10,000
+//! watchers, Check p99 is also taken while the watchers stay open.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use grpc_health_checks::pb::HealthCheckRequest;
@@ -17,128 +21,264 @@ use tonic::transport::Endpoint;
 use crate::Result;
 use crate::child_server::{ChildServer, vm_rss_kb};
 use crate::cli::Plan;
+use crate::load::{Clients, open_loop};
 use crate::report::Figures;
-use crate::stats::median;
+use crate::stats::{Spread, median, percentile, ratio};
 use crate::watch_server::FLIP_SERVICE;
 
 /// How long opening every stream, or one flip's deliveries, may take.
-const PHASE_TIMEOUT: Duration = Duration::from_secs(60);
-/// A pause for the server to settle before its RSS is read, and between flips.
-const SETTLE: Duration = Duration::from_millis(300);
+const PHASE_TIMEOUT: Duration = Duration::from_secs(120);
+/// A pause for a server to settle before its RSS is read, and between flips.
+const SETTLE: Duration = Duration::from_millis(200);
+/// Watch streams on one connection.
+const STREAMS_PER_CONNECTION: usize = 100;
+/// The scale of the headline figures and of the Check p99 under watchers.
+pub(crate) const HEADLINE_WATCHERS: usize = 10_000;
+/// Check calls per second while the watchers are open, and their connections.
+const BUSY_RATE: u32 = 1000;
+const BUSY_CONNECTIONS: usize = 4;
+/// How long each slice of that load lasts.
+const BUSY_SLICE: Duration = Duration::from_secs(1);
+
+/// The two servers, in the order they are started.
+const SERVERS: [Server; 2] = [Server::HealthLib, Server::TonicHealth];
+
+/// A server under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Server {
+    /// grpc-health-checks.
+    HealthLib,
+    /// tonic-health, the floor of the stack.
+    TonicHealth,
+}
+
+impl Server {
+    /// The suffix of its figures' names: none for health-lib.
+    pub(crate) const fn suffix(self) -> &'static str {
+        match self {
+            Self::HealthLib => "",
+            Self::TonicHealth => "_tonic_health",
+        }
+    }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::HealthLib => "grpc-health-checks",
+            Self::TonicHealth => "tonic-health",
+        }
+    }
+}
+
+/// The fan-out figure at `watchers`.
+pub(crate) fn fanout_name(watchers: usize, server: Server) -> String {
+    format!("watch_fanout_{watchers}_ms{}", server.suffix())
+}
+
+/// The server-memory figure at `watchers`: its RSS growth in MiB.
+pub(crate) fn memory_name(watchers: usize, server: Server) -> String {
+    format!("watch_server_{watchers}_mib{}", server.suffix())
+}
 
 /// A message a watcher received: which one (0 is the first) and when.
 type Delivery = (usize, Instant);
 
-/// What one server measured.
-struct FanOut {
-    /// Median over the flips, from writing the flip to the last delivery.
-    fanout_ms: f64,
-    /// The server's RSS growth per open watcher.
-    kb_per_watcher: f64,
+/// One server with its watchers open.
+struct Watched {
+    server: ChildServer,
+    /// The server's stdin: a line flips the service, EOF ends the server.
+    flips: Option<ChildStdin>,
+    delivered: mpsc::UnboundedReceiver<Delivery>,
+    watchers: JoinSet<Result<()>>,
+    /// RSS growth from idle to every watcher served, in KiB.
+    growth_kb: u64,
+    /// Flips so far.
+    flipped: usize,
 }
 
-/// Measures the Watch fan-out figures into `figures`: health-lib's, then
-/// tonic-health's under the same load, as the floor of the stack.
+impl Watched {
+    /// Flips the service and returns the time to the last delivery, in ms.
+    async fn flip(&mut self, watchers: usize) -> Result<f64> {
+        self.flipped += 1;
+        let started = Instant::now();
+        let flips = self.flips.as_mut().ok_or("the server's stdin is closed")?;
+        flips.write_all(b"flip\n")?;
+        flips.flush()?;
+        let last = collect(&mut self.delivered, self.flipped, watchers).await?;
+        Ok(last.duration_since(started).as_secs_f64() * 1e3)
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.watchers.abort_all();
+    }
+}
+
+/// Measures the Watch figures into `figures`, at every scale of the plan.
 pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
-    let grpc_health_checks = fan_out(plan, false).await?;
-    figures.push("watch_fanout_10k_ms", grpc_health_checks.fanout_ms, 2);
-    figures.push("watch_kb_per_watcher", grpc_health_checks.kb_per_watcher, 2);
-    let tonic_health = fan_out(plan, true).await?;
-    figures.push(
-        "watch_fanout_10k_ms_tonic_health",
-        tonic_health.fanout_ms,
-        2,
-    );
-    figures.push(
-        "watch_kb_per_watcher_tonic_health",
-        tonic_health.kb_per_watcher,
-        2,
-    );
+    for &watchers in plan.watch_scales {
+        measure_scale(plan, watchers, figures).await?;
+    }
     Ok(())
 }
 
-/// Opens the watchers on a fresh server, then times the flips.
-async fn fan_out(plan: &Plan, tonic_health: bool) -> Result<FanOut> {
-    let mut command = Command::new(std::env::current_exe()?);
+/// Both servers with `watchers` watchers each: memory, then interleaved flips.
+async fn measure_scale(plan: &Plan, watchers: usize, figures: &mut Figures) -> Result<()> {
+    eprintln!(
+        "bench: {watchers} Watch streams on each of grpc-health-checks and tonic-health, {} rounds of flips",
+        plan.fanout_rounds
+    );
+    let mut servers = Vec::with_capacity(SERVERS.len());
+    for server in SERVERS {
+        servers.push(open(server, watchers, &[]).await?);
+    }
+    let mut fanout_ms: [Vec<f64>; 2] = Default::default();
+    let mut ratios = Vec::with_capacity(plan.fanout_rounds);
+    for round in 0..plan.fanout_rounds {
+        for offset in 0..SERVERS.len() {
+            let index = (round + offset) % SERVERS.len();
+            tokio::time::sleep(SETTLE).await;
+            fanout_ms[index].push(servers[index].flip(watchers).await?);
+        }
+        ratios.push(ratio(fanout_ms[0][round], fanout_ms[1][round]));
+    }
+    for (index, server) in SERVERS.into_iter().enumerate() {
+        figures.push(fanout_name(watchers, server), median(&fanout_ms[index]), 2);
+        figures.push(
+            memory_name(watchers, server),
+            servers[index].growth_kb as f64 / 1024.0,
+            1,
+        );
+    }
+    if watchers == HEADLINE_WATCHERS {
+        figures.push_spread("watch_fanout_vs_tonic_health", Spread::of(&ratios), 3);
+        for (index, server) in SERVERS.into_iter().enumerate() {
+            figures.push(
+                format!("watch_kb_per_watcher{}", server.suffix()),
+                servers[index].growth_kb as f64 / watchers as f64,
+                2,
+            );
+        }
+        let addrs = servers.iter().map(|watched| watched.server.addr).collect();
+        check_under_watchers(plan, addrs, figures).await?;
+    }
+    Ok(())
+}
+
+/// Starts `server` in a child process, run by `wrapper` (a profiler) when it
+/// is not empty, and opens `watchers` Watch streams on it.
+async fn open(server: Server, watchers: usize, wrapper: &[String]) -> Result<Watched> {
+    let exe = std::env::current_exe()?;
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut command = Command::new(program);
+            command.args(args).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    };
     command.arg("watch-server").stdin(Stdio::piped());
-    if tonic_health {
+    if server == Server::TonicHealth {
         command.arg("--tonic-health");
     }
-    let mut server = ChildServer::start(command)?;
-    let mut flips = server.take_stdin().ok_or("watch-server stdin not piped")?;
+    let mut child = ChildServer::start(command)?;
+    let flips = child.take_stdin().ok_or("watch-server stdin not piped")?;
     tokio::time::sleep(SETTLE).await;
-    let rss_before = vm_rss_kb(server.pid())?;
-    eprintln!(
-        "bench: {} Watch streams over {} connections, {} flips, on {}",
-        plan.watchers,
-        plan.watch_connections,
-        plan.flips,
-        if tonic_health {
-            "tonic-health"
-        } else {
-            "health-lib"
-        }
-    );
-
+    let rss_idle = vm_rss_kb(child.pid())?;
     let (deliveries, mut delivered) = mpsc::unbounded_channel();
-    let mut watchers = spawn_watchers(server.addr, plan, deliveries).await?;
-    collect(&mut delivered, 0, plan.watchers).await?;
+    let opened = spawn_watchers(child.addr, watchers, deliveries).await?;
+    collect(&mut delivered, 0, watchers).await?;
     tokio::time::sleep(SETTLE).await;
-    let rss_after = vm_rss_kb(server.pid())?;
-
-    let mut fanout_ms = Vec::with_capacity(plan.flips);
-    for flip in 1..=plan.flips {
-        let flipped = Instant::now();
-        flips.write_all(b"flip\n")?;
-        flips.flush()?;
-        let last = collect(&mut delivered, flip, plan.watchers).await?;
-        fanout_ms.push(last.duration_since(flipped).as_secs_f64() * 1e3);
-        tokio::time::sleep(SETTLE).await;
-    }
-    watchers.abort_all();
-    let growth_kb = rss_after.saturating_sub(rss_before) as f64;
-    Ok(FanOut {
-        fanout_ms: median(&fanout_ms),
-        kb_per_watcher: growth_kb / plan.watchers as f64,
+    let rss_watched = vm_rss_kb(child.pid())?;
+    eprintln!(
+        "bench: {} serves {watchers} watchers in {} MiB more",
+        server.name(),
+        rss_watched.saturating_sub(rss_idle) / 1024
+    );
+    Ok(Watched {
+        server: child,
+        flips: Some(flips),
+        delivered,
+        watchers: opened,
+        growth_kb: rss_watched.saturating_sub(rss_idle),
+        flipped: 0,
     })
 }
 
-/// Opens every Watch stream; each reports every message it gets, up to the
-/// last flip, on `deliveries`.
+/// `bench profile-watch`, on its own runtime.
+pub(crate) fn profile_main(
+    tonic_health: bool,
+    watchers: usize,
+    flips: usize,
+    profiler: &[String],
+) -> Result<ExitCode> {
+    let server = if tonic_health {
+        Server::TonicHealth
+    } else {
+        Server::HealthLib
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(profile(server, watchers, flips, profiler))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A server run by `profiler`, `watchers` watchers and `flips` flips; then
+/// its stdin is closed and it exits by itself.
+async fn profile(server: Server, watchers: usize, flips: usize, profiler: &[String]) -> Result<()> {
+    let mut watched = open(server, watchers, profiler).await?;
+    let mut fanout_ms = Vec::with_capacity(flips);
+    for _ in 0..flips {
+        tokio::time::sleep(SETTLE).await;
+        fanout_ms.push(watched.flip(watchers).await?);
+    }
+    eprintln!(
+        "bench: {flips} flips to {watchers} watchers, median {:.1} ms under the profiler",
+        median(&fanout_ms)
+    );
+    watched.watchers.abort_all();
+    watched.flips = None;
+    let status = watched.server.wait_exit(PHASE_TIMEOUT)?;
+    eprintln!("bench: the server exited: {status}");
+    Ok(())
+}
+
+/// Opens `watchers` Watch streams, 100 to a connection; each reports every
+/// message it gets on `deliveries` until it is aborted.
 async fn spawn_watchers(
     addr: SocketAddr,
-    plan: &Plan,
+    watchers: usize,
     deliveries: mpsc::UnboundedSender<Delivery>,
 ) -> Result<JoinSet<Result<()>>> {
-    let mut watchers = JoinSet::new();
-    let per_connection = plan.watchers.div_ceil(plan.watch_connections);
-    let messages = plan.flips + 1;
-    for connection in 0..plan.watch_connections {
+    let mut tasks = JoinSet::new();
+    let mut left = watchers;
+    while left > 0 {
         let channel = Endpoint::from_shared(format!("http://{addr}"))?
             .connect()
             .await?;
-        let streams = per_connection.min(plan.watchers - connection * per_connection);
+        let streams = left.min(STREAMS_PER_CONNECTION);
+        left -= streams;
         for _ in 0..streams {
             let mut client = HealthClient::new(channel.clone());
             let deliveries = deliveries.clone();
-            watchers.spawn(async move {
+            tasks.spawn(async move {
                 let request = HealthCheckRequest {
                     service: FLIP_SERVICE.to_owned(),
                 };
                 let mut stream = client.watch(request).await?.into_inner();
-                for index in 0..messages {
-                    if stream.message().await?.is_none() {
-                        break;
-                    }
+                let mut index = 0;
+                while stream.message().await?.is_some() {
                     if deliveries.send((index, Instant::now())).is_err() {
                         break;
                     }
+                    index += 1;
                 }
                 Ok(())
             });
         }
     }
-    Ok(watchers)
+    Ok(tasks)
 }
 
 /// Waits for `count` deliveries of message `index`; returns when the last came.
@@ -162,4 +302,73 @@ async fn collect(
         last = last.max(at);
     }
     Ok(last)
+}
+
+/// Check p99 (open loop, `BUSY_RATE` calls/s) on each server while its
+/// watchers are open, the servers taking turns in slices.
+async fn check_under_watchers(
+    plan: &Plan,
+    addrs: Vec<SocketAddr>,
+    figures: &mut Figures,
+) -> Result<()> {
+    eprintln!(
+        "bench: {BUSY_RATE} Check/s in {} slices of {BUSY_SLICE:?} on each, with {HEADLINE_WATCHERS} watchers open",
+        plan.busy_check_slices
+    );
+    let mut clients = Vec::with_capacity(addrs.len());
+    for addr in addrs {
+        clients.push(Clients::connect(addr, BUSY_CONNECTIONS).await?);
+    }
+    let mut latencies: [Vec<Duration>; 2] = Default::default();
+    for round in 0..plan.busy_check_slices {
+        for offset in 0..SERVERS.len() {
+            let index = (round + offset) % SERVERS.len();
+            let result = open_loop(&clients[index], BUSY_RATE, BUSY_SLICE).await?;
+            latencies[index].extend_from_slice(result.latencies());
+        }
+    }
+    for (index, server) in SERVERS.into_iter().enumerate() {
+        latencies[index].sort_unstable();
+        let p99 = percentile(&latencies[index], 99.0).unwrap_or_default();
+        figures.push(
+            format!("check_p99_ms_10k_watchers{}", server.suffix()),
+            p99.as_secs_f64() * 1e3,
+            3,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_put_the_tonic_health_suffix_last() {
+        assert_eq!(
+            fanout_name(10_000, Server::HealthLib),
+            "watch_fanout_10000_ms"
+        );
+        assert_eq!(
+            fanout_name(1_000, Server::TonicHealth),
+            "watch_fanout_1000_ms_tonic_health"
+        );
+        assert_eq!(
+            memory_name(50_000, Server::TonicHealth),
+            "watch_server_50000_mib_tonic_health"
+        );
+    }
+
+    #[tokio::test]
+    async fn collect_waits_for_every_delivery_of_the_message() {
+        let (sender, mut receiver) = mpsc::unbounded_channel();
+        let early = Instant::now();
+        let late = early + Duration::from_millis(5);
+        for at in [late, early] {
+            sender.send((1, at)).expect("open");
+        }
+        assert_eq!(collect(&mut receiver, 1, 2).await.expect("both"), late);
+        sender.send((0, early)).expect("open");
+        assert!(collect(&mut receiver, 1, 1).await.is_err());
+    }
 }

@@ -59,6 +59,10 @@ impl Flipper {
 async fn serve(tonic_health: bool) -> Result<ExitCode> {
     let (routes, flipper) = if tonic_health {
         let (reporter, service) = tonic_health::server::health_reporter();
+        // `""` answers SERVING, as health-lib's does: Check p99 is taken on it.
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::Serving)
+            .await;
         (Routes::new(service), Flipper::TonicHealth(reporter))
     } else {
         let (service, handle) = HealthChecks::new().build();

@@ -10,6 +10,7 @@ use grpc_health_checks::auth::RequireAuthExceptHealthLayer;
 use grpc_health_checks::{HealthChecks, HealthHandle};
 use tokio::net::TcpListener;
 
+use crate::admin::build_with_admin;
 use crate::greeter::{GreeterServer, HelloGreeter};
 use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
@@ -40,6 +41,10 @@ pub struct ServeOptions {
     /// PEM CA bundle: require client certificates signed by it (mTLS).
     #[arg(long, requires = "tls_cert")]
     pub client_ca: Option<PathBuf>,
+    /// Serve /livez, /readyz, /healthz and /metrics over HTTP on this address;
+    /// port 0 picks a free port (printed as `admin listening on ADDR`).
+    #[arg(long, value_name = "ADDR")]
+    pub admin_addr: Option<SocketAddr>,
     /// Require `authorization: Bearer TOKEN` on every RPC except
     /// `grpc.health.v1.Health/*`, which probes call without credentials.
     #[arg(long, value_name = "TOKEN")]
@@ -75,7 +80,7 @@ pub async fn serve_with_greeter(
     options: &ServeOptions,
     checks: HealthChecks,
 ) -> Result<(), ServeError> {
-    let (health, handle) = checks.build();
+    let (health, handle) = build_with_admin(options.admin_addr, checks).await?;
     let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
     serve(options, routes, handle).await
 }

@@ -19,8 +19,13 @@ use crate::duration;
 #[derive(Debug, Parser)]
 #[command(name = "grpc-probe", disable_version_flag = true, max_term_width = 100)]
 pub(crate) struct Cli {
-    /// (required) tcp host:port, :port, [::1]:port, or unix:PATH to connect
-    #[arg(long, value_name = "ADDR")]
+    /// `-addr`: where to connect. The help text is given as `help` because
+    /// rustdoc would read the bracketed IPv6 form as a link.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        help = "(required) tcp host:port, :port, [::1]:port, or unix:PATH to connect"
+    )]
     pub(crate) addr: Option<String>,
     /// service name to check (default: ""); repeat to require several
     #[arg(long, value_name = "NAME")]
@@ -79,6 +84,9 @@ pub(crate) struct Cli {
     /// (extra) list every service and its status (grpc.health.v1.Health/List)
     #[arg(long)]
     pub(crate) list: bool,
+    /// (extra) copy this executable to PATH (a file, or a directory to hold grpc-probe) and exit, for init containers without cp; takes no other flag but -v
+    #[arg(long, value_name = "PATH")]
+    pub(crate) install: Option<PathBuf>,
 }
 
 /// Why parsing stopped without a [`Cli`]: the text to print and the exit code.
@@ -90,20 +98,28 @@ pub(crate) struct Stop {
     pub(crate) text: String,
 }
 
-/// The clap command with Go-style booleans (`-tls`, `-tls=false`).
+/// The clap command with Go-style booleans (`-tls`, `-tls=false`), and
+/// `-install` refusing every flag but `-v`.
 pub(crate) fn command() -> clap::Command {
-    Cli::command().mut_args(|arg| {
-        if matches!(arg.get_action(), ArgAction::SetTrue) {
-            arg.action(ArgAction::Set)
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_value("false")
-                .default_missing_value("true")
-                .value_parser(BoolishValueParser::new())
-        } else {
-            arg
-        }
-    })
+    let cmd = Cli::command();
+    let probe_flags: Vec<clap::Id> = cmd
+        .get_arguments()
+        .map(|arg| arg.get_id().clone())
+        .filter(|id| id != "install" && id != "verbose")
+        .collect();
+    cmd.mut_arg("install", |arg| arg.conflicts_with_all(probe_flags))
+        .mut_args(|arg| {
+            if matches!(arg.get_action(), ArgAction::SetTrue) {
+                arg.action(ArgAction::Set)
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_value("false")
+                    .default_missing_value("true")
+                    .value_parser(BoolishValueParser::new())
+            } else {
+                arg
+            }
+        })
 }
 
 /// Parses argv (including the program name) without printing or exiting.
@@ -247,6 +263,36 @@ mod tests {
     }
 
     #[test]
+    fn install_takes_all_spellings_and_no_probe_flag() {
+        for argv in [
+            &["p", "-install=/probe-bin/grpc-probe"][..],
+            &["p", "-install", "/probe-bin/grpc-probe"],
+            &["p", "--install=/probe-bin/grpc-probe"],
+            &["p", "--install", "/probe-bin/grpc-probe", "-v"],
+        ] {
+            let cli = parse(argv.iter().copied()).unwrap();
+            assert_eq!(cli.install, Some(PathBuf::from("/probe-bin/grpc-probe")));
+        }
+        for flag in [
+            "-addr=:1",
+            "-service=a",
+            "-tls",
+            "-tls=false",
+            "-watch",
+            "-version",
+        ] {
+            let refused = parse(["p", "-install=/x", flag]).unwrap_err();
+            assert!(refused.is_error, "{flag}");
+            let name = flag.split('=').next().unwrap();
+            assert!(
+                refused.text.contains("--install") && refused.text.contains(&format!("-{name}")),
+                "{}",
+                refused.text
+            );
+        }
+    }
+
+    #[test]
     fn go_booleans_and_verbose() {
         let cli = parse(["p", "-tls", "-gzip=false", "-v"]).unwrap();
         assert!(cli.tls && !cli.gzip && cli.verbose);
@@ -277,6 +323,13 @@ mod tests {
         assert!(parse(["p", "-connect-timeout=1x"]).unwrap_err().is_error);
         let help = parse(["p", "-help"]).unwrap_err();
         assert!(!help.is_error && help.text.contains("--rpc-header"));
+        assert!(
+            help.text
+                .contains("(required) tcp host:port, :port, [::1]:port, or unix:PATH to connect"),
+            "{}",
+            help.text
+        );
+        assert!(!help.text.contains("rustdoc"), "{}", help.text);
         assert!(!parse(["p", "-h"]).unwrap_err().is_error);
     }
 

@@ -1,17 +1,20 @@
 //! Establishing the connection: TCP (each resolved address in turn) or unix
-//! socket, optional TLS, the HTTP/2 handshake, and a PING the peer must ack.
+//! socket, optional TLS, the HTTP/2 handshake, and a PING the peer must ack;
+//! then one RPC on it. The connect failure wording and the `-v` timings of
+//! the connection and of its RPC belong here.
 //!
 //! Only once the PING is answered is the connection counted as established,
 //! so a peer that never speaks, an HTTP/1 server, or a plaintext probe of a TLS
 //! port all fail as connection failures (exit 2) rather than in the RPC. The
-//! answer is returned as a future, so that the request can go out alongside
-//! the PING instead of a round trip later.
+//! request goes out alongside the PING instead of a round trip later, so the
+//! RPC's time overlaps the connection's.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use h2::client::SendRequest;
@@ -21,14 +24,19 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::address::Target;
+use crate::config::Config;
 use crate::duration;
+use crate::exit_code::ProbeExit;
+use crate::grpc::Client;
+use crate::messages;
+use crate::output::Outcome;
 
 /// Any byte stream the HTTP/2 connection can run over; boxed so that TCP,
 /// unix and TLS share one h2 instantiation (smaller binary).
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-/// TLS client settings for [`connect`].
+/// TLS client settings for [`open`].
 #[derive(Clone, Debug)]
 pub(crate) struct Tls {
     /// The rustls configuration.
@@ -38,32 +46,172 @@ pub(crate) struct Tls {
 }
 
 /// Resolves once the peer has answered the PING: the connection is established.
-pub(crate) type PingAnswer = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+type PingAnswer = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
-/// Connects and returns the handle for sending requests and the PING's answer;
-/// the connection itself is driven by a spawned task.
-pub(crate) async fn connect(
+/// A connection whose PING may still be unanswered.
+pub(crate) struct Connection<'a> {
+    client: Client,
+    answer: PingAnswer,
+    /// `-addr` as given, for messages.
+    addr: &'a str,
+    /// The connect timeout, which also bounds the wait for the PING's answer.
+    timeout: Duration,
+    /// When connecting began.
+    started: Instant,
+    /// When the HTTP/2 handshake was sent, and the wait for the PING began.
+    handshake_sent: Instant,
+}
+
+/// An RPC that ran on an established connection, with its `-v` timings.
+#[derive(Debug)]
+pub(crate) struct Established {
+    /// What the RPC came to.
+    pub(crate) outcome: Outcome,
+    /// From the start of connecting to the PING's answer.
+    pub(crate) connect: Duration,
+    /// From sending the request to its outcome; it overlaps `connect`.
+    pub(crate) rpc: Duration,
+}
+
+/// Connects within `timeout` (transport, TLS, HTTP/2 handshake) and wraps
+/// the connection in a gRPC client; the PING's answer is awaited alongside
+/// the RPC, by [`Connection::run_once_established`].
+pub(crate) async fn open<'a>(
+    cfg: &'a Config,
+    tls: Option<&Tls>,
+    timeout: Duration,
+) -> Result<Connection<'a>, Outcome> {
+    messages::verbose("establishing connection");
+    let started = Instant::now();
+    let (send, answer, handshake_sent) =
+        match tokio::time::timeout(timeout, handshake(&cfg.target, tls, started)).await {
+            Err(_) => return Err(timed_out(&cfg.addr, timeout)),
+            Ok(Err(e)) => return Err(failed(&cfg.addr, &e)),
+            Ok(Ok(handshake)) => handshake,
+        };
+    let authority = match tls
+        .and(cfg.tls.as_ref())
+        .and_then(|t| t.server_name.clone())
+    {
+        // grpc-go uses the TLS server name override as :authority.
+        Some(name) => name,
+        None => cfg.target.authority(),
+    };
+    let client = Client::new(
+        send,
+        tls.is_some(),
+        &authority,
+        cfg.user_agent.clone(),
+        &cfg.headers,
+        cfg.gzip,
+    )
+    .map_err(|e| Outcome::new(ProbeExit::InvalidArguments, format!("error: {e}")))?;
+    Ok(Connection {
+        client,
+        answer,
+        addr: &cfg.addr,
+        timeout,
+        started,
+        handshake_sent,
+    })
+}
+
+impl Connection<'_> {
+    /// The gRPC client; requests may go out before the PING is answered.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs `rpc` (its request goes out at once) but reports a connection
+    /// failure unless the peer answers the PING within the connect timeout.
+    /// Once it has, a signal counts as an RPC failure (`if_interrupted`).
+    pub(crate) async fn run_once_established(
+        self,
+        if_interrupted: &Cell<ProbeExit>,
+        rpc: impl Future<Output = Outcome>,
+    ) -> Result<Established, Outcome> {
+        let deadline = self.started + self.timeout;
+        let answer = tokio::time::timeout_at(deadline.into(), self.answer);
+        tokio::pin!(answer, rpc);
+        let rpc_started = Instant::now();
+        let mut finished = None;
+        let answered = loop {
+            tokio::select! {
+                biased;
+                answered = &mut answer => break answered,
+                outcome = &mut rpc, if finished.is_none() => {
+                    finished = Some((outcome, rpc_started.elapsed()));
+                }
+            }
+        };
+        match answered {
+            Err(_) => return Err(timed_out(self.addr, self.timeout)),
+            Ok(Err(e)) => return Err(failed(self.addr, &e)),
+            Ok(Ok(())) => {}
+        }
+        // A watched status that arrived before the PING's answer stays the code.
+        if if_interrupted.get() == ProbeExit::ConnectionFailure {
+            if_interrupted.set(ProbeExit::RpcFailure);
+        }
+        let established = lap("http2 ping answered", self.handshake_sent);
+        let connect = established - self.started;
+        messages::took("connection established", connect);
+        let (outcome, rpc) = match finished {
+            Some(finished) => finished,
+            None => (rpc.await, rpc_started.elapsed()),
+        };
+        Ok(Established {
+            outcome,
+            connect,
+            rpc,
+        })
+    }
+}
+
+/// The connection did not come up within the connect timeout.
+fn timed_out(addr: &str, timeout: Duration) -> Outcome {
+    let within = duration::format(timeout);
+    Outcome::retryable(
+        ProbeExit::ConnectionFailure,
+        format!("timeout: failed to connect service {addr:?} within {within}"),
+    )
+}
+
+/// The connection failed (refused, TLS, not HTTP/2, ...).
+fn failed(addr: &str, error: &str) -> Outcome {
+    Outcome::retryable(
+        ProbeExit::ConnectionFailure,
+        format!("error: failed to connect service at {addr:?}: {error}"),
+    )
+}
+
+/// What a signal while connecting leaves behind, worded as upstream's.
+pub(crate) fn cancelled(addr: &str) -> String {
+    format!("error: failed to connect service at {addr:?}: canceled")
+}
+
+/// Transport, TLS and the HTTP/2 handshake, each timed from the end of the
+/// previous one; returns the request handle, the PING's answer and when the
+/// handshake was sent. The connection itself is driven by a spawned task.
+async fn handshake(
     target: &Target,
     tls: Option<&Tls>,
-    verbose: bool,
-) -> Result<(SendRequest<Bytes>, PingAnswer), String> {
-    let start = Instant::now();
-    let stream = open(target).await?;
-    log_step(verbose, "transport connected", start);
+    started: Instant,
+) -> Result<(SendRequest<Bytes>, PingAnswer, Instant), String> {
+    let stream = open_stream(target).await?;
+    let mut phase_start = lap("transport connected", started);
     let io: Box<dyn Io> = match tls {
         Some(tls) => {
-            let tls_start = Instant::now();
             let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
             let stream = connector
                 .connect(tls.name.clone(), stream)
                 .await
                 .map_err(|e| format!("tls handshake failed: {e}"))?;
-            log_step(verbose, "tls handshake done", tls_start);
+            phase_start = lap("tls handshake done", phase_start);
             Box::new(stream)
         }
         None => stream,
     };
-    let h2_start = Instant::now();
     let (send, mut connection) = h2::client::handshake(io)
         .await
         .map_err(|e| format!("http2 handshake failed: {e}"))?;
@@ -72,24 +220,23 @@ pub(crate) async fn connect(
         // Errors surface on the streams and the ping; nothing to do here.
         let _ = connection.await;
     });
-    log_step(verbose, "http2 handshake sent", h2_start);
     let hint = ping_hint(tls.is_some());
     let answer = Box::pin(async move {
         ping.ping(h2::Ping::opaque())
             .await
-            .map_err(|e| format!("peer did not answer an http2 ping ({hint}): {e}"))?;
-        log_step(verbose, "http2 ping answered", h2_start);
-        Ok(())
+            .map(drop)
+            .map_err(|e| format!("peer did not answer an http2 ping ({hint}): {e}"))
     });
     let send = send
         .ready()
         .await
         .map_err(|e| format!("http2 connection not ready: {e}"))?;
-    Ok((send, answer))
+    let handshake_sent = lap("http2 handshake sent", phase_start);
+    Ok((send, answer, handshake_sent))
 }
 
 /// Opens the byte stream, trying every resolved address of a host name.
-async fn open(target: &Target) -> Result<Box<dyn Io>, String> {
+async fn open_stream(target: &Target) -> Result<Box<dyn Io>, String> {
     match target {
         Target::Unix(path) => {
             let s = UnixStream::connect(path).await.map_err(|e| e.to_string())?;
@@ -129,8 +276,10 @@ fn ping_hint(tls: bool) -> &'static str {
     }
 }
 
-fn log_step(verbose: bool, what: &str, since: Instant) {
-    if verbose {
-        eprintln!("{what} (took {})", duration::format(since.elapsed()));
-    }
+/// Prints how long the phase that began at `since` took; returns now, when
+/// the next phase begins, so that the phases add up to the whole.
+fn lap(phase: &str, since: Instant) -> Instant {
+    let now = Instant::now();
+    messages::took(phase, now - since);
+    now
 }

@@ -1,11 +1,13 @@
-//! The process exit codes, identical to grpc-health-probe's.
+//! The process exit codes, identical to grpc-health-probe's. The enum is
+//! [`ProbeExit`] so that it is not confused with gRPC status codes
+//! ([`crate::grpc::Code`]) or `std::process::ExitCode`.
 
 /// How a run ended; the discriminant is the process exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Code {
+pub(crate) enum ProbeExit {
     /// The service (every service) answered SERVING.
     Serving = 0,
-    /// Bad arguments, or TLS files that cannot be read or parsed.
+    /// Bad arguments, TLS files that cannot be read or parsed, or a failed `-install`.
     InvalidArguments = 1,
     /// No HTTP/2 connection: refused, unreachable, TLS failure, timeout, not HTTP/2.
     ConnectionFailure = 2,
@@ -15,11 +17,11 @@ pub(crate) enum Code {
     Unhealthy = 4,
 }
 
-impl Code {
+impl ProbeExit {
     /// Folds the results of several services: any RPC failure wins, then any
     /// unhealthy answer, whatever the order.
-    pub(crate) fn combine(codes: impl IntoIterator<Item = Code>) -> Code {
-        codes.into_iter().fold(Code::Serving, |acc, c| {
+    pub(crate) fn combine(codes: impl IntoIterator<Item = ProbeExit>) -> ProbeExit {
+        codes.into_iter().fold(ProbeExit::Serving, |acc, c| {
             if Self::severity(c) > Self::severity(acc) {
                 c
             } else {
@@ -30,49 +32,52 @@ impl Code {
 
     const fn severity(self) -> u8 {
         match self {
-            Code::Serving => 0,
-            Code::Unhealthy => 1,
-            Code::RpcFailure => 2,
-            Code::ConnectionFailure => 3,
-            Code::InvalidArguments => 4,
+            ProbeExit::Serving => 0,
+            ProbeExit::Unhealthy => 1,
+            ProbeExit::RpcFailure => 2,
+            ProbeExit::ConnectionFailure => 3,
+            ProbeExit::InvalidArguments => 4,
         }
     }
 }
 
-impl From<Code> for std::process::ExitCode {
-    fn from(code: Code) -> Self {
+impl From<ProbeExit> for std::process::ExitCode {
+    fn from(code: ProbeExit) -> Self {
         std::process::ExitCode::from(code as u8)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Code;
+    use super::ProbeExit;
 
     #[test]
     fn values_match_grpc_health_probe() {
-        assert_eq!(Code::Serving as u8, 0);
-        assert_eq!(Code::InvalidArguments as u8, 1);
-        assert_eq!(Code::ConnectionFailure as u8, 2);
-        assert_eq!(Code::RpcFailure as u8, 3);
-        assert_eq!(Code::Unhealthy as u8, 4);
+        assert_eq!(ProbeExit::Serving as u8, 0);
+        assert_eq!(ProbeExit::InvalidArguments as u8, 1);
+        assert_eq!(ProbeExit::ConnectionFailure as u8, 2);
+        assert_eq!(ProbeExit::RpcFailure as u8, 3);
+        assert_eq!(ProbeExit::Unhealthy as u8, 4);
     }
 
     #[test]
     fn combine_prefers_rpc_failure_then_unhealthy() {
-        use Code::*;
-        assert_eq!(Code::combine([]), Serving);
-        assert_eq!(Code::combine([Serving, Serving]), Serving);
-        assert_eq!(Code::combine([Serving, Unhealthy]), Unhealthy);
-        assert_eq!(Code::combine([Unhealthy, RpcFailure]), RpcFailure);
-        assert_eq!(Code::combine([RpcFailure, Unhealthy]), RpcFailure);
-        assert_eq!(Code::combine([Unhealthy, Serving, Unhealthy]), Unhealthy);
+        use ProbeExit::*;
+        assert_eq!(ProbeExit::combine([]), Serving);
+        assert_eq!(ProbeExit::combine([Serving, Serving]), Serving);
+        assert_eq!(ProbeExit::combine([Serving, Unhealthy]), Unhealthy);
+        assert_eq!(ProbeExit::combine([Unhealthy, RpcFailure]), RpcFailure);
+        assert_eq!(ProbeExit::combine([RpcFailure, Unhealthy]), RpcFailure);
+        assert_eq!(
+            ProbeExit::combine([Unhealthy, Serving, Unhealthy]),
+            Unhealthy
+        );
     }
 
     #[test]
     fn converts_to_process_exit_code() {
         assert_eq!(
-            std::process::ExitCode::from(Code::Unhealthy),
+            std::process::ExitCode::from(ProbeExit::Unhealthy),
             std::process::ExitCode::from(4)
         );
     }

@@ -14,71 +14,110 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 /// Largest accepted response message, as grpc-go's default.
 const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
-/// gRPC status codes used by name here.
-pub(crate) mod code {
+/// A gRPC status code. Every code has a name here, and its Go spelling is
+/// what `rpc error: code = NotFound desc = ...` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Code(u32);
+
+impl Code {
     /// Success.
-    pub(crate) const OK: u32 = 0;
+    pub(crate) const OK: Code = Code(0);
+    /// The call was cancelled, e.g. by an HTTP/2 `CANCEL`.
+    pub(crate) const CANCELLED: Code = Code(1);
     /// Unknown error.
-    pub(crate) const UNKNOWN: u32 = 2;
+    pub(crate) const UNKNOWN: Code = Code(2);
+    /// The client specified an invalid argument.
+    pub(crate) const INVALID_ARGUMENT: Code = Code(3);
     /// The deadline expired.
-    pub(crate) const DEADLINE_EXCEEDED: u32 = 4;
+    pub(crate) const DEADLINE_EXCEEDED: Code = Code(4);
     /// Unknown service.
-    #[cfg(test)]
-    pub(crate) const NOT_FOUND: u32 = 5;
+    pub(crate) const NOT_FOUND: Code = Code(5);
+    /// The entity already exists.
+    pub(crate) const ALREADY_EXISTS: Code = Code(6);
+    /// The caller may not do this (HTTP 403).
+    pub(crate) const PERMISSION_DENIED: Code = Code(7);
+    /// A limit was hit, e.g. a message larger than the maximum.
+    pub(crate) const RESOURCE_EXHAUSTED: Code = Code(8);
+    /// The system is not in a state required for the operation.
+    pub(crate) const FAILED_PRECONDITION: Code = Code(9);
+    /// The operation was aborted.
+    pub(crate) const ABORTED: Code = Code(10);
+    /// Out of the valid range.
+    pub(crate) const OUT_OF_RANGE: Code = Code(11);
     /// The method is not implemented.
-    pub(crate) const UNIMPLEMENTED: u32 = 12;
+    pub(crate) const UNIMPLEMENTED: Code = Code(12);
     /// Internal error, e.g. a malformed response.
-    pub(crate) const INTERNAL: u32 = 13;
+    pub(crate) const INTERNAL: Code = Code(13);
     /// The transport failed or the server is not available.
-    pub(crate) const UNAVAILABLE: u32 = 14;
+    pub(crate) const UNAVAILABLE: Code = Code(14);
+    /// Unrecoverable data loss.
+    pub(crate) const DATA_LOSS: Code = Code(15);
+    /// No valid credentials (HTTP 401).
+    pub(crate) const UNAUTHENTICATED: Code = Code(16);
+
+    /// Go's names, as grpc-go's `codes.Code.String` spells them.
+    const NAMES: [(Code, &'static str); 17] = [
+        (Code::OK, "OK"),
+        (Code::CANCELLED, "Canceled"),
+        (Code::UNKNOWN, "Unknown"),
+        (Code::INVALID_ARGUMENT, "InvalidArgument"),
+        (Code::DEADLINE_EXCEEDED, "DeadlineExceeded"),
+        (Code::NOT_FOUND, "NotFound"),
+        (Code::ALREADY_EXISTS, "AlreadyExists"),
+        (Code::PERMISSION_DENIED, "PermissionDenied"),
+        (Code::RESOURCE_EXHAUSTED, "ResourceExhausted"),
+        (Code::FAILED_PRECONDITION, "FailedPrecondition"),
+        (Code::ABORTED, "Aborted"),
+        (Code::OUT_OF_RANGE, "OutOfRange"),
+        (Code::UNIMPLEMENTED, "Unimplemented"),
+        (Code::INTERNAL, "Internal"),
+        (Code::UNAVAILABLE, "Unavailable"),
+        (Code::DATA_LOSS, "DataLoss"),
+        (Code::UNAUTHENTICATED, "Unauthenticated"),
+    ];
 }
 
-/// Go-style names, indexed by code, for `rpc error: code = NotFound desc = ...`.
-const NAMES: [&str; 17] = [
-    "OK",
-    "Canceled",
-    "Unknown",
-    "InvalidArgument",
-    "DeadlineExceeded",
-    "NotFound",
-    "AlreadyExists",
-    "PermissionDenied",
-    "ResourceExhausted",
-    "FailedPrecondition",
-    "Aborted",
-    "OutOfRange",
-    "Unimplemented",
-    "Internal",
-    "Unavailable",
-    "DataLoss",
-    "Unauthenticated",
-];
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Code::NAMES.iter().find(|(code, _)| code == self) {
+            Some((_, name)) => f.write_str(name),
+            // A code from a newer server: grpc-go prints `Code(17)`.
+            None => write!(f, "Code({})", self.0),
+        }
+    }
+}
 
 /// A non-OK gRPC status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Status {
-    /// The numeric code.
-    pub(crate) code: u32,
+    /// The code.
+    pub(crate) code: Code,
     /// The percent-decoded `grpc-message`.
     pub(crate) message: String,
 }
 
 impl Status {
-    pub(crate) fn new(code: u32, message: impl Into<String>) -> Self {
+    /// A status with this code and message.
+    pub(crate) fn new(code: Code, message: impl Into<String>) -> Self {
         Status {
             code,
             message: message.into(),
         }
     }
 
+    /// The deadline of a call expired before it completed.
+    fn deadline_exceeded() -> Self {
+        Status::new(Code::DEADLINE_EXCEEDED, "")
+    }
+
     /// A transport failure during a call, as grpc-go reports it.
     fn transport(e: &h2::Error) -> Self {
         let code = match e.reason() {
-            Some(h2::Reason::CANCEL) => 1,
-            Some(h2::Reason::REFUSED_STREAM) => code::UNAVAILABLE,
-            Some(h2::Reason::NO_ERROR) if e.is_remote() => code::INTERNAL,
-            _ if e.is_go_away() || e.is_io() => code::UNAVAILABLE,
-            _ => code::INTERNAL,
+            Some(h2::Reason::CANCEL) => Code::CANCELLED,
+            Some(h2::Reason::REFUSED_STREAM) => Code::UNAVAILABLE,
+            Some(h2::Reason::NO_ERROR) if e.is_remote() => Code::INTERNAL,
+            _ if e.is_go_away() || e.is_io() => Code::UNAVAILABLE,
+            _ => Code::INTERNAL,
         };
         Status::new(code, e.to_string())
     }
@@ -86,8 +125,7 @@ impl Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = NAMES.get(self.code as usize).copied().unwrap_or("Code");
-        write!(f, "rpc error: code = {name} desc = {}", self.message)
+        write!(f, "rpc error: code = {} desc = {}", self.code, self.message)
     }
 }
 
@@ -137,7 +175,8 @@ impl Client {
         })
     }
 
-    /// A unary call: exactly one response message, then status OK.
+    /// A unary call: exactly one response message, then status OK, all
+    /// within `timeout` (sent as `grpc-timeout` too).
     pub(crate) async fn unary<Req, Resp>(
         &self,
         path: &str,
@@ -148,22 +187,46 @@ impl Client {
         Req: prost::Message,
         Resp: prost::Message + Default,
     {
-        let mut stream = self.call(path, req, Some(timeout)).await?;
-        let resp = stream
-            .message()
-            .await?
-            .ok_or_else(|| Status::new(code::INTERNAL, "no response message"))?;
-        match stream.message::<Resp>().await? {
-            None => Ok(resp),
-            Some(_) => Err(Status::new(
-                code::INTERNAL,
-                "more than one response message to a unary call",
-            )),
-        }
+        within(timeout, async {
+            let mut stream = self.call(path, req, Some(timeout)).await?;
+            let resp = stream
+                .message()
+                .await?
+                .ok_or_else(|| Status::new(Code::INTERNAL, "no response message"))?;
+            match stream.message::<Resp>().await? {
+                None => Ok(resp),
+                Some(_) => Err(Status::new(
+                    Code::INTERNAL,
+                    "more than one response message to a unary call",
+                )),
+            }
+        })
+        .await
+    }
+
+    /// A server-streaming call whose first message must arrive within
+    /// `first_within`; later messages have no deadline. Returns that first
+    /// message (`None` if the call ended without one) and the rest of the stream.
+    pub(crate) async fn server_stream<Req, Resp>(
+        &self,
+        path: &str,
+        req: &Req,
+        first_within: Duration,
+    ) -> Result<(Option<Resp>, Messages), Status>
+    where
+        Req: prost::Message,
+        Resp: prost::Message + Default,
+    {
+        within(first_within, async {
+            let mut stream = self.call(path, req, None).await?;
+            let first = stream.message().await?;
+            Ok((first, stream))
+        })
+        .await
     }
 
     /// Starts a call and returns its response message stream.
-    pub(crate) async fn call<Req: prost::Message>(
+    async fn call<Req: prost::Message>(
         &self,
         path: &str,
         req: &Req,
@@ -174,12 +237,12 @@ impl Client {
             .authority(self.authority.clone())
             .path_and_query(path)
             .build()
-            .map_err(|e| Status::new(code::INTERNAL, e.to_string()))?;
+            .map_err(|e| Status::new(Code::INTERNAL, e.to_string()))?;
         let mut request = Request::builder()
             .method(Method::POST)
             .uri(uri)
             .body(())
-            .map_err(|e| Status::new(code::INTERNAL, e.to_string()))?;
+            .map_err(|e| Status::new(Code::INTERNAL, e.to_string()))?;
         *request.headers_mut() = self.headers.clone();
         if let Some(t) = timeout {
             request
@@ -236,7 +299,7 @@ impl Messages {
             if let Some(raw) = self.frame()? {
                 return M::decode(raw)
                     .map(Some)
-                    .map_err(|e| Status::new(code::INTERNAL, format!("bad message: {e}")));
+                    .map_err(|e| Status::new(Code::INTERNAL, format!("bad message: {e}")));
             }
             if let Some(done) = &self.done {
                 return done.clone().map(|()| None);
@@ -256,14 +319,14 @@ impl Messages {
                     let status = trailers.map_or_else(
                         || {
                             Err(Status::new(
-                                code::INTERNAL,
+                                Code::INTERNAL,
                                 "server closed the stream without sending trailers",
                             ))
                         },
                         |t| status_of(&t),
                     );
                     if !self.buf.is_empty() {
-                        return Err(Status::new(code::INTERNAL, "truncated response message"));
+                        return Err(Status::new(Code::INTERNAL, "truncated response message"));
                     }
                     self.done = Some(status);
                 }
@@ -280,7 +343,7 @@ impl Messages {
         let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
         if len > MAX_MESSAGE {
             return Err(Status::new(
-                8,
+                Code::RESOURCE_EXHAUSTED,
                 format!("received message larger than max ({len} vs. {MAX_MESSAGE})"),
             ));
         }
@@ -294,7 +357,7 @@ impl Messages {
         }
         if !self.gzip {
             return Err(Status::new(
-                code::INTERNAL,
+                Code::INTERNAL,
                 "compressed message without a known grpc-encoding",
             ));
         }
@@ -302,9 +365,20 @@ impl Messages {
         flate2::read::GzDecoder::new(&raw[..])
             .take(MAX_MESSAGE as u64 + 1)
             .read_to_end(&mut out)
-            .map_err(|e| Status::new(code::INTERNAL, format!("bad gzip message: {e}")))?;
+            .map_err(|e| Status::new(Code::INTERNAL, format!("bad gzip message: {e}")))?;
         Ok(Some(out.into()))
     }
+}
+
+/// Bounds a call by `timeout`; running out is DEADLINE_EXCEEDED, as a
+/// client-side deadline is in grpc-go.
+async fn within<T>(
+    timeout: Duration,
+    call: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| Err(Status::deadline_exceeded()))
 }
 
 /// Frames a request: compressed flag, u32 big-endian length, message.
@@ -314,12 +388,12 @@ fn encode(msg: &impl prost::Message, gzip: bool) -> Result<Bytes, Status> {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         enc.write_all(&raw)
             .and_then(|()| enc.finish())
-            .map_err(|e| Status::new(code::INTERNAL, e.to_string()))?
+            .map_err(|e| Status::new(Code::INTERNAL, e.to_string()))?
     } else {
         raw
     };
     let len = u32::try_from(payload.len())
-        .map_err(|_| Status::new(code::INTERNAL, "request too large"))?;
+        .map_err(|_| Status::new(Code::INTERNAL, "request too large"))?;
     let mut out = BytesMut::with_capacity(5 + payload.len());
     out.put_u8(u8::from(gzip));
     out.put_u32(len);
@@ -332,16 +406,17 @@ fn status_of(headers: &HeaderMap) -> Result<(), Status> {
     let code = headers
         .get("grpc-status")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u32>().ok());
+        .and_then(|v| v.parse::<u32>().ok())
+        .map(Code);
     let message = headers
         .get("grpc-message")
         .map(|v| percent_decode(v.as_bytes()))
         .unwrap_or_default();
     match code {
-        Some(code::OK) => Ok(()),
+        Some(Code::OK) => Ok(()),
         Some(code) => Err(Status::new(code, message)),
         None => Err(Status::new(
-            code::INTERNAL,
+            Code::INTERNAL,
             "missing or invalid grpc-status in trailers",
         )),
     }
@@ -350,12 +425,12 @@ fn status_of(headers: &HeaderMap) -> Result<(), Status> {
 /// gRPC's HTTP-to-status mapping for responses without `grpc-status`.
 fn http_status(status: http::StatusCode) -> Status {
     let code = match status.as_u16() {
-        400 => code::INTERNAL,
-        401 => 16,
-        403 => 7,
-        404 => code::UNIMPLEMENTED,
-        429 | 502..=504 => code::UNAVAILABLE,
-        _ => code::UNKNOWN,
+        400 => Code::INTERNAL,
+        401 => Code::UNAUTHENTICATED,
+        403 => Code::PERMISSION_DENIED,
+        404 => Code::UNIMPLEMENTED,
+        429 | 502..=504 => Code::UNAVAILABLE,
+        _ => Code::UNKNOWN,
     };
     Status::new(
         code,
@@ -454,11 +529,35 @@ mod tests {
         assert!(status_of(&t).is_ok());
         assert_eq!(
             status_of(&HeaderMap::new()).unwrap_err().code,
-            code::INTERNAL
+            Code::INTERNAL
         );
         assert_eq!(
             http_status(http::StatusCode::NOT_FOUND).code,
-            code::UNIMPLEMENTED
+            Code::UNIMPLEMENTED
         );
+    }
+
+    #[test]
+    fn codes_print_as_grpc_go() {
+        assert_eq!(Code::CANCELLED.to_string(), "Canceled");
+        assert_eq!(Code::UNAUTHENTICATED.to_string(), "Unauthenticated");
+        assert_eq!(Code(17).to_string(), "Code(17)");
+        assert!(
+            Code::NAMES
+                .iter()
+                .enumerate()
+                .all(|(i, (code, _))| code.0 as usize == i)
+        );
+        assert_eq!(
+            http_status(http::StatusCode::FORBIDDEN).code,
+            Code::PERMISSION_DENIED
+        );
+    }
+
+    #[tokio::test]
+    async fn running_out_of_time_is_deadline_exceeded() {
+        let never = std::future::pending::<Result<(), Status>>();
+        let status = within(Duration::from_millis(1), never).await.unwrap_err();
+        assert_eq!(status.code, Code::DEADLINE_EXCEEDED);
     }
 }

@@ -1,8 +1,6 @@
-//! grpc-probe: a small, fast drop-in replacement for grpc-health-probe.
-//!
-//! Checks a gRPC server's health over `grpc.health.v1` with the same flags
-//! and exit codes, plus `-wait`, `-watch`, `-list` and repeated `-service`.
-//! See `README.md` beside this crate.
+//! grpc-probe: a small, fast drop-in replacement for grpc-health-probe, with
+//! the same flags and exit codes. Its reference (flags, exit codes,
+//! installation, Kubernetes use) is this crate's `README.md`.
 
 mod address;
 mod cli;
@@ -12,7 +10,11 @@ mod connect;
 mod duration;
 mod exit_code;
 mod grpc;
+mod install;
+mod messages;
 mod output;
+#[cfg(test)]
+mod readme_examples;
 mod run;
 mod tls;
 

@@ -6,15 +6,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use grpc_health_checks::pb::health_check_response::ServingStatus;
 
 use crate::duration;
-use crate::exit_code::Code;
-use crate::grpc::{Status, code};
+use crate::exit_code::ProbeExit;
+use crate::grpc::{Code, Status};
 
 /// The end of one step: its exit code, its message, and whether `-wait`
 /// should try again.
 #[derive(Clone, Debug)]
 pub(crate) struct Outcome {
     /// Exit code.
-    pub(crate) code: Code,
+    pub(crate) code: ProbeExit,
     /// Lines for stderr.
     pub(crate) message: String,
     /// Connection failure, UNAVAILABLE or NOT_SERVING: worth retrying.
@@ -23,7 +23,7 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     /// An outcome that `-wait` does not retry.
-    pub(crate) fn new(code: Code, message: String) -> Self {
+    pub(crate) fn new(code: ProbeExit, message: String) -> Self {
         Outcome {
             code,
             message,
@@ -31,27 +31,41 @@ impl Outcome {
         }
     }
 
+    /// An outcome that `-wait` retries.
+    pub(crate) fn retryable(code: ProbeExit, message: String) -> Self {
+        Outcome {
+            code,
+            message,
+            retry: true,
+        }
+    }
+
+    /// Whether the server answered with a status (SERVING or not), rather
+    /// than the RPC failing.
+    pub(crate) fn answered(&self) -> bool {
+        matches!(self.code, ProbeExit::Serving | ProbeExit::Unhealthy)
+    }
+
     /// The answer to a Check: SERVING or unhealthy.
-    pub(crate) fn answered(status: i32) -> Self {
+    pub(crate) fn from_status(status: i32) -> Self {
         if status == ServingStatus::Serving as i32 {
-            Outcome::new(Code::Serving, format!("status: {}", status_name(status)))
+            Outcome::new(
+                ProbeExit::Serving,
+                format!("status: {}", status_name(status)),
+            )
         } else {
             let message = format!(
                 "service unhealthy (responded with {:?})",
                 status_name(status)
             );
-            Outcome {
-                code: Code::Unhealthy,
-                message,
-                retry: true,
-            }
+            Outcome::retryable(ProbeExit::Unhealthy, message)
         }
     }
 
     /// A failed RPC, worded as upstream.
     pub(crate) fn rpc_failed(status: &Status, rpc_timeout: Duration) -> Self {
         let message = match status.code {
-            code::UNIMPLEMENTED => format!(
+            Code::UNIMPLEMENTED => format!(
                 "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): {}",
                 if status.message.is_empty() {
                     "UNIMPLEMENTED"
@@ -59,7 +73,7 @@ impl Outcome {
                     &status.message
                 }
             ),
-            code::DEADLINE_EXCEEDED => {
+            Code::DEADLINE_EXCEEDED => {
                 format!(
                     "timeout: health rpc did not complete within {}",
                     duration::format(rpc_timeout)
@@ -68,9 +82,9 @@ impl Outcome {
             _ => format!("error: health rpc failed: {status}"),
         };
         Outcome {
-            code: Code::RpcFailure,
+            code: ProbeExit::RpcFailure,
             message,
-            retry: status.code == code::UNAVAILABLE,
+            retry: status.code == Code::UNAVAILABLE,
         }
     }
 
@@ -88,11 +102,11 @@ pub(crate) fn status_name(status: i32) -> String {
 }
 
 /// The exit code a watched or listed status maps to.
-pub(crate) fn status_code(status: i32) -> Code {
+pub(crate) fn status_code(status: i32) -> ProbeExit {
     match ServingStatus::try_from(status) {
-        Ok(ServingStatus::Serving) => Code::Serving,
-        Ok(ServingStatus::ServiceUnknown) => Code::RpcFailure,
-        _ => Code::Unhealthy,
+        Ok(ServingStatus::Serving) => ProbeExit::Serving,
+        Ok(ServingStatus::ServiceUnknown) => ProbeExit::RpcFailure,
+        _ => ProbeExit::Unhealthy,
     }
 }
 
@@ -135,17 +149,17 @@ mod tests {
 
     #[test]
     fn messages_match_upstream() {
-        assert_eq!(Outcome::answered(1).message, "status: SERVING");
-        let o = Outcome::answered(2);
+        assert_eq!(Outcome::from_status(1).message, "status: SERVING");
+        let o = Outcome::from_status(2);
         assert_eq!(
             (o.code, o.message.as_str()),
             (
-                Code::Unhealthy,
+                ProbeExit::Unhealthy,
                 "service unhealthy (responded with \"NOT_SERVING\")"
             )
         );
         let o = Outcome::rpc_failed(
-            &Status::new(code::NOT_FOUND, "unknown service"),
+            &Status::new(Code::NOT_FOUND, "unknown service"),
             Duration::from_secs(1),
         );
         assert_eq!(
@@ -153,22 +167,22 @@ mod tests {
             "error: health rpc failed: rpc error: code = NotFound desc = unknown service"
         );
         let o = Outcome::rpc_failed(
-            &Status::new(code::DEADLINE_EXCEEDED, ""),
+            &Status::new(Code::DEADLINE_EXCEEDED, ""),
             Duration::from_millis(1500),
         );
         assert_eq!(
             o.message,
             "timeout: health rpc did not complete within 1.5s"
         );
-        assert!(Outcome::rpc_failed(&Status::new(code::UNAVAILABLE, "x"), Duration::ZERO).retry);
+        assert!(Outcome::rpc_failed(&Status::new(Code::UNAVAILABLE, "x"), Duration::ZERO).retry);
     }
 
     #[test]
     fn status_mapping() {
-        assert_eq!(status_code(1), Code::Serving);
-        assert_eq!(status_code(2), Code::Unhealthy);
-        assert_eq!(status_code(0), Code::Unhealthy);
-        assert_eq!(status_code(3), Code::RpcFailure);
+        assert_eq!(status_code(1), ProbeExit::Serving);
+        assert_eq!(status_code(2), ProbeExit::Unhealthy);
+        assert_eq!(status_code(0), ProbeExit::Unhealthy);
+        assert_eq!(status_code(3), ProbeExit::RpcFailure);
         assert_eq!(status_name(3), "SERVICE_UNKNOWN");
         assert_eq!(status_name(42), "42");
     }

@@ -1,47 +1,62 @@
 //! From argv to exit code: parse, check, load TLS files, then run the
-//! commands on a current-thread runtime.
+//! commands on a current-thread runtime (or, with `-install`, copy the
+//! executable instead).
 
 use std::ffi::OsString;
 
 use crate::config::Config;
 use crate::connect::Tls;
-use crate::exit_code::Code;
-use crate::{cli, commands, tls};
+use crate::exit_code::ProbeExit;
+use crate::{cli, commands, install, messages, tls};
 
-/// Runs the probe; all printing happens here or below, never an exit.
-pub(crate) fn run(argv: impl IntoIterator<Item = OsString>) -> Code {
+/// Runs the probe; all printing happens below, through [`messages`], and
+/// nothing here exits the process.
+pub(crate) fn run(argv: impl IntoIterator<Item = OsString>) -> ProbeExit {
     let cli = match cli::parse(argv) {
         Ok(cli) => cli,
         Err(stop) if stop.is_error => {
-            eprint!("{}", stop.text);
-            return Code::InvalidArguments;
+            messages::report(&stop.text);
+            return ProbeExit::InvalidArguments;
         }
         Err(help) => {
-            print!("{}", help.text);
-            return Code::Serving;
+            messages::stdout(&help.text);
+            return ProbeExit::Serving;
         }
     };
+    if let Some(to) = &cli.install {
+        return match install::install(to) {
+            Ok(installed) => {
+                messages::report(&format!("installed grpc-probe at {}", installed.display()));
+                ProbeExit::Serving
+            }
+            Err(e) => {
+                messages::error(format_args!("cannot install grpc-probe: {e}"));
+                ProbeExit::InvalidArguments
+            }
+        };
+    }
     if cli.version {
-        println!("grpc-probe {}", env!("CARGO_PKG_VERSION"));
-        return Code::Serving;
+        messages::stdout(&format!("grpc-probe {}\n", env!("CARGO_PKG_VERSION")));
+        return ProbeExit::Serving;
     }
     let cfg = match Config::from_cli(cli) {
         Ok(cfg) => cfg,
         Err(message) => {
-            eprintln!("error: {message}");
-            return Code::InvalidArguments;
+            messages::error(message);
+            return ProbeExit::InvalidArguments;
         }
     };
-    if cfg.verbose {
-        eprintln!("{}", cfg.describe());
-    }
+    messages::set_verbose(cfg.verbose);
+    messages::verbose(cfg.describe());
     let tls = match &cfg.tls {
         None => None,
         Some(opts) => match tls::client_config(opts, cfg.target.tls_name()) {
             Ok((config, name)) => Some(Tls { config, name }),
             Err(message) => {
-                eprintln!("error: failed to initialize tls credentials: {message}");
-                return Code::InvalidArguments;
+                messages::error(format_args!(
+                    "failed to initialize tls credentials: {message}"
+                ));
+                return ProbeExit::InvalidArguments;
             }
         },
     };
@@ -51,8 +66,8 @@ pub(crate) fn run(argv: impl IntoIterator<Item = OsString>) -> Code {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return Code::ConnectionFailure;
+            messages::error(format_args!("cannot start the runtime: {e}"));
+            return ProbeExit::ConnectionFailure;
         }
     };
     let code = runtime.block_on(commands::execute(&cfg, tls.as_ref()));

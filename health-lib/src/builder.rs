@@ -1,10 +1,11 @@
 //! [`HealthChecks`]: configures the checks and services, and starts evaluation.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{Check, CheckOutput};
 use crate::evaluate::{DerivedService, Evaluator, Source};
+use crate::metrics::Metrics;
 use crate::pb::health_server::HealthServer;
 use crate::registry::Registry;
 use crate::shared::Shared;
@@ -16,9 +17,6 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(800);
 /// The most services `List` returns before answering RESOURCE_EXHAUSTED (gRFC A90).
 pub const DEFAULT_LIST_LIMIT: usize = 100;
-
-/// Services that are always served, with fixed meanings.
-const RESERVED_SERVICES: [&str; 3] = ["", "liveness", "readiness"];
 
 /// Builds a health service from a list of checks.
 ///
@@ -42,6 +40,7 @@ pub struct HealthChecks {
     interval: Duration,
     timeout: Duration,
     list_limit: usize,
+    metrics: Metrics,
 }
 
 impl Default for HealthChecks {
@@ -53,24 +52,13 @@ impl Default for HealthChecks {
 impl HealthChecks {
     /// No checks yet; `""`, `liveness` and `readiness` are always served.
     pub fn new() -> Self {
-        let services = RESERVED_SERVICES
-            .into_iter()
-            .zip([
-                Source::All,
-                Source::Group(Group::Liveness),
-                Source::Group(Group::Readiness),
-            ])
-            .map(|(name, source)| DerivedService {
-                name: name.to_owned(),
-                source,
-            })
-            .collect();
         Self {
             checks: Vec::new(),
-            services,
+            services: DerivedService::reserved(),
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             list_limit: DEFAULT_LIST_LIMIT,
+            metrics: Metrics::none(),
         }
     }
 
@@ -100,7 +88,7 @@ impl HealthChecks {
     #[must_use]
     pub fn service(mut self, service: impl Into<String>, group: Group) -> Self {
         let name = service.into();
-        if RESERVED_SERVICES.contains(&name.as_str()) {
+        if Group::is_reserved_service(&name) {
             tracing::warn!(service = %name, "reserved health service name left unchanged");
             return self;
         }
@@ -136,6 +124,18 @@ impl HealthChecks {
         self
     }
 
+    /// Registers the health metrics into `registry` (feature `metrics`):
+    /// per-check status, runs by result and run duration; per-service status
+    /// and transitions. Serve the registry with
+    /// [`AdminService::metrics`](crate::http::AdminService::metrics) or your own
+    /// `/metrics` endpoint.
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, registry: &mut prometheus_client::registry::Registry) -> Self {
+        self.metrics = Metrics::register(registry);
+        self
+    }
+
     /// Starts evaluating in the background and returns the service to add to a
     /// tonic server, and a handle to control it.
     ///
@@ -145,11 +145,15 @@ impl HealthChecks {
     ///
     /// Outside a Tokio runtime, as `tokio::spawn` does.
     pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
-        let evaluator = Evaluator::new(self.checks, self.services, self.timeout);
-        let shared = Arc::new(Shared {
-            registry: Registry::new(evaluator.derived_statuses(), self.list_limit),
-            checks: Mutex::new(evaluator.snapshots()),
-        });
+        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, &self.metrics);
+        let registry = Registry::new(
+            evaluator
+                .derived_statuses()
+                .map(|(name, status)| (name.to_owned(), status)),
+            self.list_limit,
+            self.metrics,
+        );
+        let shared = Arc::new(Shared::new(registry, evaluator.snapshots()));
         tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));
         let service = HealthService {
             shared: shared.clone(),

@@ -1,4 +1,60 @@
-//! Waiting for SIGTERM or SIGINT, the signals Kubernetes and a terminal send.
+//! Drain: whether the health service is serving, draining or stopped, and the
+//! SIGTERM/SIGINT that Kubernetes and a terminal send to start it.
+//!
+//! [`DrainState`] is the only holder of that phase: the registry refuses
+//! updates by it, the evaluation loop stops on it and Watch streams end on it.
+
+use tokio::sync::watch;
+
+/// Where the service is in its shutdown; it only moves forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    /// Statuses follow the checks and the application.
+    Serving,
+    /// Every service is NOT_SERVING and updates are refused; Watch streams stay open.
+    Draining,
+    /// The server is about to stop: open Watch streams end.
+    Stopped,
+}
+
+/// The drain phase, observable by every part that must react to it.
+#[derive(Debug)]
+pub(crate) struct DrainState {
+    phase: watch::Sender<Phase>,
+}
+
+impl DrainState {
+    pub(crate) fn new() -> Self {
+        Self {
+            phase: watch::Sender::new(Phase::Serving),
+        }
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        *self.phase.borrow() >= Phase::Draining
+    }
+
+    /// Moves from serving to draining; `false` if it had already left serving.
+    pub(crate) fn begin(&self) -> bool {
+        self.phase.send_if_modified(|phase| {
+            let first = *phase == Phase::Serving;
+            if first {
+                *phase = Phase::Draining;
+            }
+            first
+        })
+    }
+
+    /// Moves to stopped, draining first if that had not happened.
+    pub(crate) fn stop(&self) {
+        self.phase.send_replace(Phase::Stopped);
+    }
+
+    /// A receiver of every phase change.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<Phase> {
+        self.phase.subscribe()
+    }
+}
 
 /// Completes on the first SIGTERM or SIGINT (Ctrl-C elsewhere than Unix).
 ///

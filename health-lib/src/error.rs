@@ -2,25 +2,29 @@
 
 use std::fmt;
 
+/// Why a status update was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpdateErrorKind {
+    /// The update came after [`HealthHandle::shutdown`](crate::HealthHandle::shutdown).
+    Draining,
+    /// The service's status is computed from the checks (`""`, `liveness`,
+    /// `readiness` and services mapped to a group).
+    DrivenByChecks,
+}
+
 /// A status update that was not applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateError {
     service: String,
-    draining: bool,
+    kind: UpdateErrorKind,
 }
 
 impl UpdateError {
-    pub(crate) fn draining(service: &str) -> Self {
+    pub(crate) fn new(service: &str, kind: UpdateErrorKind) -> Self {
         Self {
             service: service.to_owned(),
-            draining: true,
-        }
-    }
-
-    pub(crate) fn driven_by_checks(service: &str) -> Self {
-        Self {
-            service: service.to_owned(),
-            draining: false,
+            kind,
         }
     }
 
@@ -29,28 +33,25 @@ impl UpdateError {
         &self.service
     }
 
-    /// `true` when the update came after [`HealthHandle::shutdown`](crate::HealthHandle::shutdown);
-    /// `false` when the service's status is computed from the checks.
-    pub fn is_draining(&self) -> bool {
-        self.draining
+    /// Why the update was refused.
+    pub const fn kind(&self) -> UpdateErrorKind {
+        self.kind
     }
 }
 
 impl fmt::Display for UpdateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.draining {
-            write!(
+        let service = &self.service;
+        match self.kind {
+            UpdateErrorKind::Draining => write!(
                 f,
-                "health of {:?} not updated: the health service is draining",
-                self.service
-            )
-        } else {
-            write!(
+                "health of {service:?} not updated: the health service is draining"
+            ),
+            UpdateErrorKind::DrivenByChecks => write!(
                 f,
-                "health of {:?} not updated: it is computed from the health checks; \
-                 add a check instead of setting it by hand",
-                self.service
-            )
+                "health of {service:?} not updated: it is computed from the health checks; \
+                 add a check instead of setting it by hand"
+            ),
         }
     }
 }

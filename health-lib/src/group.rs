@@ -1,4 +1,5 @@
-//! The Kubernetes probe groups a check can belong to.
+//! The Kubernetes probe groups a check can belong to, and the health service
+//! names that are always served.
 
 /// Which probe a check feeds.
 ///
@@ -16,11 +17,54 @@ pub enum Group {
 }
 
 impl Group {
+    /// Every group, in the order they are listed.
+    pub const ALL: [Self; 2] = [Self::Liveness, Self::Readiness];
+
+    /// The service reporting the server's overall health: every check, any group.
+    pub const OVERALL_SERVICE: &'static str = "";
+
+    /// The names that are always served and cannot be remapped or set by hand:
+    /// `""`, `liveness` and `readiness`.
+    pub const RESERVED_SERVICES: [&'static str; 3] = [
+        Self::OVERALL_SERVICE,
+        Self::Liveness.service_name(),
+        Self::Readiness.service_name(),
+    ];
+
     /// The health service name this group is served under.
     pub const fn service_name(self) -> &'static str {
         match self {
             Self::Liveness => "liveness",
             Self::Readiness => "readiness",
         }
+    }
+
+    /// The group served under `service`, if it is a group's name.
+    pub fn from_service_name(service: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|group| group.service_name() == service)
+    }
+
+    /// Whether `service` is one of [`Group::RESERVED_SERVICES`].
+    pub fn is_reserved_service(service: &str) -> bool {
+        Self::RESERVED_SERVICES.contains(&service)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_names_are_the_overall_service_and_each_group() {
+        assert_eq!(Group::RESERVED_SERVICES, ["", "liveness", "readiness"]);
+        for group in Group::ALL {
+            assert_eq!(Group::from_service_name(group.service_name()), Some(group));
+            assert!(Group::is_reserved_service(group.service_name()));
+        }
+        assert!(Group::is_reserved_service(""));
+        assert!(!Group::is_reserved_service("helloworld.Greeter"));
+        assert_eq!(Group::from_service_name(""), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ServingStatus;
@@ -31,7 +31,7 @@ impl HealthHandle {
     /// Fails for names the checks drive (`""`, `liveness`, `readiness` and
     /// services mapped to a group) and after [`shutdown`](Self::shutdown).
     pub fn set_status(&self, service: &str, status: ServingStatus) -> Result<(), UpdateError> {
-        self.shared.registry.set_manual(service, Some(status))
+        self.shared.set_manual(service, Some(status))
     }
 
     /// `set_status(service, SERVING)`.
@@ -47,33 +47,29 @@ impl HealthHandle {
     /// Unregisters a hand-driven service: Check answers NOT_FOUND and watchers
     /// get SERVICE_UNKNOWN.
     pub fn clear_status(&self, service: &str) -> Result<(), UpdateError> {
-        self.shared.registry.set_manual(service, None)
+        self.shared.set_manual(service, None)
     }
 
     /// The status Check would answer for `service`, or `None` if it is unknown.
     pub fn status(&self, service: &str) -> Option<ServingStatus> {
-        self.shared.registry.status(service)
+        self.shared.registry().status(service)
     }
 
     /// Every check's state as of the last evaluation.
     pub fn snapshot(&self) -> Vec<CheckSnapshot> {
-        self.shared
-            .checks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.shared.snapshot()
     }
 
     /// Open Watch streams, across all services.
     pub fn watcher_count(&self) -> usize {
-        self.shared.registry.watcher_count()
+        self.shared.registry().watcher_count()
     }
 
     /// Drains: every service goes NOT_SERVING, watchers are told, checks stop
     /// running and later updates are ignored, as grpc-go's `Shutdown()`.
     /// Open Watch streams stay open until [`drain`](Self::drain) lets the server stop.
     pub fn shutdown(&self) {
-        self.shared.registry.drain();
+        self.shared.drain();
     }
 
     /// Waits for `trigger`, drains, waits `delay`, then ends open Watch streams
@@ -86,7 +82,7 @@ impl HealthHandle {
         trigger.await;
         self.shutdown();
         tokio::time::sleep(delay).await;
-        self.shared.registry.stop_watchers();
+        self.shared.stop();
     }
 
     /// [`drain`](Self::drain) on the first SIGTERM or SIGINT.

@@ -11,7 +11,9 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio::sync::watch;
 
 use crate::ServingStatus;
-use crate::error::UpdateError;
+use crate::drain::DrainState;
+use crate::error::{UpdateError, UpdateErrorKind};
+use crate::metrics::{Metrics, ServiceMetrics};
 
 /// A service's status; `None` while the name is only watched, not registered.
 pub(crate) type Slot = Option<ServingStatus>;
@@ -20,12 +22,28 @@ struct Entry {
     status: watch::Sender<Slot>,
     /// Set for names the checks drive ("", groups, mapped services).
     derived: bool,
+    /// Present while the name is registered, so that merely watched names get no series.
+    metrics: ServiceMetrics,
 }
 
-#[derive(Default)]
-struct Services {
-    by_name: HashMap<String, Entry>,
-    draining: bool,
+impl Entry {
+    fn registered(metrics: &Metrics, name: &str, status: ServingStatus, derived: bool) -> Self {
+        let entry = Self {
+            status: watch::Sender::new(Some(status)),
+            derived,
+            metrics: metrics.service(name),
+        };
+        entry.metrics.record(None, status);
+        entry
+    }
+
+    fn placeholder() -> Self {
+        Self {
+            status: watch::Sender::new(None),
+            derived: false,
+            metrics: ServiceMetrics::none(),
+        }
+    }
 }
 
 /// Returned by [`Registry::list`] when more services are registered than the cap.
@@ -35,11 +53,13 @@ pub(crate) struct TooManyServices {
     pub(crate) limit: usize,
 }
 
+/// The served statuses. Updates consult the [`DrainState`] while holding the
+/// lock that draining takes to set every service NOT_SERVING, so no update
+/// lands after a drain.
 pub(crate) struct Registry {
-    services: RwLock<Services>,
-    /// Flips to `true` when the server is about to stop; open Watch streams end.
-    stopping: watch::Sender<bool>,
+    services: RwLock<HashMap<String, Entry>>,
     list_limit: usize,
+    metrics: Metrics,
 }
 
 impl Registry {
@@ -47,32 +67,27 @@ impl Registry {
     pub(crate) fn new(
         derived: impl IntoIterator<Item = (String, ServingStatus)>,
         list_limit: usize,
+        metrics: Metrics,
     ) -> Self {
         let by_name = derived
             .into_iter()
             .map(|(name, status)| {
-                let entry = Entry {
-                    status: watch::Sender::new(Some(status)),
-                    derived: true,
-                };
+                let entry = Entry::registered(&metrics, &name, status, true);
                 (name, entry)
             })
             .collect();
         Self {
-            services: RwLock::new(Services {
-                by_name,
-                draining: false,
-            }),
-            stopping: watch::Sender::new(false),
+            services: RwLock::new(by_name),
             list_limit,
+            metrics,
         }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Services> {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, Entry>> {
         self.services.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Services> {
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, Entry>> {
         self.services
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -81,24 +96,19 @@ impl Registry {
     /// The status of a registered service.
     pub(crate) fn status(&self, name: &str) -> Option<ServingStatus> {
         self.read()
-            .by_name
             .get(name)
             .and_then(|entry| *entry.status.borrow())
     }
 
     /// A receiver of `name`'s status, creating a placeholder for an unknown name.
     pub(crate) fn subscribe(&self, name: &str) -> watch::Receiver<Slot> {
-        if let Some(entry) = self.read().by_name.get(name) {
+        if let Some(entry) = self.read().get(name) {
             return entry.status.subscribe();
         }
         let mut services = self.write();
         let entry = services
-            .by_name
             .entry(name.to_owned())
-            .or_insert_with(|| Entry {
-                status: watch::Sender::new(None),
-                derived: false,
-            });
+            .or_insert_with(Entry::placeholder);
         entry.status.subscribe()
     }
 
@@ -106,64 +116,72 @@ impl Registry {
     pub(crate) fn unsubscribe(&self, name: &str, receiver: watch::Receiver<Slot>) {
         let mut services = self.write();
         drop(receiver);
-        let unused_placeholder = services.by_name.get(name).is_some_and(|entry| {
+        let unused_placeholder = services.get(name).is_some_and(|entry| {
             entry.status.borrow().is_none() && entry.status.receiver_count() == 0
         });
         if unused_placeholder {
-            services.by_name.remove(name);
+            services.remove(name);
         }
     }
 
     /// Publishes a status computed from the checks; ignored once draining.
-    pub(crate) fn publish_derived(&self, name: &str, status: ServingStatus) {
+    pub(crate) fn publish_derived(&self, name: &str, status: ServingStatus, drain: &DrainState) {
         let services = self.read();
-        if services.draining {
+        if drain.is_draining() {
             return;
         }
-        if let Some(entry) = services.by_name.get(name) {
-            announce(name, &entry.status, Some(status));
+        if let Some(entry) = services.get(name) {
+            announce(name, entry, Some(status));
         }
     }
 
     /// Sets (or, with `None`, clears) a service that the application drives by hand.
-    pub(crate) fn set_manual(&self, name: &str, status: Slot) -> Result<(), UpdateError> {
+    pub(crate) fn set_manual(
+        &self,
+        name: &str,
+        status: Slot,
+        drain: &DrainState,
+    ) -> Result<(), UpdateError> {
         let mut services = self.write();
-        if services.draining {
-            return Err(UpdateError::draining(name));
+        if drain.is_draining() {
+            return Err(UpdateError::new(name, UpdateErrorKind::Draining));
         }
-        match services.by_name.get(name) {
-            Some(entry) if entry.derived => Err(UpdateError::driven_by_checks(name)),
-            Some(entry) if status.is_none() && entry.status.receiver_count() == 0 => {
-                announce(name, &entry.status, None);
-                services.by_name.remove(name);
-                Ok(())
-            }
-            Some(entry) => {
-                announce(name, &entry.status, status);
-                Ok(())
-            }
-            None if status.is_some() => {
+        let Some(entry) = services.get_mut(name) else {
+            if let Some(status) = status {
                 tracing::info!(
                     service = name,
-                    to = slot_name(status),
+                    to = status.as_str_name(),
                     "health service registered"
                 );
-                let entry = Entry {
-                    status: watch::Sender::new(status),
-                    derived: false,
-                };
-                services.by_name.insert(name.to_owned(), entry);
-                Ok(())
+                let entry = Entry::registered(&self.metrics, name, status, false);
+                services.insert(name.to_owned(), entry);
             }
-            None => Ok(()),
+            return Ok(());
+        };
+        if entry.derived {
+            return Err(UpdateError::new(name, UpdateErrorKind::DrivenByChecks));
         }
+        let was_registered = entry.status.borrow().is_some();
+        if status.is_some() && !was_registered {
+            entry.metrics = self.metrics.service(name);
+        }
+        announce(name, entry, status);
+        if status.is_none() {
+            if was_registered {
+                self.metrics.forget_service(name);
+                entry.metrics = ServiceMetrics::none();
+            }
+            if entry.status.receiver_count() == 0 {
+                services.remove(name);
+            }
+        }
+        Ok(())
     }
 
     /// A snapshot of every registered service, or an error above the cap.
     pub(crate) fn list(&self) -> Result<HashMap<String, ServingStatus>, TooManyServices> {
         let services = self.read();
         let registered: HashMap<_, _> = services
-            .by_name
             .iter()
             .filter_map(|(name, entry)| entry.status.borrow().map(|status| (name.clone(), status)))
             .collect();
@@ -176,38 +194,19 @@ impl Registry {
         Ok(registered)
     }
 
-    /// Sets every registered service to NOT_SERVING and ignores later updates.
-    pub(crate) fn drain(&self) {
-        let mut services = self.write();
-        if services.draining {
-            return;
-        }
-        services.draining = true;
-        tracing::info!("health service draining: every service is now NOT_SERVING");
-        for (name, entry) in &services.by_name {
+    /// Sets every registered service to NOT_SERVING, once the [`DrainState`]
+    /// refuses further updates.
+    pub(crate) fn set_all_not_serving(&self) {
+        for (name, entry) in self.write().iter() {
             if entry.status.borrow().is_some() {
-                announce(name, &entry.status, Some(ServingStatus::NotServing));
+                announce(name, entry, Some(ServingStatus::NotServing));
             }
         }
-    }
-
-    pub(crate) fn is_draining(&self) -> bool {
-        self.read().draining
-    }
-
-    /// Ends every open Watch stream (after it has sent the latest status).
-    pub(crate) fn stop_watchers(&self) {
-        self.stopping.send_replace(true);
-    }
-
-    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
-        self.stopping.subscribe()
     }
 
     /// Live Watch receivers across all services, for tests and metrics.
     pub(crate) fn watcher_count(&self) -> usize {
         self.read()
-            .by_name
             .values()
             .map(|entry| entry.status.receiver_count())
             .sum()
@@ -215,10 +214,13 @@ impl Registry {
 }
 
 /// Stores `status` and wakes watchers, only when it differs from the current one.
-fn announce(name: &str, channel: &watch::Sender<Slot>, status: Slot) {
-    channel.send_if_modified(|current| {
+fn announce(name: &str, entry: &Entry, status: Slot) {
+    entry.status.send_if_modified(|current| {
         if *current == status {
             return false;
+        }
+        if let Some(to) = status {
+            entry.metrics.record(*current, to);
         }
         tracing::info!(
             service = name,
@@ -239,23 +241,30 @@ fn slot_name(slot: Slot) -> &'static str {
 mod tests {
     use super::*;
 
-    fn registry() -> Registry {
-        Registry::new([(String::new(), ServingStatus::Serving)], 2)
+    fn registry() -> (Registry, DrainState) {
+        (
+            Registry::new(
+                [(String::new(), ServingStatus::Serving)],
+                2,
+                Metrics::none(),
+            ),
+            DrainState::new(),
+        )
     }
 
     #[test]
     fn derived_names_refuse_manual_updates() {
-        let registry = registry();
+        let (registry, drain) = registry();
         let error = registry
-            .set_manual("", Some(ServingStatus::NotServing))
+            .set_manual("", Some(ServingStatus::NotServing), &drain)
             .expect_err("\"\" is driven by the checks");
-        assert!(!error.is_draining());
+        assert_eq!(error.kind(), UpdateErrorKind::DrivenByChecks);
         assert_eq!(registry.status(""), Some(ServingStatus::Serving));
     }
 
     #[test]
     fn placeholder_is_invisible_and_removed_with_its_last_watcher() {
-        let registry = registry();
+        let (registry, _) = registry();
         let first = registry.subscribe("later");
         let second = registry.subscribe("later");
         assert_eq!(registry.status("later"), None);
@@ -268,39 +277,39 @@ mod tests {
         );
         registry.unsubscribe("later", second);
         assert_eq!(registry.watcher_count(), 0);
-        assert!(!registry.read().by_name.contains_key("later"));
+        assert!(!registry.read().contains_key("later"));
     }
 
     #[test]
     fn cleared_service_without_watchers_is_removed() {
-        let registry = registry();
+        let (registry, drain) = registry();
         registry
-            .set_manual("gone", Some(ServingStatus::Serving))
+            .set_manual("gone", Some(ServingStatus::Serving), &drain)
             .expect("set");
-        registry.set_manual("gone", None).expect("clear");
-        assert!(!registry.read().by_name.contains_key("gone"));
+        registry.set_manual("gone", None, &drain).expect("clear");
+        assert!(!registry.read().contains_key("gone"));
         let watcher = registry.subscribe("kept");
         registry
-            .set_manual("kept", Some(ServingStatus::Serving))
+            .set_manual("kept", Some(ServingStatus::Serving), &drain)
             .expect("set");
-        registry.set_manual("kept", None).expect("clear");
+        registry.set_manual("kept", None, &drain).expect("clear");
         assert!(
-            registry.read().by_name.contains_key("kept"),
+            registry.read().contains_key("kept"),
             "its watcher waits for it"
         );
         registry.unsubscribe("kept", watcher);
-        assert!(!registry.read().by_name.contains_key("kept"));
+        assert!(!registry.read().contains_key("kept"));
     }
 
     #[test]
     fn list_over_the_cap_is_refused() {
-        let registry = registry();
+        let (registry, drain) = registry();
         registry
-            .set_manual("a", Some(ServingStatus::Serving))
+            .set_manual("a", Some(ServingStatus::Serving), &drain)
             .expect("set a");
         assert!(registry.list().is_ok());
         registry
-            .set_manual("b", Some(ServingStatus::Serving))
+            .set_manual("b", Some(ServingStatus::Serving), &drain)
             .expect("set b");
         let error = registry
             .list()
@@ -309,19 +318,20 @@ mod tests {
     }
 
     #[test]
-    fn drain_sets_not_serving_and_ignores_later_updates() {
-        let registry = registry();
+    fn drain_sets_not_serving_and_refuses_later_updates() {
+        let (registry, drain) = registry();
         registry
-            .set_manual("a", Some(ServingStatus::Serving))
+            .set_manual("a", Some(ServingStatus::Serving), &drain)
             .expect("set a");
-        registry.drain();
+        assert!(drain.begin());
+        registry.set_all_not_serving();
         assert_eq!(registry.status(""), Some(ServingStatus::NotServing));
         assert_eq!(registry.status("a"), Some(ServingStatus::NotServing));
-        registry.publish_derived("", ServingStatus::Serving);
+        registry.publish_derived("", ServingStatus::Serving, &drain);
         assert_eq!(registry.status(""), Some(ServingStatus::NotServing));
         let error = registry
-            .set_manual("a", Some(ServingStatus::Serving))
+            .set_manual("a", Some(ServingStatus::Serving), &drain)
             .expect_err("updates after drain are refused");
-        assert!(error.is_draining());
+        assert_eq!(error.kind(), UpdateErrorKind::Draining);
     }
 }

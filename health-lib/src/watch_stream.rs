@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tonic::Status;
 
 use crate::ServingStatus;
+use crate::drain::Phase;
 use crate::pb::HealthCheckResponse;
 use crate::registry::Slot;
 use crate::shared::Shared;
@@ -25,7 +26,7 @@ struct Subscription {
     shared: Arc<Shared>,
     service: String,
     status: Option<watch::Receiver<Slot>>,
-    stopping: watch::Receiver<bool>,
+    phase: watch::Receiver<Phase>,
     last_sent: Option<ServingStatus>,
     ended: bool,
 }
@@ -33,7 +34,7 @@ struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(receiver) = self.status.take() {
-            self.shared.registry.unsubscribe(&self.service, receiver);
+            self.shared.registry().unsubscribe(&self.service, receiver);
         }
     }
 }
@@ -57,7 +58,7 @@ impl Subscription {
             }
             tokio::select! {
                 changed = status.changed() => if changed.is_err() { return None },
-                _ = self.stopping.wait_for(|stopping| *stopping) => {
+                _ = self.phase.wait_for(|phase| *phase == Phase::Stopped) => {
                     self.ended = true;
                     return Some(Err(Status::unavailable("health service is shutting down")));
                 }
@@ -69,8 +70,8 @@ impl Subscription {
 /// Starts watching `service`.
 pub(crate) fn watch(shared: Arc<Shared>, service: String) -> WatchStream {
     let subscription = Subscription {
-        status: Some(shared.registry.subscribe(&service)),
-        stopping: shared.registry.stopping(),
+        status: Some(shared.registry().subscribe(&service)),
+        phase: shared.phase(),
         shared,
         service,
         last_sent: None,

@@ -3,13 +3,11 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use clap::builder::{PossibleValue, PossibleValuesParser};
 
-use crate::catalog::TEMPLATES;
-
-/// Renders Kubernetes manifests (Deployment and Service) for a gRPC server, with
-/// grpc-probe (or kubelet's native gRPC probe) as readiness, liveness and startup
-/// probes. Prints multi-document YAML on stdout.
+/// Renders Kubernetes manifests (Deployment, Service and optionally a
+/// PodDisruptionBudget) for a gRPC server, with grpc-probe, kubelet's native gRPC
+/// probe or HTTP on the admin port as readiness, liveness and startup probes.
+/// Prints multi-document YAML on stdout.
 ///
 /// Required values: name, image, port. Every other value has a default, documented
 /// in the built-in values.yaml. Invalid values are refused (exit 1) before rendering.
@@ -25,26 +23,26 @@ pub(crate) struct Cli {
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub(crate) set: Vec<String>,
 
-    /// Renders only this template (default: all of them).
-    #[arg(long = "template", value_name = "NAME", value_parser = templates())]
+    /// Renders only this template (default: all of them). Built in: `deployment`,
+    /// `service`, `pdb` (when pdb.enabled); with --templates, a file name without `.yaml.j2`.
+    #[arg(long = "template", value_name = "NAME")]
     pub(crate) template: Option<String>,
 
-    /// Prints the built-in values.yaml (every value, its default and what it does) and exits.
-    #[arg(long = "show-values", conflicts_with_all = ["values", "set", "template"])]
-    pub(crate) show_values: bool,
-}
+    /// Renders your own minijinja templates instead of the built-in ones: every
+    /// `*.yaml.j2` file at the top of DIR not starting with `_`, with the same values,
+    /// filters (`yaml`, `toyaml(N)`) and helpers (`probes(indent=N)`, ...).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub(crate) templates: Option<PathBuf>,
 
-fn templates() -> PossibleValuesParser {
-    PossibleValuesParser::new(
-        TEMPLATES
-            .iter()
-            .map(|template| PossibleValue::new(template.name).help(template.about)),
-    )
+    /// Prints the built-in values.yaml (every value, its default and what it does) and exits.
+    #[arg(long = "show-values", conflicts_with_all = ["values", "set", "template", "templates"])]
+    pub(crate) show_values: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::TEMPLATES;
     use clap::CommandFactory;
 
     #[test]

@@ -49,8 +49,34 @@ pub(crate) enum Error {
     },
     /// A value that is missing or invalid.
     Value(ValueError),
-    /// A template failed to render (a bug in the templates, not in the values).
-    Render(minijinja::Error),
+    /// A `--templates` directory that cannot be read or holds no template.
+    Templates {
+        /// The directory (or file in it).
+        dir: PathBuf,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// `--template NAME` names no template.
+    UnknownTemplate {
+        /// The name given.
+        name: String,
+        /// The names there are.
+        known: String,
+    },
+    /// `--template NAME` rendered nothing with these values.
+    Empty {
+        /// The template file.
+        file: String,
+        /// The value that would make it render, if known.
+        hint: &'static str,
+    },
+    /// A template failed to render.
+    Render {
+        /// The template file and line.
+        at: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// Writing the manifests to stdout failed.
     Write(io::Error),
 }
@@ -65,7 +91,22 @@ impl fmt::Display for Error {
                 write!(f, "--set `{arg}`: {reason}; write it as key.path=value")
             }
             Self::Value(error) => error.fmt(f),
-            Self::Render(error) => write!(f, "template failed to render: {error:#}"),
+            Self::Templates { dir, reason } => {
+                write!(f, "templates directory `{}` {reason}", dir.display())
+            }
+            Self::UnknownTemplate { name, known } => {
+                write!(
+                    f,
+                    "--template `{name}` is not a template here; there are: {known}"
+                )
+            }
+            Self::Empty { file, hint } => {
+                write!(
+                    f,
+                    "template `{file}` renders nothing with these values{hint}"
+                )
+            }
+            Self::Render { at, reason } => write!(f, "template {at}: {reason}"),
             Self::Write(error) => write!(f, "cannot write the manifests to stdout: {error}"),
         }
     }
@@ -76,12 +117,6 @@ impl std::error::Error for Error {}
 impl From<ValueError> for Error {
     fn from(error: ValueError) -> Self {
         Self::Value(error)
-    }
-}
-
-impl From<minijinja::Error> for Error {
-    fn from(error: minijinja::Error) -> Self {
-        Self::Render(error)
     }
 }
 

@@ -1,16 +1,17 @@
 //! `health-manifests`: renders Kubernetes manifests wiring grpc-probe in as
 //! readiness, liveness and startup probes.
 //!
-//! Run as `health-manifests [--values FILE]... [--set key.path=value]... [--template NAME]`.
+//! Run as `health-manifests [--values FILE]... [--set key.path=value]... [--template NAME]
+//! [--templates DIR]`.
 //! Values are merged (defaults, files, sets), checked, then rendered; any problem
 //! exits 1 with a message naming the value.
 
 mod catalog;
-mod check;
 mod cli;
 mod config;
 mod error;
 mod render;
+mod validate;
 mod values;
 
 use std::io::{self, Write};
@@ -20,6 +21,7 @@ use clap::Parser;
 
 use crate::cli::Cli;
 use crate::error::Error;
+use crate::render::sources::Sources;
 
 fn main() -> ExitCode {
     match run() {
@@ -45,8 +47,12 @@ fn run() -> Result<ExitCode, Error> {
         values::DEFAULTS.to_owned()
     } else {
         let values = values::load(&cli.values, &cli.set)?;
-        let config = check::config(&values)?;
-        render::render(&config, cli.template.as_deref())?
+        let config = validate::config(&values)?;
+        let sources = match &cli.templates {
+            Some(dir) => Sources::dir(dir)?,
+            None => Sources::built_in(),
+        };
+        render::render(config, &sources, cli.template.as_deref())?
     };
     io::stdout()
         .lock()

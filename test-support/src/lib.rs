@@ -3,8 +3,10 @@
 //! - [`bins`]: the workspace's binaries, as `cargo test --workspace` builds them.
 //! - [`demo`]: a running `health-demo` process and the addresses it printed.
 //! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
+//! - [`http`]: a hyper HTTP/1.1 client for the admin endpoints.
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
 //! - [`process`]: running a binary to completion, signals, free ports.
+//! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
 //! - [`system`]: Debian packages a suite needs, installed when missing.
 //! - [`eventually`]: polling a condition that no event announces.
 //!
@@ -14,10 +16,13 @@
 pub mod bins;
 pub mod demo;
 pub mod health;
+pub mod http;
 pub mod pki;
 pub mod process;
+pub mod server;
 pub mod system;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long a test waits for an event that normally takes milliseconds before
@@ -35,4 +40,12 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+}
+
+/// The workspace root, where `Cargo.toml`, `proto/` and the READMEs are.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-support sits in the workspace root")
+        .to_path_buf()
 }

@@ -4,8 +4,10 @@ use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
+pub use nix::sys::signal::Signal;
+use nix::sys::signal::kill;
 use nix::unistd::Pid;
 use tokio::process::Command;
 
@@ -20,6 +22,8 @@ pub struct Run {
     pub stdout: String,
     /// Standard error, lossily decoded.
     pub stderr: String,
+    /// Wall time from spawn to exit.
+    pub elapsed: Duration,
 }
 
 impl Run {
@@ -55,17 +59,34 @@ pub fn command<I: AsRef<OsStr>>(program: &Path, args: impl IntoIterator<Item = I
 
 /// Runs a prepared command to completion, failing the test if it hangs.
 pub async fn run(mut command: Command) -> Run {
+    let started = Instant::now();
     let output = tokio::time::timeout(HANG_GUARD, command.output())
         .await
         .unwrap_or_else(|_| panic!("{command:?} hung for {HANG_GUARD:?}"))
         .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    finished(&format!("{command:?}"), &output, started)
+}
+
+/// Runs a quick, non-interactive command (a renderer, say) to completion from
+/// a test without a runtime.
+pub fn run_blocking(mut command: std::process::Command) -> Run {
+    let started = Instant::now();
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    finished(&format!("{command:?}"), &output, started)
+}
+
+fn finished(what: &str, output: &std::process::Output, started: Instant) -> Run {
     Run {
         code: output
             .status
             .code()
-            .unwrap_or_else(|| panic!("{command:?} was killed: {}", output.status)),
+            .unwrap_or_else(|| panic!("{what} was killed: {}", output.status)),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed: started.elapsed(),
     }
 }
 

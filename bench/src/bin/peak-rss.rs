@@ -6,9 +6,11 @@
 //!
 //! It is its own small binary because Linux counts, in a child's `ru_maxrss`,
 //! the RSS of the image it was forked from before it exec'd: measured from the
-//! bench (about 4 MB), every program would look at least that big. This one
-//! uses only std and `nix`, whose `getrusage` is a safe wrapper, so the floor
-//! it adds is that of a minimal Rust process (see `true_peak_rss_kb`).
+//! bench (several MB), every program would look at least that big. The bench
+//! builds this one as a static musl binary with the probe's size profile,
+//! using only std and `nix` (whose `getrusage` is a safe wrapper), so the
+//! image it forks from is a few hundred KB: below what any measured program
+//! reaches (see `true_peak_rss_kb`, the floor of the method).
 
 use std::error::Error;
 use std::process::{Command, ExitCode, Stdio};

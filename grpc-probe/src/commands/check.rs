@@ -1,22 +1,19 @@
 //! Check: every `-service` concurrently on one connection; any RPC failure
 //! gives 3, otherwise any unhealthy answer gives 4, whatever the order.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use super::CHECK;
 use crate::config::Config;
-use crate::duration;
-use crate::exit_code::Code;
-use crate::grpc::{Client, Status, code};
+use crate::exit_code::ProbeExit;
+use crate::grpc::Client;
 use crate::output::Outcome;
 
 /// Checks all services and folds their outcomes.
-pub(super) async fn run(cfg: &Config, client: &Client, connecting_since: Instant) -> Outcome {
-    let start = Instant::now();
-    let connected = start.duration_since(connecting_since);
-    let outcome = match cfg.services.as_slice() {
+pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
+    match cfg.services.as_slice() {
         [one] => check(client, one, cfg.rpc_timeout).await,
         many => {
             let calls: Vec<_> = many
@@ -34,20 +31,15 @@ pub(super) async fn run(cfg: &Config, client: &Client, connecting_since: Instant
             let mut outcomes = Vec::with_capacity(calls.len());
             for call in calls {
                 outcomes.push(call.await.unwrap_or_else(|e| {
-                    Outcome::new(Code::RpcFailure, format!("error: health rpc failed: {e}"))
+                    Outcome::new(
+                        ProbeExit::RpcFailure,
+                        format!("error: health rpc failed: {e}"),
+                    )
                 }));
             }
             fold(outcomes)
         }
-    };
-    if cfg.verbose && outcome.code == Code::Serving {
-        let (connect, rpc) = (
-            duration::format(connected),
-            duration::format(start.elapsed()),
-        );
-        eprintln!("time elapsed: connect={connect} rpc={rpc}");
     }
-    outcome
 }
 
 /// One Check call bounded by the RPC timeout.
@@ -55,21 +47,21 @@ async fn check(client: &Client, service: &str, timeout: Duration) -> Outcome {
     let request = HealthCheckRequest {
         service: service.to_owned(),
     };
-    let call = client.unary::<_, HealthCheckResponse>(CHECK, &request, timeout);
-    let result = tokio::time::timeout(timeout, call)
+    match client
+        .unary::<_, HealthCheckResponse>(CHECK, &request, timeout)
         .await
-        .unwrap_or_else(|_| Err(Status::new(code::DEADLINE_EXCEEDED, "")));
-    match result {
-        Ok(response) => Outcome::answered(response.status),
+    {
+        Ok(response) => Outcome::from_status(response.status),
         Err(status) => Outcome::rpc_failed(&status, timeout),
     }
 }
-
 /// Combines per-service outcomes: worst code, all lines, retry only if every
 /// failure is retryable.
 fn fold(outcomes: Vec<Outcome>) -> Outcome {
-    let code = Code::combine(outcomes.iter().map(|o| o.code));
-    let retry = outcomes.iter().all(|o| o.code == Code::Serving || o.retry);
+    let code = ProbeExit::combine(outcomes.iter().map(|o| o.code));
+    let retry = outcomes
+        .iter()
+        .all(|o| o.code == ProbeExit::Serving || o.retry);
     let message = outcomes
         .into_iter()
         .map(|o| o.message)

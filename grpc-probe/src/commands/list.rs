@@ -5,19 +5,18 @@ use grpc_health_checks::pb::{HealthListRequest, HealthListResponse};
 
 use super::LIST;
 use crate::config::Config;
-use crate::exit_code::Code;
-use crate::grpc::{Client, Status, code};
+use crate::exit_code::ProbeExit;
+use crate::grpc::Client;
 use crate::output::{self, Outcome};
 
 /// Lists every service the server knows.
 pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
-    let call = client.unary::<_, HealthListResponse>(LIST, &HealthListRequest {}, cfg.rpc_timeout);
-    let response = match tokio::time::timeout(cfg.rpc_timeout, call).await {
-        Err(_) => {
-            return Outcome::rpc_failed(&Status::new(code::DEADLINE_EXCEEDED, ""), cfg.rpc_timeout);
-        }
-        Ok(Err(status)) => return Outcome::rpc_failed(&status, cfg.rpc_timeout),
-        Ok(Ok(response)) => response,
+    let response = match client
+        .unary::<_, HealthListResponse>(LIST, &HealthListRequest {}, cfg.rpc_timeout)
+        .await
+    {
+        Ok(response) => response,
+        Err(status) => return Outcome::rpc_failed(&status, cfg.rpc_timeout),
     };
     let mut entries: Vec<(String, i32)> = response
         .statuses
@@ -25,9 +24,9 @@ pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
         .map(|(name, r)| (name, r.status))
         .collect();
     entries.sort();
-    let code = Code::combine(entries.iter().map(|&(_, s)| match output::status_code(s) {
-        Code::Serving => Code::Serving,
-        _ => Code::Unhealthy,
+    let code = ProbeExit::combine(entries.iter().map(|&(_, s)| match output::status_code(s) {
+        ProbeExit::Serving => ProbeExit::Serving,
+        _ => ProbeExit::Unhealthy,
     }));
     let lines: Vec<String> = entries
         .iter()

@@ -9,41 +9,45 @@ use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use super::WATCH;
 use crate::config::Config;
-use crate::exit_code::Code;
-use crate::grpc::{Client, Status, code};
+use crate::exit_code::ProbeExit;
+use crate::grpc::Client;
+use crate::messages;
 use crate::output::{self, Outcome};
 
-/// Watches `cfg.services[0]`; the first status must arrive within the RPC timeout.
-pub(super) async fn run(cfg: &Config, client: &Client, phase: &Cell<Code>) -> Outcome {
+/// Watches `cfg.services[0]`; the first status must arrive within the RPC
+/// timeout. Each status becomes the exit code should a signal end the watch.
+pub(super) async fn run(
+    cfg: &Config,
+    client: &Client,
+    if_interrupted: &Cell<ProbeExit>,
+) -> Outcome {
     let request = HealthCheckRequest {
         service: cfg.services[0].clone(),
     };
-    let first = async {
-        let mut stream = client.call(WATCH, &request, None).await?;
-        let first = stream.message::<HealthCheckResponse>().await?;
-        Ok::<_, Status>((stream, first))
-    };
-    let (mut stream, mut next) = match tokio::time::timeout(cfg.rpc_timeout, first).await {
-        Err(_) => {
-            return Outcome::rpc_failed(&Status::new(code::DEADLINE_EXCEEDED, ""), cfg.rpc_timeout);
-        }
-        Ok(Err(status)) => return Outcome::rpc_failed(&status, cfg.rpc_timeout),
-        Ok(Ok((stream, first))) => (stream, Ok(first)),
+    let (mut next, mut stream) = match client
+        .server_stream::<_, HealthCheckResponse>(WATCH, &request, cfg.rpc_timeout)
+        .await
+    {
+        Ok((first, stream)) => (Ok(first), stream),
+        Err(status) => return Outcome::rpc_failed(&status, cfg.rpc_timeout),
     };
     loop {
         match next {
             Ok(Some(response)) => {
                 let name = output::status_name(response.status);
-                eprintln!("{} status: {name}", output::timestamp(SystemTime::now()));
-                phase.set(output::status_code(response.status));
+                let at = output::timestamp(SystemTime::now());
+                messages::report(&format!("{at} status: {name}"));
+                if_interrupted.set(output::status_code(response.status));
             }
             Ok(None) => {
                 return Outcome::new(
-                    phase.get(),
+                    if_interrupted.get(),
                     "watch ended: the server closed the stream".into(),
                 );
             }
-            Err(status) => return Outcome::new(phase.get(), format!("watch ended: {status}")),
+            Err(status) => {
+                return Outcome::new(if_interrupted.get(), format!("watch ended: {status}"));
+            }
         }
         next = stream.message::<HealthCheckResponse>().await;
     }

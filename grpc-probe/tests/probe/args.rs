@@ -66,7 +66,7 @@ async fn upstream_argument_checks_exit_1() {
         (&["-addr=:1", "-watch", "-list"], "-watch with -list"),
     ];
     for (args, words) in cases {
-        run(*args).await.expect(1, &[words]);
+        run(*args).await.assert_exit(1, &[words]);
     }
 }
 
@@ -75,7 +75,7 @@ async fn huge_rpc_header_names_the_flag() {
     let header = format!("x-big: {}", "a".repeat(20_000));
     run(["-addr=127.0.0.1:1", "-rpc-header", &header])
         .await
-        .expect(1, &["-rpc-header too large"]);
+        .assert_exit(1, &["-rpc-header too large"]);
 }
 
 #[tokio::test]
@@ -97,14 +97,14 @@ async fn bad_tls_files_exit_1_naming_the_file() {
         let ca = format!("-tls-ca-cert={path}");
         run(["-addr=127.0.0.1:1", "-tls", &ca])
             .await
-            .expect(1, &["failed to initialize tls credentials", path]);
+            .assert_exit(1, &["failed to initialize tls credentials", path]);
         let (cert, key) = (
             format!("-tls-client-cert={path}"),
             format!("-tls-client-key={path}"),
         );
         run(["-addr=127.0.0.1:1", "-tls", &cert, &key])
             .await
-            .expect(1, &[path]);
+            .assert_exit(1, &[path]);
     }
 }
 

@@ -5,14 +5,20 @@
 use grpc_health_checks::{Check, Group, HealthChecks};
 use tokio_stream::wrappers::UnixListenerStream;
 
-use crate::support::{Reply, Run, empty_tonic_server, health_server, raw_h2_server, run, serve};
+use test_support::process::Run;
+use test_support::server::{TestServer, serve_incoming, start};
+
+use crate::support::{Reply, empty_tonic_server, raw_h2_server, run};
 
 /// A server where `up` is SERVING, `down` NOT_SERVING and the rest unknown.
-async fn up_down_server() -> (String, crate::support::Stop) {
-    let (addr, handle, stop) = health_server(HealthChecks::new()).await;
-    handle.set_serving("up").expect("manual service");
-    handle.set_not_serving("down").expect("manual service");
-    (addr, stop)
+async fn up_down_server() -> (String, TestServer) {
+    let server = start(HealthChecks::new()).await;
+    server.handle.set_serving("up").expect("manual service");
+    server
+        .handle
+        .set_not_serving("down")
+        .expect("manual service");
+    (server.addr.to_string(), server)
 }
 
 #[tokio::test]
@@ -28,7 +34,7 @@ async fn serving_exits_0() {
         ],
     ] {
         let r = run(&args).await;
-        r.expect(0, &["status: SERVING"]);
+        r.assert_exit(0, &["status: SERVING"]);
         assert!(r.stdout.is_empty());
     }
 }
@@ -38,7 +44,7 @@ async fn not_serving_exits_4() {
     let (addr, _stop) = up_down_server().await;
     run(["-addr", &addr, "-service=down"])
         .await
-        .expect(4, &[r#"service unhealthy (responded with "NOT_SERVING")"#]);
+        .assert_exit(4, &[r#"service unhealthy (responded with "NOT_SERVING")"#]);
 }
 
 #[tokio::test]
@@ -46,13 +52,14 @@ async fn failing_check_makes_readiness_not_serving() {
     let checks = HealthChecks::new()
         .check(Check::new("db", || false))
         .service("app.Greeter", Group::Readiness);
-    let (addr, _handle, _stop) = health_server(checks).await;
+    let server = start(checks).await;
+    let addr = server.addr.to_string();
     run(["-addr", &addr, "-service=app.Greeter"])
         .await
-        .expect(4, &["NOT_SERVING"]);
+        .assert_exit(4, &["NOT_SERVING"]);
     run(["-addr", &addr, "-service=liveness"])
         .await
-        .expect(0, &["status: SERVING"]);
+        .assert_exit(0, &["status: SERVING"]);
 }
 
 #[tokio::test]
@@ -60,13 +67,13 @@ async fn unknown_service_exits_3() {
     let (addr, _stop) = up_down_server().await;
     run(["-addr", &addr, "-service=nope"])
         .await
-        .expect(3, &["error: health rpc failed", "NotFound"]);
+        .assert_exit(3, &["error: health rpc failed", "NotFound"]);
 }
 
 #[tokio::test]
 async fn server_without_health_service_exits_3() {
     let (addr, _stop) = empty_tonic_server().await;
-    run(["-addr", &addr]).await.expect(
+    run(["-addr", &addr]).await.assert_exit(
         3,
         &["does not implement the grpc health protocol (grpc.health.v1.Health)"],
     );
@@ -82,11 +89,11 @@ async fn several_services_any_order() {
     };
     probe(&["up", "liveness", ""])
         .await
-        .expect(0, &[r#"service "up": status: SERVING"#]);
+        .assert_exit(0, &[r#"service "up": status: SERVING"#]);
     for order in [["up", "down"], ["down", "up"]] {
         probe(&order)
             .await
-            .expect(4, &[r#"service "down": service unhealthy"#]);
+            .assert_exit(4, &[r#"service "down": service unhealthy"#]);
     }
     for order in [
         ["down", "nope", "up"],
@@ -94,7 +101,7 @@ async fn several_services_any_order() {
         ["up", "down", "nope"],
     ] {
         let r: Run = probe(&order).await;
-        r.expect(
+        r.assert_exit(
             3,
             &[
                 r#"service "nope": error: health rpc failed"#,
@@ -113,15 +120,19 @@ async fn address_forms() {
         format!(":{port}"),
         format!("localhost:{port}"),
     ] {
-        run(["-addr", &form]).await.expect(0, &["status: SERVING"]);
+        run(["-addr", &form])
+            .await
+            .assert_exit(0, &["status: SERVING"]);
     }
     if let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await {
         let v6 = format!("[::1]:{}", listener.local_addr().unwrap().port());
-        let _served = serve(
+        let _served = serve_incoming(
             HealthChecks::new(),
             tokio_stream::wrappers::TcpListenerStream::new(listener),
         );
-        run(["-addr", &v6]).await.expect(0, &["status: SERVING"]);
+        run(["-addr", &v6])
+            .await
+            .assert_exit(0, &["status: SERVING"]);
     }
 }
 
@@ -130,24 +141,26 @@ async fn unix_sockets_absolute_and_relative() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("health.sock");
     let listener = tokio::net::UnixListener::bind(&path).unwrap();
-    let (_handle, _stop) = serve(HealthChecks::new(), UnixListenerStream::new(listener));
+    let (_handle, _stop) = serve_incoming(HealthChecks::new(), UnixListenerStream::new(listener));
     run([format!("-addr=unix://{}", path.display())])
         .await
-        .expect(0, &["status: SERVING"]);
+        .assert_exit(0, &["status: SERVING"]);
     let mut relative = crate::support::probe(["-addr=unix:health.sock"]);
     relative.current_dir(dir.path());
-    crate::support::run_cmd(relative)
+    test_support::process::run(relative)
         .await
-        .expect(0, &["status: SERVING"]);
+        .assert_exit(0, &["status: SERVING"]);
     run(["-addr=unix:///no/such/socket"])
         .await
-        .expect(2, &["failed to connect service"]);
+        .assert_exit(2, &["failed to connect service"]);
 }
 
 #[tokio::test]
 async fn sends_grpc_headers_user_agent_and_rpc_headers() {
     let (addr, mut seen, _stop) = raw_h2_server(Reply::Status(1)).await;
-    run(["-addr", &addr]).await.expect(0, &["status: SERVING"]);
+    run(["-addr", &addr])
+        .await
+        .assert_exit(0, &["status: SERVING"]);
     let first = seen.recv().await.unwrap();
     assert_eq!(first.headers["user-agent"], "grpc_health_probe");
     assert_eq!(first.headers["content-type"], "application/grpc");
@@ -164,7 +177,7 @@ async fn sends_grpc_headers_user_agent_and_rpc_headers() {
         "-rpc-header=x-a:1",
         "-rpc-timeout=250ms",
     ];
-    run(args).await.expect(0, &["status: SERVING"]);
+    run(args).await.assert_exit(0, &["status: SERVING"]);
     let second = seen.recv().await.unwrap();
     assert_eq!(second.headers["user-agent"], "kube-probe/1.33");
     assert_eq!(second.headers["authorization"], "Bearer t0k");
@@ -177,22 +190,43 @@ async fn gzip_compresses_request_and_reads_compressed_response() {
     let (addr, mut seen, _stop) = raw_h2_server(Reply::Status(2)).await;
     run(["-addr", &addr, "-gzip"])
         .await
-        .expect(4, &["NOT_SERVING"]);
+        .assert_exit(4, &["NOT_SERVING"]);
     let request = seen.recv().await.unwrap();
     assert_eq!(request.compressed_flag, 1);
     assert_eq!(request.headers["grpc-encoding"], "gzip");
 }
 
 #[tokio::test]
-async fn verbose_prints_timings() {
+async fn verbose_prints_each_timing_once_and_consistently() {
     let (addr, _stop) = up_down_server().await;
-    run(["-addr", &addr, "-v"]).await.expect(
-        0,
-        &[
-            "parsed options",
-            "transport connected (took",
-            "connection established (took",
-            "time elapsed: connect=",
+    let r = run(["-addr", &addr, "-v"]).await;
+    r.assert_exit(0, &["parsed options", "status: SERVING"]);
+    // The connection's phases in order, each once, then the summary.
+    let timed: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once(" (took ").map(|(phase, _)| phase))
+        .collect();
+    assert_eq!(
+        timed,
+        [
+            "transport connected",
+            "http2 handshake sent",
+            "http2 ping answered",
+            "connection established"
         ],
+        "{}",
+        r.stderr
+    );
+    // The summary repeats the measured connect time; it does not measure again.
+    let took = |prefix: &str, end: char| {
+        let line = r.stderr.lines().find(|l| l.starts_with(prefix)).unwrap();
+        line[prefix.len()..].split(end).next().unwrap().to_owned()
+    };
+    assert_eq!(
+        took("connection established (took ", ')'),
+        took("time elapsed: connect=", ' '),
+        "{}",
+        r.stderr
     );
 }

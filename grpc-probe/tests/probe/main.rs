@@ -6,5 +6,6 @@ mod args;
 mod check;
 mod connection;
 mod extras;
+mod install;
 mod support;
 mod tls;

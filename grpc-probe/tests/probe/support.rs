@@ -1,70 +1,37 @@
-//! Shared helpers: spawning the probe, in-process peers (health-lib over TCP,
-//! unix or TLS; raw h2; silent TCP; HTTP/1), and rcgen certificates.
+//! The probe's own test peers: the probe binary itself (run to completion or
+//! read live), a TLS health server, raw h2 and HTTP/1 peers, silent sockets,
+//! and key encodings rcgen does not write. Generic helpers (servers, PKI,
+//! runs, ports) come from the `test_support` crate.
 
-use std::net::SocketAddr;
-use std::process::Stdio;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use grpc_health_checks::HealthChecks;
 use http::HeaderMap;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader, Lines};
+use test_support::HANG_GUARD;
+use test_support::pki::Pki;
+use test_support::process::{self, Run, Signal};
+use test_support::server::{Stop, serve_incoming};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStderr, Command};
-use tokio::sync::{mpsc, oneshot};
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
-/// The probe binary, with piped output; killed if the test drops it.
+/// The probe binary with `args`, piped output; killed if the test drops it.
 pub(crate) fn probe<I: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = I>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grpc-probe"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
-
-/// A finished probe run.
-#[derive(Debug)]
-pub(crate) struct Run {
-    pub(crate) code: i32,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-    pub(crate) elapsed: Duration,
-}
-
-impl Run {
-    /// Asserts the exit code and that stderr contains every word.
-    #[track_caller]
-    pub(crate) fn expect(&self, code: i32, words: &[&str]) {
-        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
-        for w in words {
-            assert!(
-                self.stderr.contains(w),
-                "stderr lacks {w:?}:\n{}",
-                self.stderr
-            );
-        }
-    }
+    process::command(Path::new(env!("CARGO_BIN_EXE_grpc-probe")), args)
 }
 
 /// Runs the probe to completion.
 pub(crate) async fn run<I: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = I>) -> Run {
-    run_cmd(probe(args)).await
+    process::run(probe(args)).await
 }
 
-/// Runs a prepared command to completion.
-pub(crate) async fn run_cmd(mut cmd: Command) -> Run {
-    let start = Instant::now();
-    let out = cmd.output().await.expect("spawn grpc-probe");
-    Run {
-        code: out.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+/// A loopback address with no listener.
+pub(crate) fn unused_addr() -> String {
+    format!("127.0.0.1:{}", process::free_port())
 }
 
 /// A running probe whose stderr is read line by line as it arrives.
@@ -97,19 +64,14 @@ impl Live {
             }
             panic!("stderr ended without {needle:?}:\n{}", self.seen);
         };
-        tokio::time::timeout(Duration::from_secs(10), read)
+        tokio::time::timeout(HANG_GUARD, read)
             .await
-            .unwrap_or_else(|_| panic!("no {needle:?} within 10s"))
+            .unwrap_or_else(|_| panic!("no {needle:?} within {HANG_GUARD:?}"))
     }
 
-    /// Sends a signal (by number) to the probe.
-    pub(crate) fn signal(&self, sig: &str) {
-        let pid = self.child.id().expect("running").to_string();
-        let ok = std::process::Command::new("kill")
-            .args(["-s", sig, &pid])
-            .status()
-            .expect("kill");
-        assert!(ok.success());
+    /// Sends `signal` to the probe.
+    pub(crate) fn signal(&self, signal: Signal) {
+        process::signal(self.child.id().expect("running"), signal);
     }
 
     /// Waits for exit; returns the code and the rest of stderr.
@@ -118,7 +80,7 @@ impl Live {
             self.seen.push_str(&line);
             self.seen.push('\n');
         }
-        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+        let status = tokio::time::timeout(HANG_GUARD, self.child.wait())
             .await
             .expect("probe exits")
             .expect("wait");
@@ -126,54 +88,61 @@ impl Live {
     }
 }
 
-/// Stops a spawned server when dropped.
-pub(crate) struct Stop(#[allow(dead_code)] oneshot::Sender<()>);
-
-/// Serves a health-lib service on the given incoming connections.
-pub(crate) fn serve<S, IO, E>(
-    checks: HealthChecks,
-    incoming: S,
-) -> (grpc_health_checks::HealthHandle, Stop)
-where
-    S: tokio_stream::Stream<Item = Result<IO, E>> + Send + 'static,
-    IO: tonic::transport::server::Connected + AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
-{
-    let (server, handle) = checks.build();
-    let (tx, rx) = oneshot::channel();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(server)
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = rx.await;
-            }),
-    );
-    (handle, Stop(tx))
-}
-
-/// A health-lib server on 127.0.0.1; with no checks everything is SERVING.
-pub(crate) async fn health_server(
-    checks: HealthChecks,
-) -> (String, grpc_health_checks::HealthHandle, Stop) {
+/// A TLS health server with `pki`'s server certificate; with `mtls`, client
+/// certificates from its CA are required.
+pub(crate) async fn tls_health_server(pki: &Pki, mtls: bool) -> (String, Stop) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("versions");
+    let builder = if mtls {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(pki.ca.der().clone()).expect("root");
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                .build()
+                .expect("verifier");
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder
+        .with_single_cert(pki.server_chain.clone(), pki.server_key.clone_key())
+        .expect("server cert");
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    let (handle, stop) = serve(checks, TcpListenerStream::new(listener));
-    (addr, handle, stop)
+    let (conn_tx, conn_rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, conn_tx) = (acceptor.clone(), conn_tx.clone());
+            tokio::spawn(async move {
+                // Failed handshakes are the probe's business; just drop them.
+                if let Ok(tls) = acceptor.accept(socket).await {
+                    let _ = conn_tx.send(Ok::<_, std::io::Error>(tls)).await;
+                }
+            });
+        }
+    });
+    let (_handle, stop) = serve_incoming(HealthChecks::new(), ReceiverStream::new(conn_rx));
+    (addr, stop)
 }
 
 /// A tonic server with no services at all: every method is UNIMPLEMENTED.
 pub(crate) async fn empty_tonic_server() -> (String, Stop) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    let (tx, rx) = oneshot::channel::<()>();
+    let (stop, stopped) = Stop::new();
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_routes(tonic::service::Routes::default())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
-                let _ = rx.await;
-            }),
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                stopped,
+            ),
     );
-    (addr, Stop(tx))
+    (addr, stop)
 }
 
 /// Binds 127.0.0.1:0 and hands every accepted socket to `handle` (spawned)
@@ -185,16 +154,17 @@ where
 {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    let (tx, mut rx) = oneshot::channel::<()>();
+    let (stop, stopped) = Stop::new();
     tokio::spawn(async move {
+        tokio::pin!(stopped);
         loop {
             tokio::select! {
                 Ok((s, _)) = listener.accept() => { tokio::spawn(handle(s)); }
-                _ = &mut rx => return,
+                () = &mut stopped => return,
             }
         }
     });
-    (addr, Stop(tx))
+    (addr, stop)
 }
 
 /// A TCP listener that accepts and then never says anything.
@@ -298,106 +268,6 @@ fn frame(msg: &[u8], gzip: bool) -> Bytes {
     out.extend_from_slice(&u32::try_from(payload.len()).expect("small").to_be_bytes());
     out.extend_from_slice(&payload);
     out.into()
-}
-
-/// A port that was free a moment ago and has no listener now.
-pub(crate) async fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    listener.local_addr().expect("addr")
-}
-
-/// A CA, a server certificate for `names`, and a client certificate.
-pub(crate) struct Pki {
-    pub(crate) dir: tempfile::TempDir,
-    pub(crate) ca: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
-    pub(crate) server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-    pub(crate) server_key: rustls::pki_types::PrivateKeyDer<'static>,
-}
-
-impl Pki {
-    pub(crate) fn new(names: &[&str]) -> Pki {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "probe test CA");
-        let ca =
-            rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().expect("key"))
-                .expect("ca");
-        let key = rcgen::KeyPair::generate().expect("key");
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let cert = rcgen::CertificateParams::new(names)
-            .expect("params")
-            .signed_by(&key, &ca)
-            .expect("sign");
-        let pki = Pki {
-            dir: tempfile::tempdir().expect("tempdir"),
-            server_chain: vec![cert.der().clone()],
-            server_key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            ca,
-        };
-        pki.write("ca.pem", &pki.ca.pem());
-        pki
-    }
-
-    /// Writes a file in the temp dir and returns its path.
-    pub(crate) fn write(&self, name: &str, contents: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, contents).expect("write");
-        path.to_string_lossy().into_owned()
-    }
-
-    pub(crate) fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).to_string_lossy().into_owned()
-    }
-
-    /// Issues a client certificate for `key` and writes `client.pem`.
-    pub(crate) fn client_cert(&self, key: &rcgen::KeyPair) -> String {
-        let params =
-            rcgen::CertificateParams::new(vec!["probe-client".to_owned()]).expect("params");
-        let cert = params.signed_by(key, &self.ca).expect("sign");
-        self.write("client.pem", &cert.pem())
-    }
-
-    /// A TLS health-lib server; with `mtls`, client certificates from the CA are required.
-    pub(crate) async fn serve(&self, mtls: bool) -> (String, Stop) {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .expect("versions");
-        let builder = if mtls {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.add(self.ca.der().clone()).expect("root");
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
-                    .build()
-                    .expect("verifier");
-            builder.with_client_cert_verifier(verifier)
-        } else {
-            builder.with_no_client_auth()
-        };
-        let mut config = builder
-            .with_single_cert(self.server_chain.clone(), self.server_key.clone_key())
-            .expect("server cert");
-        config.alpn_protocols = vec![b"h2".to_vec()];
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr").to_string();
-        let (conn_tx, conn_rx) = mpsc::channel(4);
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let (acceptor, conn_tx) = (acceptor.clone(), conn_tx.clone());
-                tokio::spawn(async move {
-                    // Failed handshakes are the probe's business; just drop them.
-                    if let Ok(tls) = acceptor.accept(socket).await {
-                        let _ = conn_tx.send(Ok::<_, std::io::Error>(tls)).await;
-                    }
-                });
-            }
-        });
-        let (_handle, stop) = serve(HealthChecks::new(), ReceiverStream::new(conn_rx));
-        (addr, stop)
-    }
 }
 
 /// The inner key of a PKCS#8 document: SEC1 for EC keys, PKCS#1 for RSA.

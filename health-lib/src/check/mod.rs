@@ -15,9 +15,9 @@ use futures::future::BoxFuture;
 
 use crate::Group;
 
-/// How a check is invoked.
+/// The function a check runs, by how it is invoked.
 #[derive(Clone)]
-pub(crate) enum Probe {
+pub(crate) enum CheckFn {
     /// A plain closure; it runs on Tokio's blocking pool, so it may block.
     Blocking(Arc<dyn Fn() -> CheckResult + Send + Sync>),
     /// A closure returning a future; it runs as a task and is cancelled on timeout.
@@ -44,7 +44,7 @@ pub struct Check {
     pub(crate) timeout: Option<Duration>,
     pub(crate) failure_threshold: NonZeroU32,
     pub(crate) success_threshold: NonZeroU32,
-    pub(crate) probe: Probe,
+    pub(crate) function: CheckFn,
 }
 
 impl Check {
@@ -58,8 +58,8 @@ impl Check {
         F: Fn() -> O + Send + Sync + 'static,
         O: CheckOutput,
     {
-        let probe = Probe::Blocking(Arc::new(move || check().into_check_result()));
-        Self::with_probe(name.into(), probe)
+        let function = CheckFn::Blocking(Arc::new(move || check().into_check_result()));
+        Self::with_function(name.into(), function)
     }
 
     /// A check from a closure returning a future of `bool` or `Result<(), E: Display>`.
@@ -71,21 +71,21 @@ impl Check {
         Fut: Future<Output = O> + Send + 'static,
         O: CheckOutput,
     {
-        let probe = Probe::Async(Arc::new(move || {
+        let function = CheckFn::Async(Arc::new(move || {
             let run = check();
             Box::pin(async move { run.await.into_check_result() }) as BoxFuture<'static, _>
         }));
-        Self::with_probe(name.into(), probe)
+        Self::with_function(name.into(), function)
     }
 
-    fn with_probe(name: String, probe: Probe) -> Self {
+    fn with_function(name: String, function: CheckFn) -> Self {
         Self {
             name,
             group: Group::default(),
             timeout: None,
             failure_threshold: NonZeroU32::MIN,
             success_threshold: NonZeroU32::MIN,
-            probe,
+            function,
         }
     }
 
@@ -127,9 +127,9 @@ impl Check {
 
 impl fmt::Debug for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.probe {
-            Probe::Blocking(_) => "blocking",
-            Probe::Async(_) => "async",
+        let kind = match self.function {
+            CheckFn::Blocking(_) => "blocking",
+            CheckFn::Async(_) => "async",
         };
         f.debug_struct("Check")
             .field("name", &self.name)

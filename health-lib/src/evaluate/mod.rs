@@ -9,17 +9,20 @@
 mod runner;
 mod threshold;
 
-use std::sync::{Arc, PoisonError, Weak};
+use std::sync::Weak;
 use std::time::{Duration, SystemTime};
 
 use futures::future::join_all;
 use tokio::time::MissedTickBehavior;
 
 use crate::check::Check;
+use crate::drain::Phase;
+use crate::metrics::{CheckMetrics, Metrics};
 use crate::shared::Shared;
 use crate::snapshot::{CheckSnapshot, CheckStatus};
 use crate::{Group, ServingStatus};
 
+pub(crate) use runner::RunKind;
 use runner::{Observation, Runner};
 use threshold::Debounce;
 
@@ -39,25 +42,50 @@ pub(crate) struct DerivedService {
     pub(crate) source: Source,
 }
 
-struct Evaluated {
+impl DerivedService {
+    /// The services always served: [`Group::OVERALL_SERVICE`] from every
+    /// check, and each group under its own name.
+    pub(crate) fn reserved() -> Vec<Self> {
+        let overall = Self {
+            name: Group::OVERALL_SERVICE.to_owned(),
+            source: Source::All,
+        };
+        let groups = Group::ALL.map(|group| Self {
+            name: group.service_name().to_owned(),
+            source: Source::Group(group),
+        });
+        std::iter::once(overall).chain(groups).collect()
+    }
+}
+
+/// One check as the loop tracks it: how to run it, its thresholds and its
+/// latest state.
+struct CheckState {
     runner: Runner,
     debounce: Debounce,
     snapshot: CheckSnapshot,
+    metrics: CheckMetrics,
 }
 
 /// The check states a run of the loop works on.
 pub(crate) struct Evaluator {
-    checks: Vec<Evaluated>,
+    checks: Vec<CheckState>,
     derived: Vec<DerivedService>,
 }
 
 impl Evaluator {
-    pub(crate) fn new(checks: Vec<Check>, derived: Vec<DerivedService>, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        checks: Vec<Check>,
+        derived: Vec<DerivedService>,
+        timeout: Duration,
+        metrics: &Metrics,
+    ) -> Self {
         let checks = checks
             .into_iter()
-            .map(|check| Evaluated {
-                runner: Runner::new(check.probe, check.timeout.unwrap_or(timeout)),
+            .map(|check| CheckState {
+                runner: Runner::new(check.function, check.timeout.unwrap_or(timeout)),
                 debounce: Debounce::new(check.failure_threshold, check.success_threshold),
+                metrics: metrics.check(&check.name, check.group),
                 snapshot: CheckSnapshot::pending(check.name, check.group),
             })
             .collect();
@@ -72,11 +100,10 @@ impl Evaluator {
     }
 
     /// The status of every derived service given the current check states.
-    pub(crate) fn derived_statuses(&self) -> Vec<(String, ServingStatus)> {
+    pub(crate) fn derived_statuses(&self) -> impl Iterator<Item = (&str, ServingStatus)> {
         self.derived
             .iter()
-            .map(|service| (service.name.clone(), self.status_of(service.source)))
-            .collect()
+            .map(|service| (service.name.as_str(), self.status_of(service.source)))
     }
 
     fn status_of(&self, source: Source) -> ServingStatus {
@@ -102,33 +129,37 @@ impl Evaluator {
 
     /// Evaluates every `interval` until the health service is dropped or drains.
     pub(crate) async fn run(mut self, shared: Weak<Shared>, interval: Duration) {
+        let Some(mut phase) = shared.upgrade().map(|shared| shared.phase()) else {
+            return;
+        };
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                // Also ends when the service is dropped (the sender goes with it).
+                _ = phase.wait_for(|phase| *phase != Phase::Serving) => return,
+            }
+            self.evaluate().await;
             let Some(shared) = shared.upgrade() else {
                 return;
             };
-            if shared.registry.is_draining() {
-                return;
-            }
-            self.evaluate().await;
-            publish(&self, &shared);
+            shared.publish(
+                self.checks.iter().map(|check| &check.snapshot),
+                self.derived_statuses(),
+            );
         }
     }
 }
 
-/// Snapshots first, so that whoever sees a status change also sees its cause.
-fn publish(evaluator: &Evaluator, shared: &Arc<Shared>) {
-    *shared.checks.lock().unwrap_or_else(PoisonError::into_inner) = evaluator.snapshots();
-    for (name, status) in evaluator.derived_statuses() {
-        shared.registry.publish_derived(&name, status);
-    }
-}
-
-fn record(check: &mut Evaluated, observation: Observation) {
-    let Observation { result, duration } = observation;
+fn record(check: &mut CheckState, observation: Observation) {
+    let Observation {
+        result,
+        kind,
+        duration,
+    } = observation;
     let passing = check.debounce.observe(result.is_ok());
+    check.metrics.record(kind, duration, passing);
     let snapshot = &mut check.snapshot;
     let status = if passing {
         CheckStatus::Passing
@@ -162,27 +193,17 @@ mod tests {
     use super::*;
 
     fn evaluator(checks: Vec<Check>) -> Evaluator {
-        let derived = vec![
-            DerivedService {
-                name: String::new(),
-                source: Source::All,
-            },
-            DerivedService {
-                name: "liveness".into(),
-                source: Source::Group(Group::Liveness),
-            },
-            DerivedService {
-                name: "readiness".into(),
-                source: Source::Group(Group::Readiness),
-            },
-        ];
-        Evaluator::new(checks, derived, Duration::from_secs(1))
+        Evaluator::new(
+            checks,
+            DerivedService::reserved(),
+            Duration::from_secs(1),
+            &Metrics::none(),
+        )
     }
 
     fn statuses(evaluator: &Evaluator) -> Vec<ServingStatus> {
         evaluator
             .derived_statuses()
-            .into_iter()
             .map(|(_, status)| status)
             .collect()
     }

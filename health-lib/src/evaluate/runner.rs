@@ -9,12 +9,43 @@ use std::time::{Duration, Instant};
 
 use tokio::task::{JoinError, JoinHandle};
 
-use crate::check::{CheckResult, Probe};
+use crate::check::{CheckFn, CheckResult};
+
+/// How one run of a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunKind {
+    /// It passed.
+    Success = 0,
+    /// It returned a failure.
+    Error,
+    /// It outlived its timeout, or an earlier run that did is still going.
+    Timeout,
+    /// It panicked.
+    Panic,
+}
+
+impl RunKind {
+    /// Every kind, for handles created ahead of time; `ALL[kind as usize] == kind`.
+    #[cfg(feature = "metrics")]
+    pub(crate) const ALL: [Self; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Panic];
+
+    /// The lowercase name used as a metric label.
+    #[cfg(feature = "metrics")]
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Timeout => "timeout",
+            Self::Panic => "panic",
+        }
+    }
+}
 
 /// The result of one evaluation of a check.
 #[derive(Debug, Clone)]
 pub(crate) struct Observation {
     pub(crate) result: CheckResult,
+    pub(crate) kind: RunKind,
     pub(crate) duration: Duration,
 }
 
@@ -27,15 +58,15 @@ struct InFlight {
 
 /// Invokes one check, never more than one run at a time.
 pub(crate) struct Runner {
-    probe: Probe,
+    function: CheckFn,
     timeout: Duration,
     in_flight: Option<InFlight>,
 }
 
 impl Runner {
-    pub(crate) const fn new(probe: Probe, timeout: Duration) -> Self {
+    pub(crate) const fn new(function: CheckFn, timeout: Duration) -> Self {
         Self {
-            probe,
+            function,
             timeout,
             in_flight: None,
         }
@@ -50,6 +81,7 @@ impl Runner {
             let duration = stale.started.elapsed();
             return Observation {
                 result: Err(format!("still running after {duration:?}")),
+                kind: RunKind::Timeout,
                 duration,
             };
         }
@@ -57,18 +89,31 @@ impl Runner {
         self.in_flight = None;
         let mut run = self.start();
         match tokio::time::timeout(self.timeout, &mut run.task).await {
-            Ok(joined) => Observation {
-                result: joined.unwrap_or_else(|error| Err(describe_join_error(error))),
-                duration: run.started.elapsed(),
-            },
+            Ok(joined) => {
+                let duration = run.started.elapsed();
+                let (result, kind) = match joined {
+                    Ok(Ok(())) => (Ok(()), RunKind::Success),
+                    Ok(Err(reason)) => (Err(reason), RunKind::Error),
+                    Err(error) if error.is_panic() => {
+                        (Err(describe_join_error(error)), RunKind::Panic)
+                    }
+                    Err(error) => (Err(describe_join_error(error)), RunKind::Error),
+                };
+                Observation {
+                    result,
+                    kind,
+                    duration,
+                }
+            }
             Err(_) => {
                 let duration = run.started.elapsed();
-                match self.probe {
-                    Probe::Async(_) => run.task.abort(),
-                    Probe::Blocking(_) => self.in_flight = Some(run),
+                match self.function {
+                    CheckFn::Async(_) => run.task.abort(),
+                    CheckFn::Blocking(_) => self.in_flight = Some(run),
                 }
                 Observation {
                     result: Err(format!("timed out after {:?}", self.timeout)),
+                    kind: RunKind::Timeout,
                     duration,
                 }
             }
@@ -77,12 +122,12 @@ impl Runner {
 
     fn start(&self) -> InFlight {
         let started = Instant::now();
-        let task = match &self.probe {
-            Probe::Blocking(check) => {
+        let task = match &self.function {
+            CheckFn::Blocking(check) => {
                 let check = check.clone();
                 tokio::task::spawn_blocking(move || check())
             }
-            Probe::Async(check) => tokio::spawn(check()),
+            CheckFn::Async(check) => tokio::spawn(check()),
         };
         InFlight { task, started }
     }
@@ -118,8 +163,16 @@ mod tests {
 
     use super::*;
 
-    fn blocking(check: impl Fn() -> CheckResult + Send + Sync + 'static) -> Probe {
-        Probe::Blocking(Arc::new(check))
+    fn blocking(check: impl Fn() -> CheckResult + Send + Sync + 'static) -> CheckFn {
+        CheckFn::Blocking(Arc::new(check))
+    }
+
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn kinds_index_their_own_position() {
+        for (index, kind) in RunKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, index);
+        }
     }
 
     #[tokio::test]
@@ -127,19 +180,21 @@ mod tests {
         let mut runner = Runner::new(blocking(|| panic!("disk on fire")), Duration::from_secs(1));
         let observation = runner.run().await;
         assert_eq!(observation.result, Err("panicked: disk on fire".to_owned()));
+        assert_eq!(observation.kind, RunKind::Panic);
     }
 
     #[tokio::test(start_paused = true)]
     async fn hung_async_check_times_out_and_is_cancelled() {
         let started = Arc::new(AtomicUsize::new(0));
         let counter = started.clone();
-        let probe = Probe::Async(Arc::new(move || {
+        let function = CheckFn::Async(Arc::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
             Box::pin(std::future::pending())
         }));
-        let mut runner = Runner::new(probe, Duration::from_millis(100));
+        let mut runner = Runner::new(function, Duration::from_millis(100));
         let first = runner.run().await;
         assert_eq!(first.result, Err("timed out after 100ms".to_owned()));
+        assert_eq!(first.kind, RunKind::Timeout);
         assert!(
             runner.in_flight.is_none(),
             "async runs are cancelled on timeout"
@@ -154,17 +209,18 @@ mod tests {
         let released = std::sync::Mutex::new(released);
         let started = Arc::new(AtomicUsize::new(0));
         let counter = started.clone();
-        let probe = blocking(move || {
+        let function = blocking(move || {
             counter.fetch_add(1, Ordering::SeqCst);
             let _ = released.lock().map(|rx| rx.recv());
             Ok(())
         });
-        let mut runner = Runner::new(probe, Duration::from_millis(20));
+        let mut runner = Runner::new(function, Duration::from_millis(20));
         assert_eq!(
             runner.run().await.result,
             Err("timed out after 20ms".to_owned())
         );
         let second = runner.run().await;
+        assert_eq!(second.kind, RunKind::Timeout);
         assert!(
             second
                 .result

@@ -5,13 +5,31 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::ValueError;
 
+use super::suggest::closest;
+
+/// Values whose keys are not listed in `values.yaml`: label and annotation
+/// maps, Kubernetes objects (checked against the Kubernetes types instead) and
+/// `extra`, which belongs to a team's own templates.
+pub(crate) const FREE_FORM: [&str; 10] = [
+    "labels",
+    "annotations",
+    "podAnnotations",
+    "nodeSelector",
+    "resources",
+    "podSecurityContext",
+    "securityContext",
+    "affinity",
+    "strategy",
+    "extra",
+];
+
 /// Merges `overlay` into `base`: mappings merge key by key, anything else
 /// replaces, and `null` removes the key (as in Helm).
 pub(crate) fn merge(base: &mut Map<String, Json>, overlay: Map<String, Json>) {
     for (key, value) in overlay {
         match (base.get_mut(&key), value) {
             (_, Json::Null) => {
-                base.remove(&key);
+                base.shift_remove(&key);
             }
             (Some(Json::Object(inner)), Json::Object(value)) => merge(inner, value),
             (_, value) => {
@@ -21,8 +39,8 @@ pub(crate) fn merge(base: &mut Map<String, Json>, overlay: Map<String, Json>) {
     }
 }
 
-/// Fails on the first key of `overlay` that `defaults` does not have. An empty
-/// mapping in `defaults` (such as `labels: {}`) takes any keys.
+/// Fails on the first key of `overlay` that `defaults` does not have, naming
+/// the closest known key. The [`FREE_FORM`] values take any keys.
 pub(crate) fn known_keys(
     defaults: &Map<String, Json>,
     overlay: &Map<String, Json>,
@@ -40,15 +58,20 @@ fn check(
         match (defaults.get(key), value) {
             (None, _) => {
                 let known: Vec<&str> = defaults.keys().map(String::as_str).collect();
+                let hint = closest(key, known.iter().copied()).map_or_else(
+                    || "check the spelling against values.yaml".to_owned(),
+                    |key| format!("did you mean `{prefix}{key}`?"),
+                );
                 return Err(ValueError::new(
                     path,
                     format!(
-                        "is not a known value; check the spelling against values.yaml (known here: {})",
+                        "is not a known value; {hint} (known here: {})",
                         known.join(", ")
                     ),
                 ));
             }
-            (Some(Json::Object(inner)), Json::Object(value)) if !inner.is_empty() => {
+            _ if FREE_FORM.contains(&path.as_str()) => {}
+            (Some(Json::Object(inner)), Json::Object(value)) => {
                 check(inner, value, &format!("{path}."))?;
             }
             _ => {}
@@ -87,15 +110,27 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_are_named_with_their_path() {
+    fn unknown_keys_are_named_with_their_path_and_the_closest_key() {
         let defaults = map(json!({"readiness": {"periodSeconds": 10}}));
         let error = known_keys(&defaults, &map(json!({"readiness": {"period": 1}}))).unwrap_err();
-        assert!(error.to_string().contains("`readiness.period`"), "{error}");
+        let error = error.to_string();
+        assert!(error.contains("`readiness.period`"), "{error}");
+        assert!(
+            error.contains("did you mean `readiness.periodSeconds`?"),
+            "{error}"
+        );
     }
 
     #[test]
-    fn empty_default_mappings_take_any_key() {
-        let defaults = map(json!({"labels": {}}));
-        known_keys(&defaults, &map(json!({"labels": {"team": "core"}}))).unwrap();
+    fn free_form_values_take_any_key() {
+        let defaults = map(json!({"labels": {}, "securityContext": {"runAsNonRoot": true}}));
+        let overlay = json!({"labels": {"team": "core"}, "securityContext": {"runAsGroup": 1}});
+        known_keys(&defaults, &map(overlay)).unwrap();
+    }
+
+    #[test]
+    fn other_mappings_are_checked_even_when_empty_by_default() {
+        let defaults = map(json!({"service": {}}));
+        known_keys(&defaults, &map(json!({"service": {"x": 1}}))).unwrap_err();
     }
 }

@@ -3,6 +3,7 @@
 
 mod merge;
 mod set;
+mod suggest;
 mod yaml;
 
 use std::fs;

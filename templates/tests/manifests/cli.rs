@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use tempfile::NamedTempFile;
+use test_support::process::{self, Run};
 
 /// The required values, for tests that vary something else.
 pub(crate) const REQUIRED: [&str; 6] = [
@@ -25,31 +26,11 @@ pub(crate) fn with_sets(sets: &[&str]) -> Vec<String> {
     args
 }
 
-/// What one run printed, and how it exited.
-#[derive(Debug)]
-pub(crate) struct Run {
-    /// The exit code.
-    pub(crate) code: i32,
-    /// Everything on stdout.
-    pub(crate) stdout: String,
-    /// Everything on stderr.
-    pub(crate) stderr: String,
-}
-
 /// Runs `health-manifests` with `args`.
 pub(crate) fn run<S: AsRef<str>>(args: &[S]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_health-manifests"))
-        .args(args.iter().map(AsRef::as_ref))
-        .output()
-        .expect("health-manifests runs");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("health-manifests exits, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_health-manifests"));
+    command.args(args.iter().map(AsRef::as_ref));
+    process::run_blocking(command)
 }
 
 /// Runs `health-manifests` with `args`, expecting success; returns stdout.
@@ -72,4 +53,9 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/manifests/values")
         .join(name)
+}
+
+/// The example team template directory, `templates/examples/team`.
+pub(crate) fn example_team() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/team")
 }

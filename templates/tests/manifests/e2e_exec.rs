@@ -2,80 +2,71 @@
 //! the built grpc-probe, run against health-demo with kubelet's timing rules.
 
 use std::fs;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Container;
+use test_support::bins;
+use test_support::demo::Demo;
+use test_support::process::free_port;
 
-use crate::demo::{self, Demo};
 use crate::kubelet::{self, Outcome, Prober};
-use crate::{bins, cli, manifest};
+use crate::manifest;
 
 /// grpc-probe's exit code for "answered, but not SERVING".
 const NOT_SERVING: Outcome = Outcome::Exited(4);
 
-/// Renders the Deployment for `port` with one-second periods and returns its container.
-fn rendered_container(port: u16) -> Container {
-    let mut args = cli::with_sets(&[
-        &format!("port={port}"),
-        "readiness.periodSeconds=1",
-        "liveness.periodSeconds=1",
-        "startup.periodSeconds=1",
-        "readiness.failureThreshold=2",
-        "startup.failureThreshold=20",
-    ]);
-    args.extend(["--template".into(), "deployment".into()]);
-    manifest::server(manifest::deployment(&manifest::valid(&args))).clone()
-}
-
 #[test]
 fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
-    let port = demo::free_port();
-    let container = rendered_container(port);
+    let port = free_port();
+    let container =
+        manifest::rendered_server(&[&kubelet::QUICK[..], &[&format!("port={port}")]].concat());
     let grpc_probe = bins::grpc_probe();
-    let [startup, readiness, liveness] = [
-        &container.startup_probe,
-        &container.readiness_probe,
-        &container.liveness_probe,
-    ]
-    .map(|probe| probe.as_ref().expect("probe rendered"));
+    let [readiness, liveness, startup] = manifest::probes(&container);
     // Kubelet starts readiness (and startup) failing, liveness passing.
     let mut startup = Prober::new(startup, &grpc_probe, false);
     let mut readiness = Prober::new(readiness, &grpc_probe, false);
     let mut liveness = Prober::new(liveness, &grpc_probe, true);
-
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ready_file = dir.path().join("ready");
-    fs::write(&ready_file, "").expect("create the ready file");
-    let mut demo = Demo::start(port, &ready_file);
-
-    // Startup: probed every period until it passes, within its budget.
-    let budget = startup.failure_threshold;
-    let mut started = false;
-    for _ in 0..budget {
-        let tick = Instant::now();
-        if startup.tick() {
-            started = true;
-            break;
-        }
-        kubelet::wait_period(tick, startup.period);
-    }
-    assert!(
-        started,
-        "startup passes within failureThreshold × periodSeconds ({:?})",
-        startup.last
+    assert_eq!(
+        startup.period,
+        Duration::from_secs(1),
+        "startup probed every second"
     );
 
-    // Readiness passes (successThreshold 1) and liveness passes.
-    let tick = Instant::now();
-    assert!(readiness.tick(), "readiness passes: {:?}", readiness.last);
+    // The dependency (the ready file) is down while the pod starts.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ready_file = dir.path().join("ready");
+    let ready_arg = ready_file.to_str().expect("UTF-8 path");
+    let addr = format!("127.0.0.1:{port}");
+    let demo = Demo::start(&[
+        "--addr",
+        &addr,
+        "--ready-file",
+        ready_arg,
+        "--interval",
+        "100ms",
+    ]);
+
+    // Startup checks liveness, so it passes although a dependency is down: the
+    // container is not restarted for it.
+    assert!(
+        startup.start(),
+        "startup passes within failureThreshold × periodSeconds with a dependency down ({:?})",
+        startup.last
+    );
+    // Readiness is probed right after startup: not ready while the dependency is down.
+    assert!(!readiness.tick(), "not ready without the dependency");
+    assert_eq!(readiness.last, Some(NOT_SERVING));
     assert!(liveness.tick(), "liveness passes: {:?}", liveness.last);
-    kubelet::wait_period(tick, readiness.period);
+
+    // The dependency comes up: readiness passes within a few periods.
+    fs::write(&ready_file, "").expect("create the ready file");
+    readiness.until_passing("readiness");
+    assert!(liveness.tick(), "liveness passes: {:?}", liveness.last);
 
     // Without the ready file, readiness fails after failureThreshold periods; liveness keeps passing.
     fs::remove_file(&ready_file).expect("remove the ready file");
     let mut periods = 0;
     loop {
-        let tick = Instant::now();
+        let tick = std::time::Instant::now();
         periods += 1;
         let ready = readiness.tick();
         assert!(
@@ -103,44 +94,24 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
         "the server answered NOT_SERVING"
     );
 
-    // With the file back, readiness recovers at the next periods.
+    // With the file back, readiness recovers.
     fs::write(&ready_file, "").expect("restore the ready file");
-    let mut recovered = false;
-    for _ in 0..3 {
-        let tick = Instant::now();
-        kubelet::wait_period(tick, readiness.period);
-        if readiness.tick() {
-            recovered = true;
-            break;
-        }
-    }
-    assert!(recovered, "readiness recovers: {:?}", readiness.last);
+    readiness.until_passing("readiness after the dependency came back");
 
-    // SIGTERM: readiness fails (NOT_SERVING, so the server still answers) before the
-    // process exits. Probed back to back rather than every period: the demo's drain
-    // delay (1 s) is shorter than failureThreshold × periodSeconds, and Kubernetes
-    // removes a terminating pod from endpoints without waiting for the probe.
+    // SIGTERM: readiness fails (NOT_SERVING, so the server still answers) before
+    // the process exits.
     demo.terminate();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while readiness.tick() {
-        assert!(
-            Instant::now() < deadline,
-            "readiness never failed after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    readiness.until_failing("readiness after SIGTERM");
     assert_eq!(
         readiness.last,
         Some(NOT_SERVING),
         "draining server answers NOT_SERVING"
     );
     assert!(
-        demo.exited().is_none(),
+        demo.exit_status().is_none(),
         "readiness failed before the process exited"
     );
-    let status = demo
-        .wait(Duration::from_secs(15))
-        .expect("health-demo exits after draining");
+    let status = demo.wait_exit();
     assert!(
         status.success(),
         "health-demo exits 0 after SIGTERM: {status}"

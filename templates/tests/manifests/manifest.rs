@@ -1,10 +1,12 @@
-//! Reading rendered manifests: render, validate (schema and rules), and reach
-//! the Deployment, its server container and its probes.
+//! Reading rendered manifests: render, validate (schema, rules and the
+//! "restricted" Pod Security profile), and reach the Deployment, its server
+//! container and its probes.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe};
 
 use crate::cli;
+use crate::restricted;
 use crate::rules;
 use crate::schema::{self, Doc};
 
@@ -13,7 +15,18 @@ pub(crate) fn valid<S: AsRef<str>>(args: &[S]) -> Vec<Doc> {
     let stream = cli::render(args);
     let docs = schema::parse(&stream).unwrap_or_else(|error| panic!("{error}\n{stream}"));
     rules::check(&docs).unwrap_or_else(|error| panic!("{error}\n{stream}"));
+    for deployment in schema::split(&docs).0 {
+        restricted::check(pod(deployment))
+            .unwrap_or_else(|error| panic!("Pod Security restricted: {error}\n{stream}"));
+    }
     docs
+}
+
+/// The server container of the Deployment rendered with the required values and `sets`.
+pub(crate) fn rendered_server(sets: &[&str]) -> Container {
+    let mut args = cli::with_sets(sets);
+    args.extend(["--template".into(), "deployment".into()]);
+    server(deployment(&valid(&args))).clone()
 }
 
 /// The one Deployment in `docs`.

@@ -83,7 +83,132 @@ fn port_quoted_in_a_values_file() {
 
 #[test]
 fn unknown_probe_mode() {
-    refused(&with(&["probe.mode=http"]), "`probe.mode`");
+    refused(&with(&["probe.mode=tcp"]), "`probe.mode`");
+}
+
+#[test]
+fn native_probe_modes_with_an_init_container_name_both_values() {
+    for mode in ["grpc", "http"] {
+        let stderr = refused(
+            &with(&[
+                &format!("probe.mode={mode}"),
+                "probe.install=initContainer",
+                "adminPort=8080",
+            ]),
+            "`probe.install`",
+        );
+        assert!(
+            stderr.contains(&format!("probe.mode is {mode}")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn http_mode_without_an_admin_port() {
+    let stderr = refused(&with(&["probe.mode=http"]), "`adminPort`");
+    assert!(stderr.contains("probe.mode=http"), "{stderr}");
+}
+
+#[test]
+fn metrics_scrape_without_an_admin_port() {
+    let stderr = refused(&with(&["metrics.scrape=true"]), "`adminPort`");
+    assert!(stderr.contains("metrics.scrape"), "{stderr}");
+}
+
+#[test]
+fn admin_port_equal_to_the_grpc_port() {
+    refused(&with(&["adminPort=50051"]), "`adminPort`");
+}
+
+#[test]
+fn startup_or_liveness_on_the_dependency_checks() {
+    for (set, value) in [
+        ("startup.service=readiness", "`startup.service`"),
+        ("liveness.service=", "`liveness.service`"),
+        ("startup.service=", "`startup.service`"),
+    ] {
+        let stderr = refused(&with(&[set]), value);
+        assert!(stderr.contains("restarts the container"), "{stderr}");
+    }
+    // The same service as readiness, under another name, is caught too.
+    refused(
+        &with(&["readiness.service=app.Ready", "startup.service=app.Ready"]),
+        "`startup.service`",
+    );
+}
+
+#[test]
+fn pdb_with_both_bounds_names_both() {
+    let stderr = refused(
+        &with(&["pdb.enabled=true", "pdb.minAvailable=1"]),
+        "`pdb.minAvailable`",
+    );
+    assert!(stderr.contains("pdb.maxUnavailable"), "{stderr}");
+}
+
+#[test]
+fn pdb_bound_not_a_count_or_percentage() {
+    refused(
+        &with(&["pdb.enabled=true", "pdb.maxUnavailable=half"]),
+        "`pdb.maxUnavailable`",
+    );
+}
+
+#[test]
+fn kubernetes_objects_with_unknown_fields() {
+    refused(
+        &with(&["securityContext.runAsNonroot=true"]),
+        "`securityContext.runAsNonroot`",
+    );
+    let file = cli::values_file(
+        "env:
+  - name: A
+    vaule: b
+",
+    );
+    let mut args = with(&[]);
+    args.extend([
+        "--values".into(),
+        file.path().to_str().expect("UTF-8 path").into(),
+    ]);
+    refused(&args, "vaule");
+}
+
+#[test]
+fn kubernetes_objects_of_the_wrong_shape() {
+    let stderr = refused(&with(&["env=FOO"]), "`env`");
+    assert!(stderr.contains("EnvVar"), "{stderr}");
+    refused(&with(&["resources.limits=2"]), "`resources`");
+}
+
+#[test]
+fn namespace_not_dns_1123() {
+    refused(&with(&["namespace=Team_A"]), "`namespace`");
+}
+
+#[test]
+fn service_account_name_not_a_subdomain() {
+    refused(
+        &with(&["serviceAccountName=Bad Name"]),
+        "`serviceAccountName`",
+    );
+}
+
+#[test]
+fn image_pull_policy_unknown() {
+    refused(&with(&["imagePullPolicy=Sometimes"]), "`imagePullPolicy`");
+}
+
+#[test]
+fn a_volume_named_like_the_probes() {
+    let file = cli::values_file("volumes:\n  - name: grpc-probe\n    emptyDir: {}\n");
+    let mut args = with(&["probe.install=initContainer"]);
+    args.extend([
+        "--values".into(),
+        file.path().to_str().expect("UTF-8 path").into(),
+    ]);
+    refused(&args, "`volumes`");
 }
 
 #[test]
@@ -209,9 +334,11 @@ fn values_file_with_duplicate_keys() {
 fn unknown_value() {
     let stderr = refused(&with(&["readiness.period=5"]), "`readiness.period`");
     assert!(
-        stderr.contains("periodSeconds"),
-        "known keys listed: {stderr}"
+        stderr.contains("did you mean `readiness.periodSeconds`?"),
+        "closest key named: {stderr}"
     );
+    let stderr = refused(&with(&["replica=2"]), "`replica`");
+    assert!(stderr.contains("did you mean `replicas`?"), "{stderr}");
 }
 
 #[test]
@@ -265,4 +392,28 @@ fn init_container_without_probe_image() {
 fn probe_image_not_needed_outside_init_container_install() {
     cli::render(&with(&["probe.image=null", "probe.imagePath=null"]));
     cli::render(&with(&["probe.mode=grpc", "probe.path=null"]));
+}
+
+#[test]
+fn pdb_template_while_disabled() {
+    let mut args = with(&[]);
+    args.extend(["--template".into(), "pdb".into()]);
+    refused(&args, "set pdb.enabled=true");
+}
+
+#[test]
+fn helper_with_a_misspelt_keyword() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("d.yaml.j2"),
+        "a:\n  {{ probes(indnt=2) }}\n",
+    )
+    .expect("write");
+    let mut args = with(&[]);
+    args.extend([
+        "--templates".into(),
+        dir.path().to_str().expect("UTF-8 path").into(),
+    ]);
+    let stderr = refused(&args, "d.yaml.j2 line 2");
+    assert!(stderr.contains("indnt"), "{stderr}");
 }

@@ -1,6 +1,8 @@
-//! The rules the API server enforces beyond the schema (DESIGN.md §4), checked
-//! on parsed manifests: required fields, one handler per probe, selectors that
-//! match the pod labels, DNS-1123 names, ports in range and timings ≥ 1.
+//! The rules the API server enforces beyond the schema, checked on parsed
+//! manifests: required fields, one handler per probe, selectors that match the
+//! pod labels, DNS-1123 names, ports in range and timings ≥ 1; and this
+//! project's own rule that liveness and startup probes never check the
+//! readiness service, whose dependency checks must never restart a pod.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,25 @@ pub(crate) fn check(docs: &[Doc]) -> Result<(), String> {
     let (deployments, services) = schema::split(docs);
     for deployment in &deployments {
         self::deployment(deployment)?;
+    }
+    for pdb in schema::pdbs(docs) {
+        let spec = pdb.spec.as_ref().ok_or("PodDisruptionBudget has no spec")?;
+        if spec.min_available.is_some() == spec.max_unavailable.is_some() {
+            return Err("PodDisruptionBudget needs one of minAvailable and maxUnavailable".into());
+        }
+        let selector = spec
+            .selector
+            .as_ref()
+            .and_then(|s| s.match_labels.as_ref())
+            .ok_or("PodDisruptionBudget has no matchLabels")?;
+        for deployment in &deployments {
+            let pod_labels = deployment
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.metadata.as_ref())
+                .and_then(|m| m.labels.as_ref());
+            subset("PodDisruptionBudget selector", selector, pod_labels)?;
+        }
     }
     for service in &services {
         self::service(service)?;
@@ -60,6 +81,7 @@ fn required(raw: &Value) -> Result<(), String> {
                 return Err("spec.template.spec.containers must not be empty".into());
             }
         }
+        "PodDisruptionBudget" => paths.push(vec!["spec", "selector"]),
         "Service" => {
             paths.push(vec!["spec", "selector"]);
             paths.push(vec!["spec", "ports"]);
@@ -172,21 +194,51 @@ fn probe(kind: &str, probe: &Probe) -> Result<(), String> {
     if let Some(grpc) = &probe.grpc {
         port_number("grpc.port", grpc.port)?;
     }
+    if kind != "readiness" {
+        never_on_dependencies(probe)?;
+    }
     at_least(
         "initialDelaySeconds",
         probe.initial_delay_seconds.unwrap_or(0).into(),
         0,
     )?;
+    // A missing timing is Kubernetes' default (10, 1, 1, 3), which is valid.
     for (field, value) in [
         ("periodSeconds", probe.period_seconds),
         ("timeoutSeconds", probe.timeout_seconds),
         ("successThreshold", probe.success_threshold),
         ("failureThreshold", probe.failure_threshold),
     ] {
-        at_least(field, value.ok_or(format!("{field} is missing"))?.into(), 1)?;
+        at_least(field, value.unwrap_or(1).into(), 1)?;
     }
-    if kind != "readiness" && probe.success_threshold != Some(1) {
+    if kind != "readiness" && probe.success_threshold.unwrap_or(1) != 1 {
         return Err("successThreshold must be 1".into());
+    }
+    Ok(())
+}
+
+/// Liveness and startup failures restart the container: they must not check
+/// `readiness` or `""` (which follow the dependency checks) nor `/readyz`.
+fn never_on_dependencies(probe: &Probe) -> Result<(), String> {
+    let service = match (&probe.exec, &probe.grpc, &probe.http_get) {
+        (Some(exec), _, _) => exec
+            .command
+            .iter()
+            .flatten()
+            .find_map(|arg| arg.strip_prefix("-service="))
+            .map(str::to_owned)
+            .ok_or("the exec probe names no -service")?,
+        (_, Some(grpc), _) => grpc.service.clone().unwrap_or_default(),
+        (_, _, Some(http)) => match http.path.as_deref() {
+            Some("/livez") => "liveness".to_owned(),
+            other => return Err(format!("restarts on {other:?}; only /livez is safe")),
+        },
+        _ => return Ok(()),
+    };
+    if service.is_empty() || service == "readiness" {
+        return Err(format!(
+            "checks {service:?}, which follows the dependency checks, and would restart the pod"
+        ));
     }
     Ok(())
 }
@@ -375,6 +427,16 @@ spec:
                 "exec: {command: [p]}",
                 "grpc: {port: 70000}",
                 "outside 1-65535",
+            ),
+            (
+                "readinessProbe:\n            exec: {command: [p]}",
+                "startupProbe:\n            exec: {command: [p, -service=readiness]}",
+                "dependency checks",
+            ),
+            (
+                "readinessProbe:\n            exec: {command: [p]}",
+                "livenessProbe:\n            grpc: {port: 1, service: \"\"}",
+                "dependency checks",
             ),
         ] {
             let error = check_text(&DEPLOYMENT.replace(from, to)).unwrap_err();

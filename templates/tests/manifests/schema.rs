@@ -5,6 +5,7 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde::Deserialize;
 use serde_norway::Value;
 
@@ -15,6 +16,8 @@ pub(crate) enum Manifest {
     Deployment(Box<Deployment>),
     /// A v1 Service.
     Service(Box<Service>),
+    /// A policy/v1 PodDisruptionBudget.
+    Pdb(Box<PodDisruptionBudget>),
 }
 
 /// A document, both as parsed YAML (for required-field checks, since
@@ -42,6 +45,7 @@ pub(crate) fn parse(stream: &str) -> Result<Vec<Doc>, String> {
             let manifest = match kind {
                 "Deployment" => Manifest::Deployment(Box::new(strict(document)?)),
                 "Service" => Manifest::Service(Box::new(strict(document)?)),
+                "PodDisruptionBudget" => Manifest::Pdb(Box::new(strict(document)?)),
                 other => return Err(format!("document {index}: unexpected kind {other:?}")),
             };
             Ok(Doc { raw, manifest })
@@ -71,9 +75,20 @@ pub(crate) fn split(docs: &[Doc]) -> (Vec<&Deployment>, Vec<&Service>) {
         match &doc.manifest {
             Manifest::Deployment(d) => deployments.push(d.as_ref()),
             Manifest::Service(s) => services.push(s.as_ref()),
+            Manifest::Pdb(_) => {}
         }
     }
     (deployments, services)
+}
+
+/// The PodDisruptionBudgets of `docs`.
+pub(crate) fn pdbs(docs: &[Doc]) -> Vec<&PodDisruptionBudget> {
+    docs.iter()
+        .filter_map(|doc| match &doc.manifest {
+            Manifest::Pdb(pdb) => Some(pdb.as_ref()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]

@@ -5,7 +5,6 @@
 //! and `protocol::default_list_cap_is_one_hundred` (RESOURCE_EXHAUSTED).
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use grpc_health_checks::pb::HealthCheckResponse;
 use grpc_health_checks::pb::health_client::HealthClient;
@@ -16,11 +15,12 @@ use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
 
-use crate::support::{EVENT_TIMEOUT, TestServer, check_within, client, next_status, start, watch};
+use test_support::HANG_GUARD;
+use test_support::health::{check, client, next_status, watch};
+use test_support::server::{TestServer, start};
 
 use ServingStatus::{ServiceUnknown, Serving};
 
-const DEADLINE: Duration = Duration::from_secs(2);
 const MIB: usize = 1024 * 1024;
 
 /// `HealthCheckRequest` with `service` as raw bytes: the same wire format
@@ -74,9 +74,9 @@ async fn channel(addr: SocketAddr) -> Channel {
 
 /// The server answers a new client and an existing one.
 async fn still_answering(server: &TestServer, existing: &mut HealthClient<Channel>) {
-    assert_eq!(check_within(existing, "", DEADLINE).await, Ok(Serving));
+    assert_eq!(check(existing, "").await, Ok(Serving));
     let mut fresh = client(server.addr).await;
-    assert_eq!(check_within(&mut fresh, "", DEADLINE).await, Ok(Serving));
+    assert_eq!(check(&mut fresh, "").await, Ok(Serving));
 }
 
 #[tokio::test]
@@ -84,10 +84,7 @@ async fn one_mib_service_name_is_not_found_and_watched_as_unknown() {
     let server = start(HealthChecks::new()).await;
     let mut client = client(server.addr).await;
     let name = "x".repeat(MIB);
-    assert_eq!(
-        check_within(&mut client, &name, DEADLINE).await,
-        Err(Code::NotFound)
-    );
+    assert_eq!(check(&mut client, &name).await, Err(Code::NotFound));
     let mut stream = watch(&mut client, &name).await;
     assert_eq!(next_status(&mut stream).await, ServiceUnknown);
     drop(stream);
@@ -169,7 +166,7 @@ async fn server_closes_after(addr: SocketAddr, bytes: &[u8], half_close: bool) -
         let _ = socket.shutdown().await;
     }
     let mut received = Vec::new();
-    let outcome = tokio::time::timeout(EVENT_TIMEOUT, socket.read_to_end(&mut received)).await;
+    let outcome = tokio::time::timeout(HANG_GUARD, socket.read_to_end(&mut received)).await;
     assert!(
         outcome.is_ok(),
         "the server closes the connection after {} bytes of bad input",
@@ -227,7 +224,7 @@ async fn stalled_truncated_prefaces_do_not_block_other_clients() {
             .await
             .expect("write");
         let mut frame_header = [0; 9];
-        tokio::time::timeout(EVENT_TIMEOUT, socket.read_exact(&mut frame_header))
+        tokio::time::timeout(HANG_GUARD, socket.read_exact(&mut frame_header))
             .await
             .expect("the server speaks first")
             .expect("read");
@@ -240,7 +237,7 @@ async fn stalled_truncated_prefaces_do_not_block_other_clients() {
     for mut socket in stalled {
         socket.shutdown().await.expect("half-close");
         let mut rest = Vec::new();
-        tokio::time::timeout(EVENT_TIMEOUT, socket.read_to_end(&mut rest))
+        tokio::time::timeout(HANG_GUARD, socket.read_to_end(&mut rest))
             .await
             .expect("closed once the client gives up")
             .expect("clean close");

@@ -1,13 +1,8 @@
 //! The checked-in generated code must match what tonic-prost-build makes of the proto file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests crate sits in the workspace root")
-        .to_path_buf()
-}
+use test_support::workspace_root;
 
 /// Generates the code for `proto` (relative to `proto/`) and returns the file for `package`.
 fn generate(proto: &str, package: &str, out_dir: &Path) -> String {

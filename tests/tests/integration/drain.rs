@@ -6,42 +6,18 @@ use grpc_health_checks::{HealthChecks, ServingStatus};
 use tokio::sync::oneshot;
 use tonic::Code;
 
-use crate::support::{EVENT_TIMEOUT, check, client, next_status, start, start_with, watch};
+use test_support::HANG_GUARD;
+use test_support::health::{check, client, next_status, watch};
+use test_support::server::start_with;
 
 use ServingStatus::{NotServing, Serving};
 
 #[tokio::test]
-async fn shutdown_sets_not_serving_and_ignores_later_updates() {
-    let server = start(HealthChecks::new()).await;
-    server.handle.set_serving("svc").expect("set");
-    let mut client = client(server.addr).await;
-    let mut stream = watch(&mut client, "svc").await;
-    assert_eq!(next_status(&mut stream).await, Serving);
-    server.handle.shutdown();
-    assert_eq!(
-        next_status(&mut stream).await,
-        NotServing,
-        "watchers are told"
-    );
-    for service in ["", "liveness", "readiness", "svc"] {
-        assert_eq!(
-            check(&mut client, service).await,
-            Ok(NotServing),
-            "{service:?}"
-        );
-    }
-    let error = server
-        .handle
-        .set_serving("svc")
-        .expect_err("ignored after shutdown");
-    assert!(error.is_draining());
-    assert_eq!(check(&mut client, "svc").await, Ok(NotServing));
-}
-
-#[tokio::test]
 async fn drain_tells_watchers_before_the_listener_closes() {
     let (trigger, triggered) = oneshot::channel::<()>();
-    let drain_delay = Duration::from_millis(300);
+    // Long enough that the assertions below always run inside it, even on a
+    // loaded machine; the test waits for it once.
+    let drain_delay = Duration::from_secs(5);
     let server = start_with(HealthChecks::new(), |handle| {
         handle.drain(
             async {
@@ -69,12 +45,12 @@ async fn drain_tells_watchers_before_the_listener_closes() {
         !server.task.is_finished(),
         "listener still open during the drain delay"
     );
-    let end = tokio::time::timeout(EVENT_TIMEOUT, stream.message())
+    let end = tokio::time::timeout(HANG_GUARD, stream.message())
         .await
         .expect("stream ends after the drain delay")
         .expect_err("ends with a status");
     assert_eq!(end.code(), Code::Unavailable);
-    tokio::time::timeout(EVENT_TIMEOUT, server.task)
+    tokio::time::timeout(HANG_GUARD, server.task)
         .await
         .expect("server stops after the drain")
         .expect("server task")

@@ -1,25 +1,21 @@
 //! Faulty checks that checks.rs does not cover: hangs over 1000 intervals under
 //! test time control, late answers, a blocked thread on a current-thread
 //! runtime, damped flapping, and 100 different faults at once. Throughout,
-//! Check and Watch answer within the caller's deadline and the other checks'
-//! results stay right.
+//! Check and Watch answer while the faulty checks are still running, and the
+//! other checks' results stay right.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::future::join_all;
 use grpc_health_checks::{Check, CheckStatus, Group, HealthChecks, ServingStatus};
 
-use crate::support::{
-    check_within, client, eventually, next_status, start, start_in_memory, wait_for, watch,
-};
+use test_support::eventually;
+use test_support::health::{check, client, next_status, wait_for, watch};
+use test_support::server::{start, start_in_memory};
 
 use ServingStatus::{NotServing, Serving};
-
-/// The caller's deadline: kubelet's default `timeoutSeconds`, 1 s. Observed
-/// answers take milliseconds; the slack keeps a loaded CI machine green.
-const DEADLINE: Duration = Duration::from_secs(1);
 
 fn alive_tasks() -> usize {
     tokio::runtime::Handle::current()
@@ -63,12 +59,9 @@ async fn never_returning_check_keeps_task_count_bounded_over_1000_intervals() {
         if evaluations() >= next_probe {
             next_probe += 100;
             let asked = tokio::time::Instant::now();
+            assert_eq!(check(&mut client, "readiness").await, Ok(NotServing));
             assert_eq!(
-                check_within(&mut client, "readiness", DEADLINE).await,
-                Ok(NotServing)
-            );
-            assert_eq!(
-                check_within(&mut client, "liveness", DEADLINE).await,
+                check(&mut client, "liveness").await,
                 Ok(Serving),
                 "the other check is unaffected"
             );
@@ -127,10 +120,7 @@ async fn async_check_answering_after_its_timeout_is_cancelled_and_never_passes()
     while handle.snapshot()[0].evaluations < 50 {
         tokio::time::sleep(Duration::from_millis(10)).await;
         most_tasks = most_tasks.max(alive_tasks());
-        assert_eq!(
-            check_within(&mut client, "readiness", DEADLINE).await,
-            Ok(NotServing)
-        );
+        assert_eq!(check(&mut client, "readiness").await, Ok(NotServing));
     }
     assert_eq!(
         completed.load(Ordering::SeqCst),
@@ -148,19 +138,20 @@ async fn async_check_answering_after_its_timeout_is_cancelled_and_never_passes()
         handle.snapshot()[0].reason.as_deref(),
         Some("timed out after 10ms")
     );
-    assert_eq!(
-        check_within(&mut client, "liveness", DEADLINE).await,
-        Ok(Serving)
-    );
+    assert_eq!(check(&mut client, "liveness").await, Ok(Serving));
 }
 
 /// A blocking check that passes, but only after its timeout: its late result is
 /// dropped, it never runs twice at once, and readiness never turns SERVING.
+/// Each run blocks until the test has seen it time out and releases it, so the
+/// late pass is late whatever the machine's speed.
 #[tokio::test]
 async fn blocking_check_answering_after_its_timeout_never_overlaps_or_counts() {
     let running = Arc::new(AtomicUsize::new(0));
     let most_running = Arc::new(AtomicUsize::new(0));
     let completed = Arc::new(AtomicUsize::new(0));
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Mutex::new(released);
     let (now, most, done) = (running.clone(), most_running.clone(), completed.clone());
     let server = start(
         HealthChecks::new()
@@ -170,10 +161,12 @@ async fn blocking_check_answering_after_its_timeout_never_overlaps_or_counts() {
                     let concurrent = now.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(concurrent, Ordering::SeqCst);
                     // The fault under test: a synchronous call slower than the timeout.
-                    std::thread::sleep(Duration::from_millis(60));
+                    let passed = released
+                        .lock()
+                        .is_ok_and(|released| released.recv().is_ok());
                     now.fetch_sub(1, Ordering::SeqCst);
                     done.fetch_add(1, Ordering::SeqCst);
-                    true
+                    passed
                 })
                 .timeout(Duration::from_millis(20)),
             )
@@ -184,56 +177,59 @@ async fn blocking_check_answering_after_its_timeout_never_overlaps_or_counts() {
     let mut readiness = watch(&mut client, "readiness").await;
     assert_eq!(next_status(&mut readiness).await, NotServing);
     let mut reasons = std::collections::BTreeSet::new();
-    let mut asked = 0;
-    while completed.load(Ordering::SeqCst) < 3 {
-        assert!(asked < 5000, "three late runs complete within 5000 Checks");
-        asked += 1;
-        assert_eq!(
-            check_within(&mut client, "readiness", DEADLINE).await,
-            Ok(NotServing),
-            "a late pass never counts"
-        );
+    for late_runs in 1..=3 {
+        eventually("the blocked run to time out", || {
+            let snapshot = &server.handle.snapshot()[0];
+            snapshot.reason.as_deref().is_some_and(|reason| {
+                reason.starts_with("timed out") || reason.starts_with("still running")
+            }) && running.load(Ordering::SeqCst) == 1
+        })
+        .await;
         if let Some(reason) = &server.handle.snapshot()[0].reason {
             reasons.insert(reason.split(" after").next().unwrap_or("").to_owned());
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(
+            check(&mut client, "readiness").await,
+            Ok(NotServing),
+            "a late pass never counts"
+        );
+        release.send(()).expect("the check is waiting");
+        eventually("the released run to return", || {
+            completed.load(Ordering::SeqCst) == late_runs
+        })
+        .await;
     }
     assert_eq!(most_running.load(Ordering::SeqCst), 1, "runs never overlap");
+    assert_eq!(check(&mut client, "readiness").await, Ok(NotServing));
     println!(
-        "late blocking check: {asked} Checks all NOT_SERVING, at most 1 run at a time, reasons {reasons:?}"
+        "late blocking check: 3 late passes dropped, at most 1 run at a time, reasons {reasons:?}"
     );
-    assert!(
-        !reasons.is_empty()
-            && reasons
-                .iter()
-                .all(|reason| reason == "timed out" || reason == "still running"),
-        "{reasons:?}"
-    );
-    assert_eq!(
-        check_within(&mut client, "liveness", DEADLINE).await,
-        Ok(Serving)
-    );
+    assert_eq!(check(&mut client, "liveness").await, Ok(Serving));
+    drop(release);
 }
 
-/// A synchronous check blocking its thread for 2 s: sync checks run on Tokio's
-/// blocking pool, so even a current-thread runtime (the one serving gRPC here)
-/// keeps answering, from the last published results.
+/// A synchronous check blocking its thread until the test releases it: sync
+/// checks run on Tokio's blocking pool, so even a current-thread runtime (the
+/// one serving gRPC here) keeps answering, from the last published results.
+/// Every answer below is given while the check is provably still blocked.
 #[tokio::test(flavor = "current_thread")]
-async fn sync_check_blocking_two_seconds_does_not_stall_a_current_thread_runtime() {
+async fn sync_check_blocking_its_thread_does_not_stall_a_current_thread_runtime() {
     let blocking = Arc::new(AtomicBool::new(false));
     let runs = Arc::new(AtomicUsize::new(0));
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Mutex::new(released);
     let (flag, count) = (blocking.clone(), runs.clone());
     let server = start(
         HealthChecks::new()
             .interval(Duration::from_millis(50))
-            .timeout(Duration::from_secs(5))
+            .timeout(test_support::HANG_GUARD)
             .check(Check::new("sync", move || {
                 if count.fetch_add(1, Ordering::SeqCst) == 0 {
                     return true;
                 }
                 flag.store(true, Ordering::SeqCst);
-                // The fault under test: the second run blocks its thread for 2 s.
-                std::thread::sleep(Duration::from_secs(2));
+                // The fault under test: the second run blocks its thread.
+                let _ = released.lock().map(|released| released.recv());
                 flag.store(false, Ordering::SeqCst);
                 false
             }))
@@ -244,36 +240,21 @@ async fn sync_check_blocking_two_seconds_does_not_stall_a_current_thread_runtime
     let mut readiness = watch(&mut client, "readiness").await;
     wait_for(&mut readiness, Serving).await;
     eventually("the check blocks", || blocking.load(Ordering::SeqCst)).await;
-    let block_seen = Instant::now();
-    let mut answered = 0;
-    let mut slowest = Duration::ZERO;
-    let mut ticker = tokio::time::interval(Duration::from_millis(5));
-    // The block lasts 2 s from before `block_seen`; stay well inside it.
-    while block_seen.elapsed() < Duration::from_millis(1500) && answered < 1000 {
-        ticker.tick().await;
-        let asked = Instant::now();
+    for _ in 0..100 {
         assert_eq!(
-            check_within(&mut client, "readiness", DEADLINE).await,
+            check(&mut client, "readiness").await,
             Ok(Serving),
             "the last published result, while the new run blocks"
         );
-        assert_eq!(
-            check_within(&mut client, "liveness", DEADLINE).await,
-            Ok(Serving)
-        );
-        slowest = slowest.max(asked.elapsed());
-        answered += 1;
+        assert_eq!(check(&mut client, "liveness").await, Ok(Serving));
     }
     assert!(
         blocking.load(Ordering::SeqCst),
         "every Check above was answered while the check blocked"
     );
-    assert!(
-        answered >= 50,
-        "only {answered} Check pairs during a 2 s block"
-    );
-    println!("{answered} Check pairs answered during the 2 s block, slowest {slowest:?}");
+    release.send(()).expect("the check is waiting");
     wait_for(&mut readiness, NotServing).await;
+    drop(release);
 }
 
 /// A check alternating pass/fail on every run with `failure_threshold(2)` never
@@ -311,10 +292,7 @@ async fn flapping_check_with_a_failure_threshold_is_damped() {
         "no flip in {} runs",
         state.evaluations
     );
-    assert_eq!(
-        check_within(&mut client, "readiness", DEADLINE).await,
-        Ok(Serving)
-    );
+    assert_eq!(check(&mut client, "readiness").await, Ok(Serving));
     println!("flapping check: {} runs without a flip", state.evaluations);
     broken.store(true, Ordering::SeqCst);
     assert_eq!(
@@ -322,10 +300,7 @@ async fn flapping_check_with_a_failure_threshold_is_damped() {
         NotServing,
         "the first message since SERVING is the real failure"
     );
-    assert_eq!(
-        check_within(&mut client, "liveness", DEADLINE).await,
-        Ok(Serving)
-    );
+    assert_eq!(check(&mut client, "liveness").await, Ok(Serving));
 }
 
 /// 100 checks, a quarter each passing, failing, panicking and hanging: each
@@ -375,11 +350,10 @@ async fn hundred_faulty_checks_each_report_their_own_result() {
         assert_eq!(check.name, format!("check-{index}"));
         assert_eq!((check.status, check.reason.clone()), (status, reason));
     }
-    let started = Instant::now();
     let answers = join_all((0..100).map(|index| {
         let mut client = client.clone();
         let service = ["", "liveness", "readiness"][index % 3];
-        async move { (service, check_within(&mut client, service, DEADLINE).await) }
+        async move { (service, check(&mut client, service).await) }
     }))
     .await;
     for (service, answer) in answers {
@@ -390,13 +364,4 @@ async fn hundred_faulty_checks_each_report_their_own_result() {
         };
         assert_eq!(answer, Ok(expected), "{service:?}");
     }
-    assert!(
-        started.elapsed() < DEADLINE,
-        "100 Checks in {:?}",
-        started.elapsed()
-    );
-    println!(
-        "100 faulty checks: 100 concurrent Checks in {:?}",
-        started.elapsed()
-    );
 }

@@ -3,9 +3,12 @@
 mod bad_input;
 mod checks;
 mod codegen;
+mod docs;
 mod drain;
 mod faults;
+mod http;
+mod prometheus;
 mod protocol;
+mod relay;
 mod security;
-mod support;
 mod watchers;

@@ -8,7 +8,11 @@ use tokio::sync::oneshot;
 use tonic::Code;
 use tonic::metadata::MetadataMap;
 
-use crate::support::{EVENT_TIMEOUT, Relay, client, eventually, start_with, wait_for};
+use crate::relay::Relay;
+use test_support::HANG_GUARD;
+use test_support::eventually;
+use test_support::health::{client, wait_for};
+use test_support::server::start_with;
 
 use ServingStatus::{NotServing, Serving};
 
@@ -106,7 +110,7 @@ async fn failure_reasons_never_reach_the_wire() {
     );
 
     drain.send(()).expect("drain trigger");
-    let end = tokio::time::timeout(EVENT_TIMEOUT, async {
+    let end = tokio::time::timeout(HANG_GUARD, async {
         loop {
             match watcher.message().await {
                 Ok(Some(message)) => seen.push(format!("{message:?}")),

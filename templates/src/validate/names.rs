@@ -4,7 +4,8 @@
 use crate::error::ValueError;
 
 /// Checks that `name` is a DNS-1123 label that also starts with a letter, as a
-/// Service name (RFC 1035) must: at most 63 of `a-z`, `0-9` and `-`.
+/// Service name (RFC 1035) must: at most 63 of `a-z`, `0-9` and `-`. Namespaces
+/// are held to the same rule.
 pub(crate) fn app_name(path: &str, name: &str) -> Result<(), ValueError> {
     let ok = name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -19,8 +20,23 @@ pub(crate) fn app_name(path: &str, name: &str) -> Result<(), ValueError> {
             path,
             format!(
                 "is {name:?}, not a DNS-1123 label: use at most 63 lowercase letters, digits and '-', \
-                 starting with a letter and ending with a letter or digit (it names the Deployment, \
-                 Service and container)"
+                 starting with a letter and ending with a letter or digit"
+            ),
+        ))
+    }
+}
+
+/// Checks a DNS-1123 subdomain (a ServiceAccount name): dot-separated labels
+/// of lowercase letters, digits and '-', at most 253 in all.
+pub(crate) fn subdomain(path: &str, name: &str) -> Result<(), ValueError> {
+    if name.len() <= 253 && name.split('.').all(is_subdomain_part) {
+        Ok(())
+    } else {
+        Err(ValueError::new(
+            path,
+            format!(
+                "is {name:?}, not a DNS-1123 subdomain: use lowercase letters, digits, '-' and \
+                 '.', each part starting and ending with a letter or digit"
             ),
         ))
     }

@@ -35,6 +35,34 @@ impl<'a> Values<'a> {
             })
     }
 
+    /// The value at `path`, or `None` when it is missing or `null`.
+    pub(crate) fn optional(self, path: &str) -> Option<&'a Json> {
+        self.required(path).ok()
+    }
+
+    /// A whole number from `min` to `max`, or `None` when missing or `null`.
+    pub(crate) fn optional_int(
+        self,
+        path: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<i64>, ValueError> {
+        self.optional(path)
+            .map(|_| self.int(path, min, max))
+            .transpose()
+    }
+
+    /// A bool.
+    pub(crate) fn bool(self, path: &str) -> Result<bool, ValueError> {
+        match self.required(path)? {
+            Json::Bool(b) => Ok(*b),
+            other => Err(ValueError::new(
+                path,
+                format!("is {other}, not true or false"),
+            )),
+        }
+    }
+
     /// A non-empty string.
     pub(crate) fn string(self, path: &str) -> Result<&'a str, ValueError> {
         match self.required(path)? {

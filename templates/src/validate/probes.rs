@@ -1,5 +1,7 @@
-//! The three probes: timings within Kubernetes' rules and, in exec mode, a
-//! grpc-probe command whose timeouts fit inside `timeoutSeconds`.
+//! The three probes: timings within Kubernetes' rules, liveness and startup
+//! kept off the readiness service (a failing one restarts the container, and
+//! dependencies must never do that), and in exec mode a grpc-probe command
+//! whose timeouts fit inside `timeoutSeconds`.
 //!
 //! The timeout rule (also in values.yaml): of each probe's `timeoutSeconds`,
 //! `probe.reserveMs` is kept for starting the process; the rest, the budget, is
@@ -7,17 +9,60 @@
 //! `probe.connectTimeoutMs` / `probe.rpcTimeoutMs` are set, in which case
 //! their sum must fit in the budget.
 
-use crate::config::Probe;
+use crate::config::{Exec as ExecAction, Grpc, HttpGet, Probe, Probes};
 use crate::error::ValueError;
 
 use super::read::{INT32_MAX, Values};
 
-/// Each probe: its values section and its Container field.
-pub(crate) const PROBES: [(&str, &str); 3] = [
-    ("readiness", "readinessProbe"),
-    ("liveness", "livenessProbe"),
-    ("startup", "startupProbe"),
-];
+/// How kubelet reaches the server, per `probe.mode`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Handler<'a> {
+    /// grpc-probe in the container.
+    Exec(Exec<'a>),
+    /// kubelet's gRPC check on the numeric port.
+    Grpc {
+        /// The gRPC port.
+        port: i64,
+    },
+    /// kubelet's GET of `/readyz` and `/livez` on the port named `admin`.
+    Http,
+}
+
+/// Reads and checks the three probes.
+pub(crate) fn probes(values: Values<'_>, handler: Handler<'_>) -> Result<Probes, ValueError> {
+    let readiness_service = values.text("readiness.service")?;
+    if !matches!(handler, Handler::Http) {
+        for section in ["liveness", "startup"] {
+            restarts_never_on_dependencies(values, section, &readiness_service)?;
+        }
+    }
+    Ok(Probes {
+        readiness_probe: probe(values, "readiness", handler)?,
+        liveness_probe: probe(values, "liveness", handler)?,
+        startup_probe: probe(values, "startup", handler)?,
+    })
+}
+
+/// Refuses a liveness or startup probe on the service the dependency checks drive.
+fn restarts_never_on_dependencies(
+    values: Values<'_>,
+    section: &str,
+    readiness_service: &str,
+) -> Result<(), ValueError> {
+    let path = format!("{section}.service");
+    let service = values.text(&path)?;
+    if service == readiness_service || service == "readiness" || service.is_empty() {
+        return Err(ValueError::new(
+            path,
+            format!(
+                "is {service:?}, a service that follows the dependency checks; a failing {section} \
+                 probe restarts the container, and a dependency outage must never restart pods. \
+                 Use `liveness` (the default), which checks only the process"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// What an exec probe command needs besides the probe's own values.
 #[derive(Debug, Clone, Copy)]
@@ -87,12 +132,8 @@ impl<'a> Exec<'a> {
     }
 }
 
-/// Reads and checks the probe in `section`, building its command in exec mode.
-pub(crate) fn probe(
-    values: Values<'_>,
-    (section, field): (&str, &'static str),
-    exec: Option<&Exec<'_>>,
-) -> Result<Probe, ValueError> {
+/// Reads and checks the probe in `section`, with its handler.
+fn probe(values: Values<'_>, section: &str, handler: Handler<'_>) -> Result<Probe, ValueError> {
     let timing = |key: &str, min| values.int(&format!("{section}.{key}"), min, INT32_MAX);
     let success_threshold = timing("successThreshold", 1)?;
     if section != "readiness" && success_threshold != 1 {
@@ -103,28 +144,45 @@ pub(crate) fn probe(
     }
     let service = values.text(&format!("{section}.service"))?;
     let timeout_seconds = timing("timeoutSeconds", 1)?;
-    let command = match exec {
-        None => Vec::new(),
-        Some(exec) => {
-            let (connect, rpc) = exec.timeouts(section, timeout_seconds)?;
-            vec![
-                exec.path.to_owned(),
-                format!("-addr=127.0.0.1:{}", exec.port),
-                format!("-service={service}"),
-                format!("-connect-timeout={connect}ms"),
-                format!("-rpc-timeout={rpc}ms"),
-            ]
+    let (mut exec, mut grpc, mut http_get) = (None, None, None);
+    let mut checks = service.clone();
+    match handler {
+        Handler::Exec(action) => {
+            let (connect, rpc) = action.timeouts(section, timeout_seconds)?;
+            exec = Some(ExecAction {
+                command: vec![
+                    action.path.to_owned(),
+                    format!("-addr=127.0.0.1:{}", action.port),
+                    format!("-service={service}"),
+                    format!("-connect-timeout={connect}ms"),
+                    format!("-rpc-timeout={rpc}ms"),
+                ],
+            });
         }
-    };
+        Handler::Grpc { port } => grpc = Some(Grpc { port, service }),
+        Handler::Http => {
+            let path = if section == "readiness" {
+                "/readyz"
+            } else {
+                "/livez"
+            };
+            path.clone_into(&mut checks);
+            http_get = Some(HttpGet {
+                path,
+                port: "admin",
+            });
+        }
+    }
     Ok(Probe {
-        field,
-        service,
+        checks,
+        exec,
+        grpc,
+        http_get,
         initial_delay_seconds: timing("initialDelaySeconds", 0)?,
         period_seconds: timing("periodSeconds", 1)?,
         timeout_seconds,
         success_threshold,
         failure_threshold: timing("failureThreshold", 1)?,
-        command,
     })
 }
 

@@ -1,0 +1,34 @@
+//! `--admin-addr`: the library's HTTP health endpoints and Prometheus metrics
+//! on their own address, next to the gRPC server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use grpc_health_checks::http::{self, AdminService};
+use grpc_health_checks::pb::health_server::HealthServer;
+use grpc_health_checks::{HealthChecks, HealthHandle, HealthService};
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+
+use crate::serve::ServeError;
+
+/// Builds `checks`; with an admin address, also records metrics, prints
+/// `admin listening on ADDR` and serves `/livez`, `/readyz`, `/healthz` and
+/// `/metrics` there in the background.
+pub async fn build_with_admin(
+    admin_addr: Option<SocketAddr>,
+    checks: HealthChecks,
+) -> Result<(HealthServer<HealthService>, HealthHandle), ServeError> {
+    let Some(addr) = admin_addr else {
+        return Ok(checks.build());
+    };
+    let mut registry = Registry::default();
+    let (health, handle) = checks.metrics(&mut registry).build();
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|error| format!("cannot listen on --admin-addr {addr}: {error}"))?;
+    println!("admin listening on {}", listener.local_addr()?);
+    let admin = AdminService::new(&handle).metrics(Arc::new(registry));
+    tokio::spawn(http::serve(listener, admin));
+    Ok((health, handle))
+}

@@ -1,0 +1,319 @@
+//! Health over plain HTTP on an admin address (feature `http`), for kubelet's
+//! `httpGet` probes, load balancers and people with curl.
+//!
+//! | endpoint | answer |
+//! |---|---|
+//! | `GET /livez` | 200 `ok` while the `liveness` health service is SERVING, else 503 `livez check failed` |
+//! | `GET /readyz` | the same for `readiness`: 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
+//! | `GET /healthz` | the same for `""`, the server's overall health (every check) |
+//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then `readyz check passed` or `readyz check failed` (kube-apiserver's format) |
+//! | `?exclude=NAME` | leaves a check out of the verdict (repeatable); verbose lists it as `[+]NAME excluded: ok`, and names that match no check get a `warn:` line |
+//! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line; 404 for a name the endpoint does not have |
+//! | `GET /metrics` | with [`AdminService::metrics`] (feature `metrics`): the registry as OpenMetrics text when the client accepts it (Prometheus does), else Prometheus text format 0.0.4 |
+//! | `HEAD` on any of these | the same status and headers, no body |
+//! | other methods | 405 with `Allow: GET, HEAD` |
+//! | any other path | 404 |
+//! | a bad query (invalid percent-encoding, unknown parameter) | 400 with a one-line reason; above 4 KiB, 414 |
+//!
+//! Failure reasons stay off the wire (`reason withheld`) unless
+//! [`AdminService::show_details`] turns them on, as Spring Boot's
+//! `show-details`: they can name hosts, users or internal errors.
+//!
+//! [`serve`] serves HTTP/1.1 with a header read timeout (default 10 s), so a
+//! client that connects and stays silent cannot hold a connection forever.
+//! Request bodies are never read.
+
+mod query;
+mod report;
+mod server;
+
+#[cfg(feature = "metrics")]
+mod exposition;
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Ready;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Bytes;
+
+use crate::HealthHandle;
+use crate::shared::Shared;
+
+use query::{Plus, Query, QueryError};
+use report::Endpoint;
+
+pub use server::serve;
+
+/// How long a client may take to send its request headers unless set with
+/// [`AdminService::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longer paths are refused with 414.
+const MAX_PATH_BYTES: usize = 4096;
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The response body: the whole answer, in memory.
+pub type Body = Full<Bytes>;
+
+/// The admin endpoints as a `tower::Service<http::Request<B>>`, for any
+/// hyper- or axum-style server; [`serve`] runs it on a listener.
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// use grpc_health_checks::{HealthChecks, http::AdminService};
+///
+/// let (health, handle) = HealthChecks::new().build();
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8081").await?;
+/// tokio::spawn(grpc_health_checks::http::serve(listener, AdminService::new(&handle)));
+/// # drop(health); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AdminService {
+    shared: Arc<Shared>,
+    show_details: bool,
+    header_read_timeout: Duration,
+    #[cfg(feature = "metrics")]
+    metrics: Option<Arc<prometheus_client::registry::Registry>>,
+}
+
+impl fmt::Debug for AdminService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminService")
+            .field("show_details", &self.show_details)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminService {
+    /// The endpoints of the health service `handle` controls; reasons withheld,
+    /// no `/metrics`.
+    pub fn new(handle: &HealthHandle) -> Self {
+        Self {
+            shared: handle.shared.clone(),
+            show_details: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+
+    /// Puts failure reasons in `?verbose` and per-check answers instead of
+    /// `reason withheld`. Only for an admin address that untrusted clients
+    /// cannot reach.
+    #[must_use]
+    pub const fn show_details(mut self, show: bool) -> Self {
+        self.show_details = show;
+        self
+    }
+
+    /// How long [`serve`] waits for a request's headers before closing the
+    /// connection (default 10 s).
+    #[must_use]
+    pub const fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Serves `registry` on `/metrics`; pass the one given to
+    /// [`HealthChecks::metrics`](crate::HealthChecks::metrics).
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, registry: Arc<prometheus_client::registry::Registry>) -> Self {
+        self.metrics = Some(registry);
+        self
+    }
+
+    /// Answers one request. Never reads its body.
+    pub fn respond<B>(&self, request: &Request<B>) -> Response<Body> {
+        let response = self.route(request);
+        if request.method() == Method::HEAD {
+            without_body(response)
+        } else {
+            response
+        }
+    }
+
+    fn route<B>(&self, request: &Request<B>) -> Response<Body> {
+        let uri = request.uri();
+        if uri.path().len() > MAX_PATH_BYTES {
+            return text(StatusCode::URI_TOO_LONG, "path too long");
+        }
+        let Some(route) = self.find(uri.path()) else {
+            return text(StatusCode::NOT_FOUND, "not found");
+        };
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return response;
+        }
+        match route {
+            Route::Endpoint(endpoint) => self.endpoint(endpoint, uri.query()),
+            Route::Check(endpoint, name) => self.check(endpoint, name, uri.query()),
+            #[cfg(feature = "metrics")]
+            Route::Metrics(registry) => metrics(registry, request, uri.query()),
+        }
+    }
+
+    fn find<'a>(&'a self, path: &'a str) -> Option<Route<'a>> {
+        #[cfg(feature = "metrics")]
+        if path == "/metrics" {
+            return self.metrics.as_deref().map(Route::Metrics);
+        }
+        let path = path.strip_prefix('/')?;
+        let (segment, name) = match path.split_once('/') {
+            Some((segment, name)) => (segment, Some(name)),
+            None => (path, None),
+        };
+        let endpoint = Endpoint::from_segment(segment)?;
+        Some(match name {
+            None => Route::Endpoint(endpoint),
+            Some(name) => Route::Check(endpoint, name),
+        })
+    }
+
+    fn endpoint(&self, endpoint: Endpoint, raw_query: Option<&str>) -> Response<Body> {
+        match Query::parse(raw_query) {
+            Ok(query) => {
+                let report =
+                    report::endpoint_report(&self.shared, endpoint, &query, self.show_details);
+                verdict(report.passed, report.body)
+            }
+            Err(error) => bad_query(&error),
+        }
+    }
+
+    fn check(&self, endpoint: Endpoint, raw_name: &str, raw_query: Option<&str>) -> Response<Body> {
+        let query = match Query::parse(raw_query) {
+            Ok(query) if !query.exclude.is_empty() => {
+                let error = QueryError::Bad(
+                    "exclude applies to a whole endpoint, not to one check".to_owned(),
+                );
+                return bad_query(&error);
+            }
+            Ok(query) => query,
+            Err(error) => return bad_query(&error),
+        };
+        let name = match query::decode(raw_name, Plus::Literal) {
+            Ok(name) => name,
+            Err(error) => return bad_query(&error),
+        };
+        match report::check_report(
+            &self.shared,
+            endpoint,
+            &name,
+            query.verbose,
+            self.show_details,
+        ) {
+            Some(report) => verdict(report.passed, report.body),
+            None => text(
+                StatusCode::NOT_FOUND,
+                format!("no check {name:?} in /{}", endpoint.name()),
+            ),
+        }
+    }
+}
+
+/// What a path asks for.
+enum Route<'a> {
+    Endpoint(Endpoint),
+    /// One check, by its still percent-encoded name.
+    Check(Endpoint, &'a str),
+    #[cfg(feature = "metrics")]
+    Metrics(&'a prometheus_client::registry::Registry),
+}
+
+impl<B> tower::Service<Request<B>> for AdminService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Ready<Result<Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        std::future::ready(Ok(self.respond(&request)))
+    }
+}
+
+#[cfg(feature = "metrics")]
+fn metrics<B>(
+    registry: &prometheus_client::registry::Registry,
+    request: &Request<B>,
+    raw_query: Option<&str>,
+) -> Response<Body> {
+    if raw_query.is_some_and(|query| !query.is_empty()) {
+        let error = QueryError::Bad("/metrics takes no query parameters".to_owned());
+        return bad_query(&error);
+    }
+    let accept = request
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    match exposition::encode(registry, accept) {
+        Ok((content_type, body)) => {
+            let mut response = text(StatusCode::OK, body);
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
+        Err(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot encode the metrics",
+        ),
+    }
+}
+
+fn verdict(passed: bool, body: String) -> Response<Body> {
+    let status = if passed {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    text(status, body)
+}
+
+fn bad_query(error: &QueryError) -> Response<Body> {
+    let status = match error {
+        QueryError::TooLong => StatusCode::URI_TOO_LONG,
+        QueryError::Bad(_) => StatusCode::BAD_REQUEST,
+    };
+    text(status, error.to_string())
+}
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(body.into())));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A HEAD answer: the GET answer's status and headers, its length, no body.
+fn without_body(response: Response<Body>) -> Response<Body> {
+    let length = hyper::body::Body::size_hint(response.body())
+        .exact()
+        .unwrap_or_default();
+    let (mut parts, _) = response.into_parts();
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(length));
+    Response::from_parts(parts, Full::default())
+}
+
+#[cfg(test)]
+mod tests;

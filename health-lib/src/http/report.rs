@@ -1,0 +1,217 @@
+//! The answer of `/livez`, `/readyz` and `/healthz`, in kube-apiserver's format:
+//! `ok`, or with `?verbose` one `[+]name ok` / `[-]name failed: reason` line per
+//! check and a last `readyz check passed` / `readyz check failed` line.
+
+use std::fmt::Write as _;
+
+use crate::registry::Registry;
+use crate::shared::Shared;
+use crate::snapshot::{CheckSnapshot, CheckStatus};
+use crate::{Group, ServingStatus};
+
+use super::query::Query;
+
+/// The pseudo-check that fails while the service drains, as kube-apiserver's.
+pub(crate) const SHUTDOWN_CHECK: &str = "shutdown";
+/// What the wire says instead of a failure reason unless details are shown.
+const WITHHELD: &str = "reason withheld";
+/// Longest reason shown, in characters.
+const MAX_REASON_CHARS: usize = 256;
+
+/// The three health endpoints and the health service each one reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Livez,
+    Readyz,
+    Healthz,
+}
+
+impl Endpoint {
+    /// The endpoint whose path is `/{segment}`.
+    pub(crate) fn from_segment(segment: &str) -> Option<Self> {
+        [Self::Livez, Self::Readyz, Self::Healthz]
+            .into_iter()
+            .find(|endpoint| endpoint.name() == segment)
+    }
+
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Livez => "livez",
+            Self::Readyz => "readyz",
+            Self::Healthz => "healthz",
+        }
+    }
+
+    /// The gRPC health service whose status this endpoint serves.
+    const fn service(self) -> &'static str {
+        match self {
+            Self::Livez => Group::Liveness.service_name(),
+            Self::Readyz => Group::Readiness.service_name(),
+            Self::Healthz => Group::OVERALL_SERVICE,
+        }
+    }
+
+    /// Whether checks of `group` count towards this endpoint.
+    fn covers(self, group: Group) -> bool {
+        match self {
+            Self::Livez => group == Group::Liveness,
+            Self::Readyz => group == Group::Readiness,
+            Self::Healthz => true,
+        }
+    }
+}
+
+/// An endpoint's answer: 200 when it passed, 503 when not.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Report {
+    pub(crate) passed: bool,
+    pub(crate) body: String,
+}
+
+/// One line of a verbose answer.
+enum Line<'a> {
+    Ok,
+    Excluded,
+    /// With the reason, if details are shown.
+    Failed(Option<&'a str>),
+}
+
+/// The whole endpoint: every check it covers, minus `query.exclude`.
+///
+/// Without exclusions the verdict is the served gRPC status itself, so it
+/// flips at the same instant as Check and Watch (a drain included).
+pub(crate) fn endpoint_report(
+    shared: &Shared,
+    endpoint: Endpoint,
+    query: &Query,
+    show_details: bool,
+) -> Report {
+    shared.inspect(|checks, registry, draining| {
+        let mut body = String::new();
+        let mut every_included_passes = true;
+        let mut matched = vec![false; query.exclude.len()];
+        let lines = covered(checks, endpoint)
+            .map(|check| (check.name.as_str(), check_line(check, show_details)))
+            .chain([(SHUTDOWN_CHECK, shutdown_line(draining, show_details))]);
+        for (name, line) in lines {
+            let excluded = query.exclude.iter().position(|wanted| wanted == name);
+            if let Some(index) = excluded {
+                matched[index] = true;
+            }
+            let line = match (excluded, line) {
+                (Some(_), _) => Line::Excluded,
+                (None, Line::Failed(reason)) => {
+                    every_included_passes = false;
+                    Line::Failed(reason)
+                }
+                (None, line) => line,
+            };
+            write_line(&mut body, name, &line);
+        }
+        let passed = if query.exclude.is_empty() {
+            served(registry, endpoint.service())
+        } else {
+            every_included_passes
+        };
+        let unmatched: Vec<String> = query
+            .exclude
+            .iter()
+            .zip(&matched)
+            .filter(|(_, matched)| !**matched)
+            .map(|(name, _)| format!("{name:?}"))
+            .collect();
+        if !unmatched.is_empty() {
+            let _ = writeln!(
+                body,
+                "warn: some health checks cannot be excluded: no matches for {}",
+                unmatched.join(",")
+            );
+        }
+        let verdict = if passed { "passed" } else { "failed" };
+        let last = format!("{} check {verdict}", endpoint.name());
+        Report {
+            passed,
+            body: match (query.verbose, passed) {
+                (true, _) => body + &last + "\n",
+                (false, true) => "ok".to_owned(),
+                (false, false) => last,
+            },
+        }
+    })
+}
+
+/// One check of an endpoint (or its `shutdown` pseudo-check); `None` when the
+/// endpoint has no check of that name.
+pub(crate) fn check_report(
+    shared: &Shared,
+    endpoint: Endpoint,
+    name: &str,
+    verbose: bool,
+    show_details: bool,
+) -> Option<Report> {
+    shared.inspect(|checks, _, draining| {
+        let line = if name == SHUTDOWN_CHECK {
+            shutdown_line(draining, show_details)
+        } else {
+            check_line(
+                covered(checks, endpoint).find(|check| check.name == name)?,
+                show_details,
+            )
+        };
+        let passed = !matches!(line, Line::Failed(_));
+        let mut body = String::new();
+        if verbose || !passed {
+            write_line(&mut body, name, &line);
+            body.truncate(body.trim_end().len());
+        } else {
+            body.push_str("ok");
+        }
+        Some(Report { passed, body })
+    })
+}
+
+fn covered(checks: &[CheckSnapshot], endpoint: Endpoint) -> impl Iterator<Item = &CheckSnapshot> {
+    checks
+        .iter()
+        .filter(move |check| endpoint.covers(check.group))
+}
+
+fn served(registry: &Registry, service: &str) -> bool {
+    registry.status(service) == Some(ServingStatus::Serving)
+}
+
+fn check_line(check: &CheckSnapshot, show_details: bool) -> Line<'_> {
+    if check.status == CheckStatus::Passing {
+        return Line::Ok;
+    }
+    Line::Failed(show_details.then(|| check.reason.as_deref().unwrap_or("not passed yet")))
+}
+
+fn shutdown_line(draining: bool, show_details: bool) -> Line<'static> {
+    if draining {
+        Line::Failed(show_details.then_some("draining"))
+    } else {
+        Line::Ok
+    }
+}
+
+fn write_line(body: &mut String, name: &str, line: &Line<'_>) {
+    let _ = match line {
+        Line::Ok => writeln!(body, "[+]{name} ok"),
+        Line::Excluded => writeln!(body, "[+]{name} excluded: ok"),
+        Line::Failed(reason) => writeln!(
+            body,
+            "[-]{name} failed: {}",
+            reason.map_or_else(|| WITHHELD.to_owned(), one_line)
+        ),
+    };
+}
+
+/// A reason as one bounded line: control characters become spaces.
+fn one_line(reason: &str) -> String {
+    reason
+        .chars()
+        .take(MAX_REASON_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}

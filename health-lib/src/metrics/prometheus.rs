@@ -1,0 +1,416 @@
+//! The metric families, registered into the application's prometheus-client
+//! `Registry`, and the per-check and per-service handles taken from them.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::evaluate::RunKind;
+use crate::{Group, ServingStatus};
+
+/// Check durations in seconds: from a local call (1 ms) to well past the
+/// default 800 ms timeout.
+const DURATION_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CheckLabels {
+    check: String,
+    group: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RunLabels {
+    check: String,
+    group: &'static str,
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServiceLabels {
+    service: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransitionLabels {
+    service: String,
+    to: &'static str,
+}
+
+type DurationFamily = Family<CheckLabels, Histogram, fn() -> Histogram>;
+
+/// The registered families; `None` when the application asked for no metrics.
+#[derive(Clone, Debug)]
+pub(crate) struct Metrics(Option<Families>);
+
+#[derive(Clone, Debug)]
+struct Families {
+    check_status: Family<CheckLabels, Gauge>,
+    check_runs: Family<RunLabels, Counter>,
+    check_duration: DurationFamily,
+    service_serving: Family<ServiceLabels, Gauge>,
+    service_transitions: Family<TransitionLabels, Counter>,
+}
+
+impl Metrics {
+    /// No metrics: the application did not ask for them.
+    pub(crate) const fn none() -> Self {
+        Self(None)
+    }
+
+    /// Creates the families and registers them into `registry`.
+    pub(crate) fn register(registry: &mut Registry) -> Self {
+        let families = Families {
+            check_status: Family::default(),
+            check_runs: Family::default(),
+            check_duration: Family::new_with_constructor(|| Histogram::new(DURATION_BUCKETS)),
+            service_serving: Family::default(),
+            service_transitions: Family::default(),
+        };
+        registry.register(
+            "grpc_health_check_status",
+            "Whether a health check passes after its thresholds (1) or fails or has not passed yet (0)",
+            families.check_status.clone(),
+        );
+        registry.register(
+            "grpc_health_check_runs",
+            "Health check runs by how they ended: success, error, timeout or panic",
+            families.check_runs.clone(),
+        );
+        registry.register_with_unit(
+            "grpc_health_check_duration",
+            "How long each health check run took, up to its timeout",
+            Unit::Seconds,
+            families.check_duration.clone(),
+        );
+        registry.register(
+            "grpc_health_service_serving",
+            "Whether the grpc.health.v1 service answers SERVING (1) or not (0) for a registered service",
+            families.service_serving.clone(),
+        );
+        registry.register(
+            "grpc_health_service_transitions",
+            "Changes of a registered health service's status, by the status it changed to",
+            families.service_transitions.clone(),
+        );
+        Self(Some(families))
+    }
+
+    /// The handles of one check, created now so that recording allocates nothing.
+    pub(crate) fn check(&self, name: &str, group: Group) -> CheckMetrics {
+        CheckMetrics(self.0.as_ref().map(|families| {
+            let group = group.service_name();
+            let labels = CheckLabels {
+                check: name.to_owned(),
+                group,
+            };
+            let runs = RunKind::ALL.map(|kind| {
+                families.check_runs.get_or_create_owned(&RunLabels {
+                    check: name.to_owned(),
+                    group,
+                    result: kind.as_str(),
+                })
+            });
+            CheckHandles {
+                status: families.check_status.get_or_create_owned(&labels),
+                duration: families.check_duration.get_or_create_owned(&labels),
+                runs,
+            }
+        }))
+    }
+
+    /// The handles of a service as it is registered.
+    pub(crate) fn service(&self, name: &str) -> ServiceMetrics {
+        ServiceMetrics(self.0.as_ref().map(|families| {
+            let transition = |to: ServingStatus| {
+                families
+                    .service_transitions
+                    .get_or_create_owned(&TransitionLabels {
+                        service: name.to_owned(),
+                        to: to.as_str_name(),
+                    })
+            };
+            ServiceHandles {
+                serving: families
+                    .service_serving
+                    .get_or_create_owned(&ServiceLabels {
+                        service: name.to_owned(),
+                    }),
+                to_serving: transition(ServingStatus::Serving),
+                to_not_serving: transition(ServingStatus::NotServing),
+            }
+        }))
+    }
+
+    /// Removes the series of a service that is no longer registered.
+    pub(crate) fn forget_service(&self, name: &str) {
+        if let Some(families) = &self.0 {
+            families.service_serving.remove(&ServiceLabels {
+                service: name.to_owned(),
+            });
+            for to in [ServingStatus::Serving, ServingStatus::NotServing] {
+                families.service_transitions.remove(&TransitionLabels {
+                    service: name.to_owned(),
+                    to: to.as_str_name(),
+                });
+            }
+        }
+    }
+}
+
+/// One check's handles.
+#[derive(Debug)]
+pub(crate) struct CheckMetrics(Option<CheckHandles>);
+
+#[derive(Debug)]
+struct CheckHandles {
+    status: Gauge,
+    duration: Histogram,
+    /// Indexed by [`RunKind`], in the order of [`RunKind::ALL`].
+    runs: [Counter; 4],
+}
+
+impl CheckMetrics {
+    /// Records one run: how it ended, how long it took, and the check's
+    /// status after its thresholds.
+    pub(crate) fn record(&self, kind: RunKind, duration: Duration, passing: bool) {
+        if let Some(handles) = &self.0 {
+            handles.runs[kind as usize].inc();
+            handles.duration.observe(duration.as_secs_f64());
+            handles.status.set(i64::from(passing));
+        }
+    }
+}
+
+/// One registered service's handles.
+#[derive(Debug)]
+pub(crate) struct ServiceMetrics(Option<ServiceHandles>);
+
+#[derive(Debug)]
+struct ServiceHandles {
+    serving: Gauge,
+    to_serving: Counter,
+    to_not_serving: Counter,
+}
+
+impl ServiceMetrics {
+    /// Handles for a name that is not registered: no series.
+    pub(crate) const fn none() -> Self {
+        Self(None)
+    }
+
+    /// Records the service's status; a change from an earlier registered
+    /// status counts as a transition.
+    pub(crate) fn record(&self, from: Option<ServingStatus>, to: ServingStatus) {
+        if let Some(handles) = &self.0 {
+            handles.serving.set(i64::from(to == ServingStatus::Serving));
+            if from.is_some_and(|from| from != to) {
+                match to {
+                    ServingStatus::Serving => handles.to_serving.inc(),
+                    _ => handles.to_not_serving.inc(),
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::{Check, HealthChecks};
+
+    use super::*;
+    use crate::test_support::{EVENT_TIMEOUT, wait_until};
+
+    fn scrape(registry: &Registry) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, registry).expect("encodes");
+        text
+    }
+
+    /// The value of `series` (name and labels exactly as written), if present.
+    fn value(scrape: &str, series: &str) -> Option<f64> {
+        scrape.lines().find_map(|line| {
+            let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+            value.parse().ok()
+        })
+    }
+
+    fn runs(check: &str, result: &str) -> String {
+        format!(
+            "grpc_health_check_runs_total{{check=\"{check}\",group=\"readiness\",result=\"{result}\"}}"
+        )
+    }
+
+    #[tokio::test]
+    async fn every_series_of_a_check_exists_before_it_runs() {
+        let mut registry = Registry::default();
+        let (_, _handle) = HealthChecks::new()
+            .interval(Duration::from_secs(3600))
+            .check(Check::new_async("db", std::future::pending::<bool>))
+            .service("helloworld.Greeter", Group::Readiness)
+            .metrics(&mut registry)
+            .build();
+        let text = scrape(&registry);
+        for result in ["success", "error", "timeout", "panic"] {
+            assert_eq!(
+                value(&text, &runs("db", result)),
+                Some(0.0),
+                "{result}\n{text}"
+            );
+        }
+        let labels = "{check=\"db\",group=\"readiness\"}";
+        assert_eq!(
+            value(&text, &format!("grpc_health_check_status{labels}")),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(
+                &text,
+                &format!("grpc_health_check_duration_seconds_count{labels}")
+            ),
+            Some(0.0)
+        );
+        for (service, serving) in [
+            ("", 0.0),
+            ("liveness", 1.0),
+            ("readiness", 0.0),
+            ("helloworld.Greeter", 0.0),
+        ] {
+            let series = format!("grpc_health_service_serving{{service=\"{service}\"}}");
+            assert_eq!(value(&text, &series), Some(serving), "{series}");
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_are_counted_by_how_they_ended() {
+        let mut registry = Registry::default();
+        let (_, handle) = HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new_async("ok", || async { true }))
+            .check(Check::new_async("err", || async {
+                Err::<(), _>("refused")
+            }))
+            .check(
+                Check::new_async("slow", std::future::pending::<bool>)
+                    .timeout(Duration::from_millis(20)),
+            )
+            .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
+            .metrics(&mut registry)
+            .build();
+        wait_until("every check evaluated", || {
+            handle.snapshot().iter().all(|check| check.evaluations > 0)
+        })
+        .await;
+        let text = scrape(&registry);
+        for (check, result) in [
+            ("ok", "success"),
+            ("err", "error"),
+            ("slow", "timeout"),
+            ("boom", "panic"),
+        ] {
+            for other in ["success", "error", "timeout", "panic"] {
+                let count = value(&text, &runs(check, other)).expect("series exists");
+                assert_eq!(
+                    count >= 1.0,
+                    other == result,
+                    "{check} {other}: {count}\n{text}"
+                );
+            }
+        }
+        let ok = "{check=\"ok\",group=\"readiness\"}";
+        assert_eq!(
+            value(&text, &format!("grpc_health_check_status{ok}")),
+            Some(1.0)
+        );
+        let observed = value(
+            &text,
+            &format!("grpc_health_check_duration_seconds_count{ok}"),
+        );
+        assert!(observed.is_some_and(|count| count >= 1.0), "{text}");
+    }
+
+    fn serving(registry: &Registry, service: &str) -> Option<f64> {
+        value(
+            &scrape(registry),
+            &format!("grpc_health_service_serving{{service=\"{service}\"}}"),
+        )
+    }
+
+    #[tokio::test]
+    async fn check_and_service_gauges_follow_flips_and_count_transitions() {
+        let mut registry = Registry::default();
+        let up = Arc::new(AtomicBool::new(false));
+        let flag = up.clone();
+        let (_, handle) = HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new("db", move || flag.load(Ordering::SeqCst)))
+            .metrics(&mut registry)
+            .build();
+        let mut readiness = handle.shared.registry().subscribe("readiness");
+        up.store(true, Ordering::SeqCst);
+        tokio::time::timeout(
+            EVENT_TIMEOUT,
+            readiness.wait_for(|status| *status == Some(ServingStatus::Serving)),
+        )
+        .await
+        .expect("readiness SERVING in time")
+        .expect("service alive");
+        let text = scrape(&registry);
+        assert_eq!(
+            value(
+                &text,
+                "grpc_health_check_status{check=\"db\",group=\"readiness\"}"
+            ),
+            Some(1.0)
+        );
+        assert_eq!(serving(&registry, "readiness"), Some(1.0));
+        let to_serving =
+            "grpc_health_service_transitions_total{service=\"readiness\",to=\"SERVING\"}";
+        assert_eq!(value(&text, to_serving), Some(1.0));
+        handle.shutdown();
+        let text = scrape(&registry);
+        assert_eq!(
+            value(&text, "grpc_health_service_serving{service=\"readiness\"}"),
+            Some(0.0)
+        );
+        let to_not_serving =
+            "grpc_health_service_transitions_total{service=\"readiness\",to=\"NOT_SERVING\"}";
+        assert_eq!(value(&text, to_not_serving), Some(1.0));
+    }
+
+    #[tokio::test]
+    async fn hand_driven_services_have_series_only_while_registered() {
+        let mut registry = Registry::default();
+        let (_, handle) = HealthChecks::new().metrics(&mut registry).build();
+        let watcher = handle.shared.registry().subscribe("watched");
+        assert!(
+            !scrape(&registry).contains("watched"),
+            "watching registers nothing"
+        );
+        handle.set_serving("watched").expect("register");
+        assert_eq!(serving(&registry, "watched"), Some(1.0));
+        handle.set_not_serving("watched").expect("flip");
+        let text = scrape(&registry);
+        assert_eq!(
+            value(&text, "grpc_health_service_serving{service=\"watched\"}"),
+            Some(0.0)
+        );
+        let flips = "grpc_health_service_transitions_total{service=\"watched\",to=\"NOT_SERVING\"}";
+        assert_eq!(value(&text, flips), Some(1.0));
+        handle.clear_status("watched").expect("unregister");
+        assert!(
+            !scrape(&registry).contains("watched"),
+            "series removed with the service"
+        );
+        handle.shared.registry().unsubscribe("watched", watcher);
+    }
+}

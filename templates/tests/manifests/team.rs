@@ -1,0 +1,110 @@
+//! `--templates DIR`: a team's own templates rendered with the same values,
+//! strictness and helpers, and errors that name the file and line.
+
+use std::fs;
+
+use crate::cli::{self, example_team};
+use crate::manifest::{deployment, pod, server, valid};
+
+fn team_args(dir: &std::path::Path, sets: &[&str]) -> Vec<String> {
+    let mut args = cli::with_sets(sets);
+    args.extend([
+        "--templates".into(),
+        dir.to_str().expect("UTF-8 path").into(),
+    ]);
+    args
+}
+
+#[test]
+fn the_example_team_deployment_renders_valid_with_the_built_in_probes() {
+    for install in ["image", "initContainer"] {
+        let install = format!("probe.install={install}");
+        let sets = ["extra.team=payments", install.as_str()];
+        let docs = valid(&team_args(&example_team(), &sets));
+        assert_eq!(docs.len(), 1, "the one template in the directory");
+        let team = deployment(&docs);
+        let labels = team.metadata.labels.as_ref().expect("labels");
+        assert_eq!(labels.get("team").map(String::as_str), Some("payments"));
+        assert_eq!(team.spec.as_ref().and_then(|s| s.replicas), Some(2));
+
+        // The helpers wrote the same probes, init container and volumes as the built-in template.
+        let built_in = valid(
+            &[
+                &cli::with_sets(&[install.as_str()])[..],
+                &["--template".into(), "deployment".into()],
+            ]
+            .concat(),
+        );
+        let built_in = deployment(&built_in);
+        let (ours, theirs) = (server(team), server(built_in));
+        assert_eq!(ours.readiness_probe, theirs.readiness_probe);
+        assert_eq!(ours.liveness_probe, theirs.liveness_probe);
+        assert_eq!(ours.startup_probe, theirs.startup_probe);
+        assert_eq!(ours.volume_mounts, theirs.volume_mounts);
+        assert_eq!(pod(team).init_containers, pod(built_in).init_containers);
+        assert_eq!(pod(team).volumes, pod(built_in).volumes);
+    }
+}
+
+#[test]
+fn a_team_template_reading_a_missing_value_names_file_and_line() {
+    let run = cli::run(&team_args(&example_team(), &[]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("examples/team/deployment.yaml.j2 line 14")
+            && run.stderr.contains("undefined"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn partials_are_included_and_only_top_level_templates_render() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(
+        dir.path().join("_labels.j2"),
+        "{% macro team_labels() %}team: {{ extra.team }}{% endmacro %}",
+    )
+    .expect("write partial");
+    fs::write(
+        dir.path().join("configmap.yaml.j2"),
+        "{% from '_labels.j2' import team_labels %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\n  labels:\n    {{ team_labels() }}\ndata:\n  answer: {{ extra.answer }}\n",
+    )
+    .expect("write template");
+    fs::write(dir.path().join("notes.txt.j2"), "{{ nothing }}").expect("write notes");
+    fs::write(dir.path().join("README.md"), "{% not jinja").expect("write README");
+    let args = team_args(dir.path(), &["extra.team=on", "extra.answer=42"]);
+    let out = cli::render(&args);
+    assert_eq!(
+        out,
+        "---\n# Source: configmap.yaml.j2\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeter\n  labels:\n    team: \"on\"\ndata:\n  answer: 42\n"
+    );
+    let mut only = args;
+    only.extend(["--template".into(), "configmap".into()]);
+    assert_eq!(cli::render(&only), out);
+}
+
+#[test]
+fn a_team_template_with_a_syntax_error_names_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("broken.yaml.j2"), "a: 1\nb: {{ name \n").expect("write");
+    let run = cli::run(&team_args(dir.path(), &[]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("broken.yaml.j2 line 2"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_directory_without_templates_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = cli::run(&team_args(dir.path(), &[]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("holds no template"), "{}", run.stderr);
+    let run = cli::run(&team_args(&dir.path().join("missing"), &[]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot be read"), "{}", run.stderr);
+}

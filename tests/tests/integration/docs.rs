@@ -1,0 +1,162 @@
+//! The documents stay true to the code: every test RELIABILITY.md names
+//! exists, the root README's examples are the crate READMEs' (which their
+//! crates' tests compile, render or run), its two commands are the ones CI and
+//! the demo test run, and the repository cites no document outside it.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use test_support::workspace_root;
+
+/// Where each suite named in RELIABILITY.md keeps its modules.
+const SUITES: [(&str, &str); 5] = [
+    ("lib", "health-lib/src"),
+    ("integration", "tests/tests/integration"),
+    ("demo", "examples/tests/demo"),
+    ("probe", "grpc-probe/tests/probe"),
+    ("manifests", "templates/tests/manifests"),
+];
+
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(workspace_root().join(relative))
+        .unwrap_or_else(|error| panic!("read {relative}: {error}"))
+}
+
+/// `(suite, module path, test)` for every test the table rows of `document`
+/// name: in a row's last cell, a suite word applies to the backticked
+/// `module::test` (or `module::tests::test`) names after it.
+fn named_tests(document: &str) -> BTreeSet<(String, String, String)> {
+    let mut named = BTreeSet::new();
+    for row in document.lines().filter(|line| line.starts_with('|')) {
+        let cell = row.trim_end_matches('|').rsplit('|').next().unwrap_or("");
+        let mut suite = None;
+        for (index, piece) in cell.split('`').enumerate() {
+            if index % 2 == 0 {
+                let mut words = piece.split(|c: char| !c.is_ascii_alphanumeric());
+                if let Some(word) = words.rfind(|word| SUITES.iter().any(|(name, _)| name == word))
+                {
+                    suite = Some(word.to_owned());
+                }
+            } else if let (Some(suite), Some((module, test))) = (&suite, piece.rsplit_once("::")) {
+                named.insert((suite.clone(), module.to_owned(), test.to_owned()));
+            }
+        }
+    }
+    named
+}
+
+/// The source of `module` (a `::` path) in `suite`: its own file, or its
+/// parent's when it is an inline `mod tests`.
+fn module_source(suite: &str, module: &str) -> String {
+    let (_, dir) = SUITES
+        .iter()
+        .find(|(name, _)| *name == suite)
+        .expect("a known suite");
+    let path = module.replace("::", "/");
+    let parent = path
+        .rsplit_once('/')
+        .map_or(path.as_str(), |(parent, _)| parent);
+    [
+        format!("{path}.rs"),
+        format!("{path}/mod.rs"),
+        format!("{parent}.rs"),
+        format!("{parent}/mod.rs"),
+    ]
+    .iter()
+    .find_map(|candidate| std::fs::read_to_string(workspace_root().join(dir).join(candidate)).ok())
+    .unwrap_or_default()
+}
+
+#[test]
+fn every_test_reliability_md_names_exists() {
+    let named = named_tests(&read("RELIABILITY.md"));
+    assert!(
+        named.len() > 30,
+        "only {} tests found: {named:?}",
+        named.len()
+    );
+    let missing: Vec<_> = named
+        .iter()
+        .filter(|(suite, module, test)| {
+            !module_source(suite, module).contains(&format!("fn {test}("))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "RELIABILITY.md names missing tests: {missing:?}"
+    );
+}
+
+#[test]
+fn the_repository_cites_no_outside_design_document() {
+    let tracked = Command::new("git")
+        .args(["grep", "-n", "-I", "DESIGN\\.md", "--", "."])
+        .current_dir(workspace_root())
+        .output()
+        .expect("run git grep");
+    let hits = String::from_utf8_lossy(&tracked.stdout);
+    let hits: Vec<&str> = hits
+        .lines()
+        .filter(|line| !line.starts_with("tests/tests/integration/docs.rs:"))
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "cites a document outside the repository: {hits:#?}"
+    );
+}
+
+/// The fenced code blocks of a Markdown document, without their fences.
+fn code_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<Vec<&str>> = None;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            match open.take() {
+                Some(block) => blocks.push(block.join("\n")),
+                None => open = Some(Vec::new()),
+            }
+        } else if let Some(block) = open.as_mut() {
+            block.push(line);
+        }
+    }
+    blocks
+}
+
+const CRATE_READMES: [&str; 3] = [
+    "health-lib/README.md",
+    "grpc-probe/README.md",
+    "templates/README.md",
+];
+
+#[test]
+fn root_readme_examples_come_from_the_crate_readmes() {
+    let readme = read("README.md");
+    let blocks = code_blocks(&readme);
+    assert!(blocks.len() >= 4, "{blocks:?}");
+    let (commands, examples) = blocks.split_first().expect("blocks");
+    let crate_readmes: Vec<String> = CRATE_READMES.iter().map(|path| read(path)).collect();
+    for example in examples {
+        let lines: Vec<&str> = example.lines().map(str::trim).collect();
+        let found = crate_readmes.iter().any(|crate_readme| {
+            lines
+                .iter()
+                .all(|line| crate_readme.lines().any(|other| other.trim() == *line))
+        });
+        assert!(
+            found,
+            "not in any crate README (where it is tested):\n{example}"
+        );
+    }
+    let ci = read(".ci/run");
+    for command in commands.lines() {
+        let command = command.split('#').next().unwrap_or("").trim();
+        match command {
+            "bash examples/demo.sh" => {}
+            "cargo xtask test" => assert!(
+                ci.lines().any(|line| line.trim() == command),
+                ".ci/run does not run `{command}`"
+            ),
+            other => panic!("the README's two commands changed: `{other}`"),
+        }
+    }
+}
