@@ -1,6 +1,6 @@
 //! `podman kube play` of the rendered Deployment: the liveness probe as
 //! podman's healthcheck, a NOT_SERVING service failing it, the shell podman
-//! needs for it, the init-container install, and the drain on `kube down`.
+//! needs for it, the init-container install, and the drain on SIGTERM.
 
 use std::time::Instant;
 
@@ -136,7 +136,7 @@ async fn image_install_is_healthy_and_drains_on_sigterm() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let name = "ghc-e2e-image";
     let image = fixtures::app_with_probe().await;
-    let yaml = manifests::deployment(name, &image, &[]).await;
+    let yaml = manifests::deployment(name, &image, "").await;
     let pod = Pod::play(name, &yaml).await;
     let test = podman::inspect(&pod.container, "{{json .Config.Healthcheck.Test}}").await;
     assert!(
@@ -148,24 +148,23 @@ async fn image_install_is_healthy_and_drains_on_sigterm() {
     pod.drain_and_remove().await;
 }
 
-/// Liveness pointed at `readiness` while the ready file is missing: the
-/// probe's exit 4 (NOT_SERVING) makes podman's healthcheck fail; creating the
-/// file makes it pass.
+/// Liveness pointed at `helloworld.Greeter`, which follows the demo's
+/// readiness, while the ready file is missing: the probe's exit 4
+/// (NOT_SERVING) makes podman's healthcheck fail; creating the file makes it
+/// pass. (The templates refuse `liveness.service: readiness` outright.)
 #[tokio::test]
 async fn a_not_serving_service_fails_the_healthcheck() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let name = "ghc-e2e-not-serving";
     let image = fixtures::app_with_probe().await;
-    let yaml = manifests::deployment(name, &image, &["liveness.service=readiness"]).await;
-    let yaml = manifests::with_args(
-        &yaml,
-        &[
-            "--addr",
-            &format!("0.0.0.0:{PORT}"),
-            "--ready-file",
-            "/ready",
-        ],
+    // The root filesystem is read-only: the ready file lives in an emptyDir.
+    let values = format!(
+        "liveness: {{service: helloworld.Greeter}}\n\
+         args: [--addr, \"0.0.0.0:{PORT}\", --ready-file, /ready/ok]\n\
+         volumes: [{{name: ready, emptyDir: {{}}}}]\n\
+         volumeMounts: [{{name: ready, mountPath: /ready}}]\n"
     );
+    let yaml = manifests::deployment(name, &image, &values).await;
     let pod = Pod::play(name, &yaml).await;
     pod.fail_healthchecks(FAILURE_THRESHOLD).await;
     let log = pod.health_log().await;
@@ -173,8 +172,8 @@ async fn a_not_serving_service_fails_the_healthcheck() {
         log.contains("NOT_SERVING"),
         "the probe's message is not in the health log: {log}"
     );
-    eprintln!("{name}: healthcheck unhealthy while readiness is NOT_SERVING");
-    podman::ok(&["exec", &pod.container, "/bin/sh", "-c", ": > /ready"]).await;
+    eprintln!("{name}: healthcheck unhealthy while helloworld.Greeter is NOT_SERVING");
+    podman::ok(&["exec", &pod.container, "/bin/sh", "-c", ": > /ready/ok"]).await;
     // The demo re-runs its checks every second; no event says when it has.
     let deadline = tokio::time::Instant::now() + test_support::HANG_GUARD;
     while pod.healthcheck().await != (0, "healthy".to_owned()) {
@@ -196,7 +195,7 @@ async fn podman_needs_a_shell_for_the_probe_kubelet_does_not() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let name = "ghc-e2e-no-shell";
     let image = fixtures::demo_image().await;
-    let yaml = manifests::deployment(name, &image, &[]).await;
+    let yaml = manifests::deployment(name, &image, "").await;
     let pod = Pod::play(name, &yaml).await;
     let test = podman::inspect(&pod.container, "{{json .Config.Healthcheck.Test}}").await;
     assert!(test.starts_with(r#"["CMD-SHELL""#), "{test}");
@@ -226,22 +225,17 @@ async fn the_init_container_installs_the_probe() {
     let name = "ghc-e2e-init";
     let image = fixtures::app_with_shell().await;
     let probe_image = fixtures::probe_image().await;
-    let yaml = manifests::deployment(
-        name,
-        &image,
-        &[
-            "probe.install=initContainer",
-            &format!("probe.image={probe_image}"),
-            "probe.imagePath=/grpc-probe",
-        ],
-    )
-    .await;
+    let values = format!(
+        "probe: {{install: initContainer, image: \"{probe_image}\", imagePath: /grpc-probe}}\n{}",
+        manifests::PODMAN_INIT_ALWAYS
+    );
+    let yaml = manifests::deployment(name, &image, &values).await;
     assert!(
-        yaml.contains(r#"["/grpc-probe","-install="#),
+        yaml.contains("- -install=/opt/grpc-probe/grpc-probe"),
         "the init container does not run `/grpc-probe -install=…` (the probe image has no \
          `cp`); rendered:\n{yaml}"
     );
-    let pod = Pod::play(name, &manifests::with_podman_init_type_always(&yaml)).await;
+    let pod = Pod::play(name, &yaml).await;
     let missing = podman::run(&[
         "exec",
         &pod.container,
