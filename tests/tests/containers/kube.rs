@@ -116,7 +116,8 @@ impl Pod {
             assert_eq!(
                 (run.code, run.stdout.trim()),
                 (1, "unhealthy"),
-                "{}",
+                "stderr: {}; health log: {}",
+                run.stderr.trim(),
                 self.health_log().await
             );
         }
@@ -176,11 +177,19 @@ async fn a_not_serving_service_fails_the_healthcheck() {
     podman::ok(&["exec", &pod.container, "/bin/sh", "-c", ": > /ready/ok"]).await;
     // The demo re-runs its checks every second; no event says when it has.
     let deadline = tokio::time::Instant::now() + test_support::HANG_GUARD;
-    while pod.healthcheck().await != (0, "healthy".to_owned()) {
+    let mut attempts = Vec::new();
+    loop {
+        let started = Instant::now();
+        let outcome = pod.healthcheck().await;
+        if outcome == (0, "healthy".to_owned()) {
+            break;
+        }
+        attempts.push(format!("{outcome:?} after {:.1?}", started.elapsed()));
         assert!(
             tokio::time::Instant::now() < deadline,
-            "still unhealthy with the ready file: {}",
-            pod.health_log().await
+            "still unhealthy with the ready file; attempts: {attempts:?}; log: {}; demo: {}",
+            pod.health_log().await,
+            podman::ok(&["logs", "--tail", "5", &pod.container]).await
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }

@@ -63,11 +63,15 @@ pub(crate) async fn inspect(container: &str, format: &str) -> String {
         .to_owned()
 }
 
-/// `podman healthcheck run container`: its exit code (0 healthy, 1 not) and
-/// the health status podman recorded (`healthy`, `unhealthy`, `starting`).
+/// `podman healthcheck run container`: its exit code (0 healthy, 1 not, 125
+/// podman failed, with its message appended) and the health status podman
+/// recorded (`healthy`, `unhealthy`, `starting`).
 pub(crate) async fn healthcheck(container: &str) -> (i32, String) {
     let run = run(&["healthcheck", "run", container]).await;
     let status = inspect(container, "{{.State.Health.Status}}").await;
+    if run.code > 1 {
+        return (run.code, format!("{status}; {}", run.stderr.trim()));
+    }
     (run.code, status)
 }
 
