@@ -31,7 +31,7 @@ impl Pod {
         let file = NamedTempFile::new().expect("temporary manifest");
         std::fs::write(file.path(), manifests::without_ports(yaml)).expect("write the manifest");
         let path = file.path().to_str().expect("UTF-8 path");
-        play_retrying(&pod, path).await;
+        podman::ok(&["kube", "play", "--network", "none", path]).await;
         let listening = format!("listening on 0.0.0.0:{PORT}");
         podman::wait_for_log(&container, &listening).await;
         eprintln!("{pod}: started, {container} logged `{listening}`");
@@ -124,37 +124,6 @@ impl Pod {
         let streak = podman::inspect(&self.container, "{{.State.Health.FailingStreak}}").await;
         assert_eq!(streak, times.to_string(), "{}", self.health_log().await);
     }
-}
-
-/// How many times `kube play` is tried. Podman 4.3 under runc now and then
-/// loses a container's exit while starting the pod (seen here about once in
-/// twenty plays: `kube play` waiting forever on the init container); each
-/// lost attempt is reported, the pod removed, and the play tried again.
-const PLAY_ATTEMPTS: usize = 3;
-
-/// `podman kube play --network none path` (no network but the pod's
-/// loopback), bounded by the hang guard and retried as [`PLAY_ATTEMPTS`] says.
-async fn play_retrying(pod: &str, path: &str) {
-    let args = ["kube", "play", "--network", "none", path];
-    let mut failures = Vec::new();
-    for _ in 0..PLAY_ATTEMPTS {
-        let attempt =
-            tokio::time::timeout(test_support::HANG_GUARD, podman::command(args).output()).await;
-        let failure = match attempt {
-            Ok(Ok(output)) if output.status.success() => return,
-            Ok(Ok(output)) => format!(
-                "exited with {}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-            Ok(Err(error)) => format!("cannot run podman: {error}"),
-            Err(_) => format!("hung for {:?}", test_support::HANG_GUARD),
-        };
-        eprintln!("{pod}: podman kube play {failure}; removing the pod and playing again");
-        failures.push(failure);
-        podman::run(&["pod", "rm", "--force", "--ignore", "--time", "0", pod]).await;
-    }
-    panic!("podman kube play {path} failed {PLAY_ATTEMPTS} times: {failures:#?}");
 }
 
 /// The liveness probe's failureThreshold in the rendered manifests: podman
@@ -266,8 +235,7 @@ async fn the_init_container_installs_the_probe() {
     let image = fixtures::app_with_shell().await;
     let probe_image = fixtures::probe_image().await;
     let values = format!(
-        "probe: {{install: initContainer, image: \"{probe_image}\", imagePath: /grpc-probe}}\n{}",
-        manifests::PODMAN_INIT_ALWAYS
+        "probe: {{install: initContainer, image: \"{probe_image}\", imagePath: /grpc-probe}}\n"
     );
     let yaml = manifests::deployment(name, &image, &values).await;
     assert!(
@@ -275,7 +243,7 @@ async fn the_init_container_installs_the_probe() {
         "the init container does not run `/grpc-probe -install=…` (the probe image has no \
          `cp`); rendered:\n{yaml}"
     );
-    let pod = Pod::play(name, &yaml).await;
+    let pod = Pod::play(name, &manifests::with_podman_restart_on_failure(&yaml)).await;
     let missing = podman::run(&[
         "exec",
         &pod.container,

@@ -5,13 +5,6 @@ use test_support::{bins, process};
 /// The port the demo images listen on (`0.0.0.0:50051` by default).
 pub(crate) const PORT: &str = "50051";
 
-/// Deployment annotation that makes podman keep init containers (type
-/// `always`). Podman 4.3 removes a `once` init container right after it
-/// exits, and under runc that races with the exit being recorded ("cannot
-/// remove container … as it is running"); Kubernetes ignores the annotation.
-pub(crate) const PODMAN_INIT_ALWAYS: &str =
-    "annotations:\n  io.podman.annotations.init.container.type: always\n";
-
 /// The Deployment for `name` running `image`, with `values` (YAML, given as a
 /// `--values` file) applied after the three required values.
 pub(crate) async fn deployment(name: &str, image: &str, values: &str) -> String {
@@ -56,6 +49,34 @@ pub(crate) fn without_ports(yaml: &str) -> String {
         "the Deployment has no container ports list to remove:\n{yaml}"
     );
     kept.join("\n") + "\n"
+}
+
+/// `yaml` with the pod's `restartPolicy: OnFailure`, for podman only.
+/// Podman 4.3 applies the pod's restart policy (a Deployment's is always
+/// `Always`) to init containers too: the init container is restarted as soon
+/// as it exits 0, so `kube play` races with it (removing a "running" init
+/// container fails, waiting for it hangs). Kubernetes never restarts an init
+/// container that succeeded, and `OnFailure` makes podman do the same.
+pub(crate) fn with_podman_restart_on_failure(yaml: &str) -> String {
+    let pod_spec = "\n    spec:\n";
+    let at = yaml
+        .find(pod_spec)
+        .expect("the Deployment has a pod template spec")
+        + pod_spec.len();
+    format!(
+        "{}      restartPolicy: OnFailure\n{}",
+        &yaml[..at],
+        &yaml[at..]
+    )
+}
+
+#[test]
+fn the_restart_policy_goes_in_the_pod_spec() {
+    let yaml = "spec:\n  template:\n    spec:\n      containers: []\n";
+    assert_eq!(
+        with_podman_restart_on_failure(yaml),
+        "spec:\n  template:\n    spec:\n      restartPolicy: OnFailure\n      containers: []\n"
+    );
 }
 
 #[test]
