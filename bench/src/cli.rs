@@ -35,6 +35,8 @@ pub(crate) enum Section {
     Check,
     /// A 50 ms dependency under 1000 Check/s.
     Slow,
+    /// `/readyz` beside Check on one server, and the cost of a `/metrics` scrape.
+    Http,
     /// Watch fan-out and server memory at each scale, and Check p99 while
     /// 10,000 watchers are open; health-lib and tonic-health in turn.
     Watch,
@@ -109,6 +111,11 @@ pub(crate) struct Plan {
     pub(crate) check_slices: usize,
     /// How long one slice lasts.
     pub(crate) check_slice: Duration,
+    /// Rounds of `/readyz` and Check slices (each `check_slice` long) on the
+    /// admin server.
+    pub(crate) http_slices: usize,
+    /// `/metrics` scrapes timed.
+    pub(crate) metrics_scrapes: usize,
     /// How long the slow-dependency load lasts, per server.
     pub(crate) slow_duration: Duration,
     /// The numbers of watchers the fan-out is measured at.
@@ -130,6 +137,8 @@ impl Plan {
                 rss_runs: 20,
                 check_slices: 20,
                 check_slice: Duration::from_millis(500),
+                http_slices: 10,
+                metrics_scrapes: 200,
                 slow_duration: Duration::from_secs(5),
                 watch_scales: &[1_000, 10_000],
                 fanout_rounds: 7,
@@ -142,6 +151,8 @@ impl Plan {
                 rss_runs: 100,
                 check_slices: 40,
                 check_slice: Duration::from_millis(500),
+                http_slices: 20,
+                metrics_scrapes: 1000,
                 slow_duration: Duration::from_secs(5),
                 watch_scales: &[1_000, 10_000, 50_000],
                 fanout_rounds: 15,
@@ -171,6 +182,8 @@ mod tests {
         let full = Plan::new(false);
         assert!(quick.execs >= 200, "the issue asks for at least 200 execs");
         assert!(full.execs > quick.execs && full.check_slices > quick.check_slices);
+        assert!(full.http_slices > quick.http_slices);
+        assert!(full.metrics_scrapes > quick.metrics_scrapes);
         // The headline figures are at 10,000 watchers, in either run.
         assert!(quick.watch_scales.contains(&10_000) && full.watch_scales.contains(&10_000));
         assert!(full.watch_scales.contains(&50_000));

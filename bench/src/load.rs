@@ -27,7 +27,8 @@ pub(crate) struct LoadResult {
 }
 
 impl LoadResult {
-    fn new(mut latencies: Vec<Duration>, elapsed: Duration) -> Self {
+    /// The result of `latencies` answered over `elapsed`.
+    pub(crate) fn new(mut latencies: Vec<Duration>, elapsed: Duration) -> Self {
         latencies.sort_unstable();
         Self { latencies, elapsed }
     }

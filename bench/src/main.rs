@@ -13,6 +13,8 @@
 //! | `glibc_*` | the same for the glibc builds |
 //! | `check_rps_*`, `check_p99_us_*`, `check_rps_ratio` | closed-loop Check load on health-lib, tonic-health and naive evaluation, taking turns in short slices; medians |
 //! | `slow_check_p99_ms`, `slow_check_dependency_calls_per_s`, `naive_check_p99_ms` | 1000 Check/s for 5 s against a 50 ms dependency checked every 1 s |
+//! | `readyz_rps`, `check_rps_admin_server`, `readyz_vs_check_rps` | closed-loop `/readyz` (64 HTTP/1.1 keep-alive connections) and Check (4 × 16 streams) on one health-lib server with 100 checks, taking turns in short slices; medians |
+//! | `metrics_scrape_us`, `metrics_scrape_p99_us`, `metrics_scrape_bytes` | `/metrics` of that server scraped back to back on one connection |
 //! | `watch_fanout_*_ms`, `watch_server_*_mib`, `watch_fanout_vs_tonic_health`, `watch_kb_per_watcher` | 1k, 10k (and 50k) Watch streams on one service of each server in a child process, then flips taken in turn |
 //! | `check_p99_ms_10k_watchers` | open-loop Check load while 10,000 watchers are open |
 //! | `eval_cpu_us_*` | CPU time per evaluation interval at 10, 100 and 1000 checks |
@@ -25,6 +27,7 @@
 //! `bare-client` with `--profile probe`, static musl (as shipped) and glibc,
 //! the `peak-rss` helper static musl, health-demo with `--release`.
 
+mod admin_http;
 mod artifacts;
 mod check_path;
 mod child_server;
@@ -82,6 +85,9 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
         }
         if cli.runs(Section::Slow) {
             slow_dependency::measure(&plan, &mut figures).await?;
+        }
+        if cli.runs(Section::Http) {
+            admin_http::measure(&plan, &mut figures).await?;
         }
         if cli.runs(Section::Watch) {
             watch_fanout::measure(&plan, &mut figures).await?;

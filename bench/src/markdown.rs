@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::Result;
+use crate::admin_http;
 use crate::cli::Plan;
 use crate::eval_cpu::{self, CHECK_COUNTS};
 use crate::machine::{Machine, utc_now};
@@ -51,6 +52,15 @@ const METHOD: &str = "\
   connections with 16 calls in flight on each, in short slices taken in turn,
   the order rotating. `check_rps_ratio` is the median of each round's
   health-lib ÷ tonic-health.
+- **Admin HTTP endpoints.** One health-lib server with 100 instant checks
+  and metrics recorded serves gRPC and, on an admin listener, `/readyz` and
+  `/metrics`, in the bench process. `/readyz` (64 HTTP/1.1 keep-alive
+  connections, one request in flight on each) and Check (4 connections, 16
+  calls in flight on each) take turns in short slices, the order
+  alternating; `readyz_vs_check_rps` is the median of each round's
+  `/readyz` ÷ Check. Then one connection scrapes `/metrics` back to back,
+  asking for OpenMetrics as Prometheus does: the median and p99 of the
+  scrapes, and the body's size.
 - **Slow dependency.** A 50 ms async check evaluated every second, under
   1000 Check/s (open loop) for 5 s: p99 latency and how often the dependency
   was called; then the same load on naive evaluation and on tonic-health.
@@ -161,6 +171,8 @@ fn render(
         let _ = writeln!(out, "![{title}]({PLOT_DIR}/{file})\n");
     }
     out.push_str(&scaling_tables(figures, plan));
+    out.push_str("\n## Admin HTTP endpoints\n\n");
+    out.push_str(&http_table(figures));
     out.push_str("\n## Every figure\n\n");
     out.push_str(&figures.table());
     out.push('\n');
@@ -196,6 +208,36 @@ fn scaling_tables(figures: &Figures, plan: &Plan) -> String {
         );
     }
     out
+}
+
+/// `/readyz` beside Check on one server, and the `/metrics` scrape.
+fn http_table(figures: &Figures) -> String {
+    let cell = |name: &str| figures.text(name);
+    let ratio = admin_http::READYZ_VS_CHECK;
+    let spread = format!(
+        "{} – {}",
+        cell(&format!("{ratio}_q1")),
+        cell(&format!("{ratio}_q3"))
+    );
+    let readyz = [
+        cell(admin_http::READYZ_RPS),
+        cell(admin_http::CHECK_RPS),
+        cell(ratio),
+        spread,
+    ];
+    let scrape = [
+        admin_http::SCRAPE_US,
+        admin_http::SCRAPE_P99_US,
+        admin_http::SCRAPE_BYTES,
+    ]
+    .map(cell);
+    format!(
+        "| `/readyz` req/s | Check req/s, same server | `/readyz` ÷ Check | q1–q3 |\n\
+         |---:|---:|---:|---|\n| {} |\n\n\
+         | `/metrics` scrape µs, median | p99 | body bytes |\n|---:|---:|---:|\n| {} |\n",
+        readyz.join(" | "),
+        scrape.join(" | "),
+    )
 }
 
 fn join_counts(counts: &[usize]) -> String {
@@ -268,6 +310,34 @@ mod tests {
         );
         assert!(text.contains("| 1000 | – | – |"), "unmeasured CPU: {text}");
         assert!(text.contains("## How each figure is measured"), "{text}");
+        assert!(text.contains("## Admin HTTP endpoints"), "{text}");
+    }
+
+    #[test]
+    fn the_http_table_lists_the_admin_figures() {
+        let mut figures = Figures::default();
+        figures.push(admin_http::READYZ_RPS, 30000.0, 0);
+        figures.push(admin_http::CHECK_RPS, 20000.0, 0);
+        figures.push_spread(
+            admin_http::READYZ_VS_CHECK,
+            Spread {
+                median: 1.5,
+                q1: 1.4,
+                q3: 1.6,
+            },
+            3,
+        );
+        figures.push(admin_http::SCRAPE_US, 850.0, 0);
+        figures.push(admin_http::SCRAPE_P99_US, 1900.0, 0);
+        let table = http_table(&figures);
+        assert!(
+            table.contains("| 30000 | 20000 | 1.500 | 1.400 – 1.600 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 850 | 1900 | – |"),
+            "unmeasured size: {table}"
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The Check servers under test, each on its own `127.0.0.1:0` listener in
 //! this process: health-lib with cached checks, tonic-health with the status
-//! set, and naive evaluation.
+//! set, and naive evaluation; and health-lib's admin HTTP endpoints.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use grpc_health_checks::http::AdminService;
 use grpc_health_checks::{Check, HealthChecks};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -59,10 +60,19 @@ pub(crate) fn incoming(
     })
 }
 
-/// health-lib: each dependency is an async readiness check run every
-/// `interval`; Check answers from the cached result.
-pub(crate) fn grpc_health_checks(dependencies: &[Dependency], interval: Duration) -> Routes {
-    let checks = dependencies.iter().enumerate().fold(
+/// Serves the admin HTTP endpoints of `service` on a fresh `127.0.0.1:0`
+/// listener, as health-demo's `--admin-addr` does.
+pub(crate) async fn serve_admin(service: AdminService) -> Result<Running> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(grpc_health_checks::http::serve(listener, service));
+    Ok(Running { addr, task })
+}
+
+/// health-lib's builder: each dependency is an async readiness check run
+/// every `interval`.
+pub(crate) fn checks(dependencies: &[Dependency], interval: Duration) -> HealthChecks {
+    dependencies.iter().enumerate().fold(
         HealthChecks::new().interval(interval),
         |checks, (index, dependency)| {
             let dependency = dependency.clone();
@@ -71,8 +81,12 @@ pub(crate) fn grpc_health_checks(dependencies: &[Dependency], interval: Duration
                 async move { dependency.call().await }
             }))
         },
-    );
-    let (server, _handle) = checks.build();
+    )
+}
+
+/// health-lib with [`checks`]; Check answers from the cached result.
+pub(crate) fn grpc_health_checks(dependencies: &[Dependency], interval: Duration) -> Routes {
+    let (server, _handle) = checks(dependencies, interval).build();
     Routes::new(server)
 }
 

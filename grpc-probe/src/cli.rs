@@ -15,7 +15,8 @@ use crate::duration;
 
 /// Checks the health of a gRPC server over grpc.health.v1 (a drop-in for
 /// grpc-health-probe). Exit codes: 0 SERVING, 1 bad arguments, 2 connection
-/// failed, 3 RPC failed, 4 not SERVING.
+/// failed, 3 RPC failed, 4 not SERVING. Boolean flags take no value, =true or
+/// =false.
 #[derive(Debug, Parser)]
 #[command(name = "grpc-probe", disable_version_flag = true, max_term_width = 100)]
 pub(crate) struct Cli {
@@ -30,11 +31,11 @@ pub(crate) struct Cli {
     /// service name to check (default: ""); repeat to require several
     #[arg(long, value_name = "NAME")]
     pub(crate) service: Vec<String>,
-    /// timeout for establishing connection
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration::parse, allow_hyphen_values = true)]
+    /// timeout for establishing connection (default: 1s)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, allow_hyphen_values = true)]
     pub(crate) connect_timeout: Duration,
-    /// timeout for health check rpc
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration::parse, allow_hyphen_values = true)]
+    /// timeout for health check rpc (default: 1s)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, allow_hyphen_values = true)]
     pub(crate) rpc_timeout: Duration,
     /// use TLS (default: false, INSECURE plaintext transport)
     #[arg(long)]
@@ -57,8 +58,8 @@ pub(crate) struct Cli {
     /// additional RPC header in 'name: value' format; may be repeated
     #[arg(long, value_name = "HEADER")]
     pub(crate) rpc_header: Vec<String>,
-    /// user-agent header value of health check requests
-    #[arg(long, value_name = "UA", default_value = "grpc_health_probe")]
+    /// user-agent header value of health check requests (default: grpc_health_probe)
+    #[arg(long, value_name = "UA")]
     pub(crate) user_agent: String,
     /// use GZIP compression for the request and accept it for the response
     #[arg(long)]
@@ -89,6 +90,37 @@ pub(crate) struct Cli {
     pub(crate) install: Option<PathBuf>,
 }
 
+impl Cli {
+    /// The values of flags not given. They are set here rather than as clap
+    /// defaults, which clap would parse and record on every run; the help
+    /// text states them.
+    fn defaults() -> Self {
+        Cli {
+            addr: None,
+            service: Vec::new(),
+            connect_timeout: Duration::from_secs(1),
+            rpc_timeout: Duration::from_secs(1),
+            tls: false,
+            tls_no_verify: false,
+            tls_ca_cert: None,
+            tls_client_cert: None,
+            tls_client_key: None,
+            tls_server_name: None,
+            rpc_header: Vec::new(),
+            user_agent: "grpc_health_probe".to_owned(),
+            gzip: false,
+            verbose: false,
+            version: false,
+            alts: false,
+            spiffe: false,
+            wait: None,
+            watch: false,
+            list: false,
+            install: None,
+        }
+    }
+}
+
 /// Why parsing stopped without a [`Cli`]: the text to print and the exit code.
 #[derive(Debug)]
 pub(crate) struct Stop {
@@ -98,10 +130,13 @@ pub(crate) struct Stop {
     pub(crate) text: String,
 }
 
-/// The clap command with Go-style booleans (`-tls`, `-tls=false`), and
-/// `-install` refusing every flag but `-v`.
+/// The clap command with Go-style booleans (`-tls`, `-tls=false`; their
+/// possible values are stated once, in the about text, rather than listed
+/// per flag, which clap would also work out on every parse), and
+/// `-install` refusing every flag but `-v`. No flag is required or has a
+/// clap default: [`parse`] starts from [`Cli::defaults`].
 pub(crate) fn command() -> clap::Command {
-    let cmd = Cli::command();
+    let cmd = Cli::command_for_update();
     let probe_flags: Vec<clap::Id> = cmd
         .get_arguments()
         .map(|arg| arg.get_id().clone())
@@ -113,7 +148,7 @@ pub(crate) fn command() -> clap::Command {
                 arg.action(ArgAction::Set)
                     .num_args(0..=1)
                     .require_equals(true)
-                    .default_value("false")
+                    .hide_possible_values(true)
                     .default_missing_value("true")
                     .value_parser(BoolishValueParser::new())
             } else {
@@ -130,14 +165,18 @@ where
 {
     let cmd = command();
     let argv = rewrite(argv.into_iter().map(Into::into), &takes_value(&cmd));
-    let matches = cmd.try_get_matches_from(argv).map_err(|e| Stop {
+    let mut matches = cmd.try_get_matches_from(argv).map_err(|e| Stop {
         is_error: e.use_stderr(),
         text: e.render().to_string(),
     })?;
-    Cli::from_arg_matches(&matches).map_err(|e| Stop {
-        is_error: true,
-        text: e.render().to_string(),
-    })
+    // Only the flags given are in `matches`; the values move out of it.
+    let mut cli = Cli::defaults();
+    cli.update_from_arg_matches_mut(&mut matches)
+        .map_err(|e| Stop {
+            is_error: true,
+            text: e.render().to_string(),
+        })?;
+    Ok(cli)
 }
 
 /// Long names of the flags whose value may come as the next argument.

@@ -43,14 +43,22 @@ pub(crate) fn error(what: impl Display) {
     report(&format!("error: {what}"));
 }
 
+/// Whether `-v` lines are printed; a line whose text costs allocations to
+/// build is built only then.
+pub(crate) fn is_verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
 /// A `-v` line, printed only when verbose.
 pub(crate) fn verbose(line: impl Display) {
-    if VERBOSE.load(Ordering::Relaxed) {
+    if is_verbose() {
         report(&line.to_string());
     }
 }
 
 /// A `-v` line for a finished phase: `{what} (took {took})`.
 pub(crate) fn took(what: &str, took: Duration) {
-    verbose(format_args!("{what} (took {})", duration::format(took)));
+    if is_verbose() {
+        report(&format!("{what} (took {})", duration::format(took)));
+    }
 }

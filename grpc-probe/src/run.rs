@@ -47,7 +47,9 @@ pub(crate) fn run(argv: impl IntoIterator<Item = OsString>) -> ProbeExit {
         }
     };
     messages::set_verbose(cfg.verbose);
-    messages::verbose(cfg.describe());
+    if messages::is_verbose() {
+        messages::report(&cfg.describe());
+    }
     let tls = match &cfg.tls {
         None => None,
         Some(opts) => match tls::client_config(opts, cfg.target.tls_name()) {

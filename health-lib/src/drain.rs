@@ -1,8 +1,9 @@
-//! Drain: whether the health service is serving, draining or stopped, and the
+//! Drain: whether the health service is serving or draining, and the
 //! SIGTERM/SIGINT that Kubernetes and a terminal send to start it.
 //!
 //! [`DrainState`] is the only holder of that phase: the registry refuses
-//! updates by it, the evaluation loop stops on it and Watch streams end on it.
+//! updates by it and the evaluation loop stops on it. Stopping, which ends
+//! Watch streams after the drain delay, goes through the registry's channels.
 
 use tokio::sync::watch;
 
@@ -13,8 +14,6 @@ pub(crate) enum Phase {
     Serving,
     /// Every service is NOT_SERVING and updates are refused; Watch streams stay open.
     Draining,
-    /// The server is about to stop: open Watch streams end.
-    Stopped,
 }
 
 /// The drain phase, observable by every part that must react to it.
@@ -43,11 +42,6 @@ impl DrainState {
             }
             first
         })
-    }
-
-    /// Moves to stopped, draining first if that had not happened.
-    pub(crate) fn stop(&self) {
-        self.phase.send_replace(Phase::Stopped);
     }
 
     /// A receiver of every phase change.

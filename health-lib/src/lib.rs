@@ -6,6 +6,7 @@ pub mod auth;
 mod builder;
 #[cfg(feature = "server")]
 mod check;
+pub mod checks;
 #[cfg(feature = "server")]
 mod drain;
 #[cfg(feature = "server")]

@@ -3,9 +3,11 @@
 //! Check reads the latest value under a read lock; Watch subscribes to the
 //! channel, which keeps only the latest value, so slow readers never build a
 //! backlog. A name that is watched before it is registered gets a placeholder
-//! (status `None`) that is removed again when its last watcher goes.
+//! (status `None`) that is removed again when its last watcher goes. Stopping
+//! the server wakes every channel's watchers to end their streams.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::watch;
@@ -60,6 +62,9 @@ pub(crate) struct Registry {
     services: RwLock<HashMap<String, Entry>>,
     list_limit: usize,
     metrics: Metrics,
+    /// Set by [`Registry::stop`]: Watch streams end once they have sent their
+    /// latest status.
+    stopped: AtomicBool,
 }
 
 impl Registry {
@@ -80,6 +85,7 @@ impl Registry {
             services: RwLock::new(by_name),
             list_limit,
             metrics,
+            stopped: AtomicBool::new(false),
         }
     }
 
@@ -112,8 +118,9 @@ impl Registry {
         entry.status.subscribe()
     }
 
-    /// Called by a Watch stream as it ends: drops a placeholder nobody else watches.
-    pub(crate) fn unsubscribe(&self, name: &str, receiver: watch::Receiver<Slot>) {
+    /// Called by a Watch stream as it ends, with its receiver (or what holds
+    /// it) if it still has one: drops a placeholder nobody else watches.
+    pub(crate) fn unsubscribe<R>(&self, name: &str, receiver: R) {
         let mut services = self.write();
         drop(receiver);
         let unused_placeholder = services.get(name).is_some_and(|entry| {
@@ -202,6 +209,22 @@ impl Registry {
                 announce(name, entry, Some(ServingStatus::NotServing));
             }
         }
+    }
+
+    /// Ends every Watch stream, open or opened later, once it has sent its
+    /// latest status: sets [`is_stopped`](Self::is_stopped), then wakes every
+    /// watcher to look at it.
+    pub(crate) fn stop(&self) {
+        let services = self.read();
+        self.stopped.store(true, Ordering::Release);
+        for entry in services.values() {
+            entry.status.send_modify(|_| {});
+        }
+    }
+
+    /// Whether [`stop`](Self::stop) has been called.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
     }
 
     /// Live Watch receivers across all services, for tests and metrics.

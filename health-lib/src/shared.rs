@@ -91,7 +91,7 @@ impl Shared {
     /// Ends every open Watch stream (after it has sent the latest status).
     pub(crate) fn stop(&self) {
         self.drain();
-        self.drain.stop();
+        self.registry.stop();
     }
 
     /// A receiver of drain phase changes.

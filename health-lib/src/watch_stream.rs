@@ -1,19 +1,24 @@
 //! The stream behind `Watch`: the current status first, then one message per
 //! change, never the same status twice in a row.
 //!
-//! It reads a watch channel, which holds only the latest status, so a slow
-//! reader gets the newest value rather than a backlog. It ends with UNAVAILABLE
-//! once the server stops after a drain, having sent NOT_SERVING first.
+//! It reads the service's watch channel, which holds only the latest status,
+//! so a slow reader gets the newest value rather than a backlog. When the server
+//! stops after a drain, the registry wakes every channel, and the stream ends
+//! with UNAVAILABLE, having sent its latest status (NOT_SERVING) first.
+//!
+//! It is polled once per delivered message for every watcher, so it is a plain
+//! state machine over one reused `changed()` future: no second channel to
+//! wait on, no `select!`, no async block per message.
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
-use futures::Stream;
-use tokio::sync::watch;
+use futures::{Stream, StreamExt};
+use tokio_stream::wrappers::WatchStream as Changes;
 use tonic::Status;
 
 use crate::ServingStatus;
-use crate::drain::Phase;
 use crate::pb::HealthCheckResponse;
 use crate::registry::Slot;
 use crate::shared::Shared;
@@ -21,47 +26,65 @@ use crate::shared::Shared;
 /// The `Watch` response stream.
 pub type WatchStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
 
-/// A subscription that removes its placeholder when dropped.
+/// One Watch stream; removes its name's placeholder when dropped.
 struct Subscription {
+    /// The service's slot, yielded now and after each change; `None` once ended.
+    changes: Option<Changes<Slot>>,
+    last_sent: Option<ServingStatus>,
+    /// The server has stopped and the last status is out: UNAVAILABLE is next.
+    stopping: bool,
     shared: Arc<Shared>,
     service: String,
-    status: Option<watch::Receiver<Slot>>,
-    phase: watch::Receiver<Phase>,
-    last_sent: Option<ServingStatus>,
-    ended: bool,
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        if let Some(receiver) = self.status.take() {
-            self.shared.registry().unsubscribe(&self.service, receiver);
-        }
+        self.shared
+            .registry()
+            .unsubscribe(&self.service, self.changes.take());
     }
 }
 
 impl Subscription {
-    /// The next message, or `None` when the stream is over.
-    async fn next(&mut self) -> Option<Result<HealthCheckResponse, Status>> {
-        if self.ended {
-            return None;
+    /// The last message: the server has stopped.
+    fn end_unavailable(&mut self) -> Poll<Option<<Self as Stream>::Item>> {
+        self.stopping = false;
+        self.changes = None;
+        Poll::Ready(Some(Err(Status::unavailable(
+            "health service is shutting down",
+        ))))
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Result<HealthCheckResponse, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.stopping {
+            return this.end_unavailable();
         }
-        let status = self.status.as_mut()?;
+        let Some(changes) = this.changes.as_mut() else {
+            return Poll::Ready(None);
+        };
         loop {
-            let current = status
-                .borrow_and_update()
-                .unwrap_or(ServingStatus::ServiceUnknown);
-            if self.last_sent != Some(current) {
-                self.last_sent = Some(current);
-                return Some(Ok(HealthCheckResponse {
+            let Some(slot) = ready!(changes.poll_next_unpin(cx)) else {
+                // The channel closed: nothing more will come.
+                this.changes = None;
+                return Poll::Ready(None);
+            };
+            let current = slot.unwrap_or(ServingStatus::ServiceUnknown);
+            // Read after the slot: a stop that this misses wakes the channel again.
+            let stopped = this.shared.registry().is_stopped();
+            if this.last_sent != Some(current) {
+                this.last_sent = Some(current);
+                this.stopping = stopped;
+                return Poll::Ready(Some(Ok(HealthCheckResponse {
                     status: current.into(),
-                }));
+                })));
             }
-            tokio::select! {
-                changed = status.changed() => if changed.is_err() { return None },
-                _ = self.phase.wait_for(|phase| *phase == Phase::Stopped) => {
-                    self.ended = true;
-                    return Some(Err(Status::unavailable("health service is shutting down")));
-                }
+            if stopped {
+                return this.end_unavailable();
             }
         }
     }
@@ -69,19 +92,12 @@ impl Subscription {
 
 /// Starts watching `service`.
 pub(crate) fn watch(shared: Arc<Shared>, service: String) -> WatchStream {
-    let subscription = Subscription {
-        status: Some(shared.registry().subscribe(&service)),
-        phase: shared.phase(),
+    let receiver = shared.registry().subscribe(&service);
+    Box::pin(Subscription {
+        changes: Some(Changes::new(receiver)),
+        last_sent: None,
+        stopping: false,
         shared,
         service,
-        last_sent: None,
-        ended: false,
-    };
-    Box::pin(futures::stream::unfold(
-        subscription,
-        |mut subscription| async move {
-            let message = subscription.next().await?;
-            Some((message, subscription))
-        },
-    ))
+    })
 }

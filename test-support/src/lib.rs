@@ -1,10 +1,12 @@
 //! Helpers shared by every test suite of the workspace, written once.
 //!
 //! - [`bins`]: the workspace's binaries, as `cargo test --workspace` builds them.
+//! - [`daemon`]: a server process a test starts, ready once it says so.
 //! - [`demo`]: a running `health-demo` process and the addresses it printed.
 //! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
 //! - [`http`]: a hyper HTTP/1.1 client for the admin endpoints.
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
+//! - [`postgres`], [`redis`]: throwaway PostgreSQL and Redis servers that stop and restart on one port.
 //! - [`process`]: running a binary to completion, signals, free ports.
 //! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
 //! - [`system`]: Debian packages a suite needs, installed when missing.
@@ -14,11 +16,14 @@
 //! turns a hang into a failure and never judges speed.
 
 pub mod bins;
+pub mod daemon;
 pub mod demo;
 pub mod health;
 pub mod http;
 pub mod pki;
+pub mod postgres;
 pub mod process;
+pub mod redis;
 pub mod server;
 pub mod system;
 

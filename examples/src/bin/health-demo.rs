@@ -6,11 +6,14 @@
 //! everything goes NOT_SERVING, then the server stops and the process exits 0.
 //! With `--auth-token TOKEN` the greeter needs `authorization: Bearer TOKEN`
 //! while health stays open to probes (`grpc_health_checks::auth`).
+//! `--postgres URL`, `--redis URL` and `--upstream ADDR` add readiness checks
+//! on those dependencies (`grpc_health_checks::checks`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use examples::dependencies::DependencyOptions;
 use examples::greeter::SERVICE_NAME;
 use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve_with_greeter};
 use grpc_health_checks::{Check, Group, HealthChecks};
@@ -24,6 +27,8 @@ struct Cli {
     ready_file: Option<PathBuf>,
     #[command(flatten)]
     serve: ServeOptions,
+    #[command(flatten)]
+    dependencies: DependencyOptions,
 }
 
 async fn run(cli: Cli) -> Result<(), ServeError> {
@@ -39,6 +44,7 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
             }
         }));
     }
+    let checks = cli.dependencies.add_checks(checks)?;
     serve_with_greeter(&cli.serve, checks).await
 }
 

@@ -81,7 +81,10 @@ async fn attempt(
         Err(failed) => failed,
         Ok(done) => {
             // Upstream's summary, once a Check is answered.
-            if matches!(cfg.mode, Mode::Check { .. }) && done.outcome.answered() {
+            if matches!(cfg.mode, Mode::Check { .. })
+                && done.outcome.answered()
+                && messages::is_verbose()
+            {
                 messages::verbose(format_args!(
                     "time elapsed: connect={} rpc={}",
                     duration::format(done.connect),

@@ -1,18 +1,20 @@
 //! The background evaluation loop.
 //!
-//! Every `interval` all checks run concurrently, each bounded by its timeout;
-//! thresholds are applied and the derived services ("", the groups and the
-//! services mapped to them) are published. Check and Watch only read the
+//! Every `interval` all checks run concurrently, each bounded by its timeout
+//! (plain closures that were quick last time share a few blocking tasks, see
+//! [`batch`]); thresholds are applied and the derived services ("", the
+//! groups and the services mapped to them) are published. Check and Watch only read the
 //! published statuses, so however many calls arrive, a dependency is called at
 //! most once per interval.
 
+mod batch;
 mod runner;
 mod threshold;
 
 use std::sync::Weak;
 use std::time::{Duration, SystemTime};
 
-use futures::future::join_all;
+use futures::future::{join, join_all};
 use tokio::time::MissedTickBehavior;
 
 use crate::check::Check;
@@ -71,6 +73,8 @@ struct CheckState {
 pub(crate) struct Evaluator {
     checks: Vec<CheckState>,
     derived: Vec<DerivedService>,
+    /// The most blocking tasks a round's quick plain-closure checks share.
+    batch_workers: usize,
 }
 
 impl Evaluator {
@@ -89,7 +93,12 @@ impl Evaluator {
                 snapshot: CheckSnapshot::pending(check.name, check.group),
             })
             .collect();
-        Self { checks, derived }
+        let batch_workers = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            checks,
+            derived,
+            batch_workers,
+        }
     }
 
     pub(crate) fn snapshots(&self) -> Vec<CheckSnapshot> {
@@ -119,11 +128,33 @@ impl Evaluator {
         }
     }
 
-    /// Runs every check once, concurrently, and records the results.
+    /// Runs every check once, concurrently, and records the results: quick
+    /// plain closures in one batch, the other checks each on its own task.
     async fn evaluate(&mut self) {
-        let observations = join_all(self.checks.iter_mut().map(|check| check.runner.run())).await;
-        for (check, observation) in self.checks.iter_mut().zip(observations) {
-            record(check, observation);
+        let jobs: Vec<_> = self
+            .checks
+            .iter()
+            .map(|check| check.runner.batch_job())
+            .collect();
+        let batched = jobs.iter().map(Option::is_some).collect::<Vec<_>>();
+        let alone = self
+            .checks
+            .iter_mut()
+            .zip(&batched)
+            .filter(|(_, batched)| !**batched)
+            .map(|(check, _)| check.runner.run());
+        let batch = batch::run(jobs.into_iter().flatten().collect(), self.batch_workers);
+        let (alone, batch) = join(join_all(alone), batch).await;
+        let (mut alone, mut batch) = (alone.into_iter(), batch.into_iter());
+        for (check, batched) in self.checks.iter_mut().zip(batched) {
+            let observation = if batched {
+                batch.next().map(|outcome| check.runner.batched(outcome))
+            } else {
+                alone.next()
+            };
+            if let Some(observation) = observation {
+                record(check, observation);
+            }
         }
     }
 

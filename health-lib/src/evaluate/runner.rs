@@ -5,11 +5,21 @@
 //! and is not started again until it has, so hung checks never pile up.
 
 use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::task::{JoinError, JoinHandle};
 
+use super::batch::{Job, Outcome};
 use crate::check::{CheckFn, CheckResult};
+
+/// A plain-closure check.
+pub(crate) type BlockingFn = Arc<dyn Fn() -> CheckResult + Send + Sync>;
+
+/// A blocking run at most this long is quick: the next one may share a
+/// blocking task with other checks (see [`super::batch`]).
+const QUICK: Duration = Duration::from_millis(1);
 
 /// How one run of a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +61,9 @@ pub(crate) struct Observation {
 
 /// A blocking run that outlived its timeout; it cannot be stopped, so it is
 /// awaited before the check is started again, and its late result is dropped.
-struct InFlight {
-    task: JoinHandle<CheckResult>,
-    started: Instant,
+pub(crate) struct InFlight {
+    pub(crate) task: JoinHandle<CheckResult>,
+    pub(crate) started: Instant,
 }
 
 /// Invokes one check, never more than one run at a time.
@@ -61,20 +71,69 @@ pub(crate) struct Runner {
     function: CheckFn,
     timeout: Duration,
     in_flight: Option<InFlight>,
+    /// The last run was a blocking one that returned within `quick_limit`.
+    quick: bool,
+    /// [`QUICK`], except in tests that must not depend on the machine's speed.
+    quick_limit: Duration,
+    /// How long the closure itself took on its own task, in ns (scheduling
+    /// not counted), or `u64::MAX` if it did not return.
+    ran_for: Arc<AtomicU64>,
 }
 
 impl Runner {
-    pub(crate) const fn new(function: CheckFn, timeout: Duration) -> Self {
+    pub(crate) fn new(function: CheckFn, timeout: Duration) -> Self {
         Self {
             function,
             timeout,
             in_flight: None,
+            quick: false,
+            quick_limit: QUICK,
+            ran_for: Arc::new(AtomicU64::new(u64::MAX)),
         }
+    }
+
+    /// The same runner with another bound for a quick run, so that a test's
+    /// "quick" closure counts as quick even when a loaded machine preempts it.
+    #[cfg(test)]
+    const fn with_quick_limit(mut self, limit: Duration) -> Self {
+        self.quick_limit = limit;
+        self
+    }
+
+    /// This check as a job for a batch: a plain closure whose last run was
+    /// quick and is over. Others run on their own task, by [`run`](Self::run).
+    pub(crate) fn batch_job(&self) -> Option<Job> {
+        match &self.function {
+            CheckFn::Blocking(check) if self.quick && self.in_flight.is_none() => Some(Job {
+                check: check.clone(),
+                timeout: self.timeout,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Takes the outcome of the job from [`batch_job`](Self::batch_job).
+    pub(crate) fn batched(&mut self, outcome: Outcome) -> Observation {
+        self.in_flight = outcome.in_flight;
+        // A batch worker times the closure alone.
+        self.quick = outcome.observation.kind != RunKind::Timeout
+            && outcome.observation.duration <= self.quick_limit;
+        outcome.observation
     }
 
     /// Runs the check for at most the timeout, unless a timed-out blocking run
     /// of it is still going.
     pub(crate) async fn run(&mut self) -> Observation {
+        let observation = self.run_alone().await;
+        let ran_for = Duration::from_nanos(self.ran_for.load(Ordering::Relaxed));
+        self.quick = matches!(self.function, CheckFn::Blocking(_))
+            && observation.kind != RunKind::Timeout
+            && ran_for <= self.quick_limit;
+        observation
+    }
+
+    /// [`run`](Self::run) on its own task.
+    async fn run_alone(&mut self) -> Observation {
         if let Some(stale) = &self.in_flight
             && !stale.task.is_finished()
         {
@@ -124,8 +183,16 @@ impl Runner {
         let started = Instant::now();
         let task = match &self.function {
             CheckFn::Blocking(check) => {
-                let check = check.clone();
-                tokio::task::spawn_blocking(move || check())
+                let (check, ran_for) = (check.clone(), self.ran_for.clone());
+                ran_for.store(u64::MAX, Ordering::Relaxed);
+                tokio::task::spawn_blocking(move || {
+                    let started = Instant::now();
+                    let result = check();
+                    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    // Read after the task has been joined, which orders it.
+                    ran_for.store(nanos, Ordering::Relaxed);
+                    result
+                })
             }
             CheckFn::Async(check) => tokio::spawn(check()),
         };
@@ -148,7 +215,7 @@ fn describe_join_error(error: JoinError) -> String {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
         .copied()
@@ -161,10 +228,40 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use super::super::batch;
     use super::*;
 
     fn blocking(check: impl Fn() -> CheckResult + Send + Sync + 'static) -> CheckFn {
         CheckFn::Blocking(Arc::new(check))
+    }
+
+    /// A passing blocking check that counts its runs; from run `hold_from`
+    /// (counted from 0) on, each waits until the sender sends or goes.
+    fn held(hold_from: usize) -> (std::sync::mpsc::Sender<()>, Arc<AtomicUsize>, CheckFn) {
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = std::sync::Mutex::new(released);
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = started.clone();
+        let function = blocking(move || {
+            if counter.fetch_add(1, Ordering::SeqCst) >= hold_from {
+                let _ = released.lock().map(|rx| rx.recv());
+            }
+            Ok(())
+        });
+        (release, started, function)
+    }
+
+    /// Lets the run of a [`held`] check that `runner` has in flight return,
+    /// and later runs return at once; waits for it to return.
+    async fn release_held(release: std::sync::mpsc::Sender<()>, runner: &mut Runner) {
+        release.send(()).expect("check is waiting");
+        drop(release);
+        let task = &mut runner.in_flight.as_mut().expect("still in flight").task;
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("released check finishes")
+            .expect("check did not panic")
+            .expect("check passed");
     }
 
     #[cfg(feature = "metrics")]
@@ -181,6 +278,57 @@ mod tests {
         let observation = runner.run().await;
         assert_eq!(observation.result, Err("panicked: disk on fire".to_owned()));
         assert_eq!(observation.kind, RunKind::Panic);
+    }
+
+    /// A bound no closure in these tests reaches, however loaded the machine.
+    const fn generous_quick_limit() -> Duration {
+        Duration::from_secs(10)
+    }
+
+    #[tokio::test]
+    async fn only_quick_returned_plain_closures_are_batched() {
+        let quick = Runner::new(blocking(|| Ok(())), Duration::from_secs(30))
+            .with_quick_limit(generous_quick_limit());
+        assert!(quick.batch_job().is_none(), "not before a first run");
+        let mut quick = quick;
+        assert_eq!(quick.run().await.kind, RunKind::Success);
+        assert!(quick.batch_job().is_some());
+        let slow = move || {
+            std::thread::sleep(QUICK * 5);
+            Ok(())
+        };
+        let mut slow = Runner::new(blocking(slow), Duration::from_secs(30));
+        slow.run().await;
+        assert!(
+            slow.batch_job().is_none(),
+            "slow checks keep their own task"
+        );
+        let function = CheckFn::Async(Arc::new(|| Box::pin(async { Ok(()) })));
+        let mut asynchronous = Runner::new(function, Duration::from_secs(30));
+        asynchronous.run().await;
+        assert!(asynchronous.batch_job().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_batched_timeout_is_not_started_again_until_it_returns() {
+        let (release, started, function) = held(1);
+        let mut runner = Runner::new(function, Duration::from_millis(20))
+            .with_quick_limit(generous_quick_limit());
+        assert_eq!(runner.run().await.kind, RunKind::Success);
+        let job = runner.batch_job().expect("quick, so batched");
+        let outcome = batch::run(vec![job], 1).await.pop().expect("one outcome");
+        assert_eq!(runner.batched(outcome).kind, RunKind::Timeout);
+        assert!(runner.batch_job().is_none(), "timed out: its own task next");
+        let third = runner.run().await;
+        assert!(
+            third
+                .result
+                .is_err_and(|reason| reason.starts_with("still running"))
+        );
+        assert_eq!(started.load(Ordering::SeqCst), 2);
+        release_held(release, &mut runner).await;
+        assert_eq!(runner.run().await.kind, RunKind::Success);
+        assert_eq!(started.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test(start_paused = true)]
@@ -205,15 +353,7 @@ mod tests {
 
     #[tokio::test]
     async fn hung_blocking_check_is_not_started_twice() {
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let released = std::sync::Mutex::new(released);
-        let started = Arc::new(AtomicUsize::new(0));
-        let counter = started.clone();
-        let function = blocking(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let _ = released.lock().map(|rx| rx.recv());
-            Ok(())
-        });
+        let (release, started, function) = held(0);
         let mut runner = Runner::new(function, Duration::from_millis(20));
         assert_eq!(
             runner.run().await.result,
@@ -227,14 +367,7 @@ mod tests {
                 .is_err_and(|reason| reason.starts_with("still running"))
         );
         assert_eq!(started.load(Ordering::SeqCst), 1);
-        release.send(()).expect("check is waiting");
-        drop(release); // later runs return at once
-        let task = &mut runner.in_flight.as_mut().expect("still in flight").task;
-        tokio::time::timeout(Duration::from_secs(5), task)
-            .await
-            .expect("released check finishes")
-            .expect("check did not panic")
-            .expect("check passed");
+        release_held(release, &mut runner).await;
         assert_eq!(
             runner.run().await.result,
             Ok(()),

@@ -234,3 +234,45 @@ async fn shutdown_sets_not_serving_tells_watchers_and_refuses_later_updates() {
     assert_eq!(error.kind(), UpdateErrorKind::Draining);
     assert_eq!(check(&health, "svc").await, Ok(NotServing));
 }
+
+/// The end of a Watch stream once the server stops: its latest status, then
+/// UNAVAILABLE, then nothing; also for a watch opened after the stop.
+async fn ends_after(stream: &mut WatchStream, last: Option<ServingStatus>) {
+    if let Some(last) = last {
+        assert_eq!(next_status(stream).await, last);
+    }
+    let end = tokio::time::timeout(EVENT_TIMEOUT, stream.next())
+        .await
+        .expect("the stream ends in time")
+        .expect("an error before the end")
+        .expect_err("ends with a status");
+    assert_eq!(end.code(), Code::Unavailable);
+    let after = tokio::time::timeout(EVENT_TIMEOUT, stream.next())
+        .await
+        .expect("the stream ends in time");
+    assert!(after.is_none(), "nothing after UNAVAILABLE: {after:?}");
+}
+
+#[tokio::test]
+async fn stop_ends_every_watch_after_its_latest_status() {
+    let (health, handle) = service(HealthChecks::new());
+    let mut overall = watch(&health, "").await;
+    assert_eq!(next_status(&mut overall).await, Serving);
+    let mut unknown = watch(&health, "later").await;
+    assert_eq!(next_status(&mut unknown).await, ServiceUnknown);
+    handle.shutdown();
+    let mut told = watch(&health, "readiness").await;
+    assert_eq!(next_status(&mut told).await, NotServing);
+    handle.shared.stop();
+    ends_after(&mut overall, Some(NotServing)).await;
+    ends_after(&mut unknown, None).await;
+    ends_after(&mut told, None).await;
+    ends_after(&mut watch(&health, "liveness").await, Some(NotServing)).await;
+    ends_after(&mut watch(&health, "never").await, Some(ServiceUnknown)).await;
+    drop((overall, unknown, told));
+    assert_eq!(
+        handle.watcher_count(),
+        0,
+        "ended streams release their names"
+    );
+}

@@ -9,6 +9,7 @@ mod faults;
 mod http;
 mod prometheus;
 mod protocol;
+mod ready_checks;
 mod relay;
 mod security;
 mod watchers;
