@@ -43,22 +43,32 @@ fn shell_examples_are_valid() {
     lines.iter().for_each(|argv| check(argv));
 }
 
+/// The block-style `command:` lists of a YAML block, each as an argv.
+fn yaml_commands(yaml: &str) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    let mut lines = yaml.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() != "command:" {
+            continue;
+        }
+        let mut argv = Vec::new();
+        while let Some(item) = lines.peek().and_then(|next| next.trim().strip_prefix("- ")) {
+            argv.push(item.to_owned());
+            lines.next();
+        }
+        commands.push(argv);
+    }
+    commands
+}
+
 #[test]
 fn kubernetes_exec_commands_are_valid() {
-    let mut commands = 0;
-    for yaml in blocks("yaml") {
-        for part in yaml.split("command: [").skip(1) {
-            let list = part.split(']').next().unwrap_or_default();
-            let argv: Vec<String> = list
-                .split(',')
-                .map(|word| word.trim().trim_matches('"').to_owned())
-                .collect();
-            assert!(argv[0].ends_with("/grpc-probe"), "{argv:?}");
-            check(&argv);
-            commands += 1;
-        }
+    let commands: Vec<Vec<String>> = blocks("yaml").into_iter().flat_map(yaml_commands).collect();
+    assert!(commands.len() >= 4, "{commands:?}");
+    for argv in &commands {
+        assert!(argv[0].ends_with("/grpc-probe"), "{argv:?}");
+        check(argv);
     }
-    assert!(commands >= 4, "{commands} commands");
 }
 
 #[test]

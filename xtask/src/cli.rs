@@ -19,6 +19,11 @@ pub(crate) enum Chore {
     /// Runs the whole test suite: every crate's tests, then the slow suites,
     /// each as its own step.
     Test,
+    /// Builds the release artifacts: the static probe for x86_64 and aarch64
+    /// Linux in `dist/` with `dist/SHA256SUMS`, checked, and (where podman or
+    /// a docker engine exists) the images `grpc-probe:VERSION` and
+    /// `health-demo:VERSION`.
+    Dist,
 }
 
 impl Chore {
@@ -26,6 +31,7 @@ impl Chore {
     pub(crate) fn run(&self) -> Result<(), StepError> {
         match self {
             Self::Test => crate::test::run(),
+            Self::Dist => crate::dist::run(crate::dist::Images::IfEngine),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! `cargo xtask`: the repository's chores, written once in Rust.
 //!
-//! Run with `cargo xtask test` (the whole suite, as CI runs it).
+//! Run with `cargo xtask test` (the whole suite, as CI runs it) or
+//! `cargo xtask dist` (the static probes and the images).
 
 mod cli;
+mod dist;
+mod packages;
 mod steps;
 mod test;
 

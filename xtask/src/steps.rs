@@ -20,6 +20,16 @@ impl fmt::Display for StepError {
 
 impl std::error::Error for StepError {}
 
+impl StepError {
+    /// A failure of step `step` because of `cause`.
+    pub(crate) fn new(step: &str, cause: impl Into<String>) -> Self {
+        Self {
+            step: step.to_owned(),
+            cause: cause.into(),
+        }
+    }
+}
+
 /// The workspace root (the parent of this crate's directory).
 pub(crate) fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,23 +46,52 @@ pub(crate) fn cargo() -> Command {
 
 /// Runs `command` as the step called `step`, with its output on the terminal.
 pub(crate) fn run(step: &str, command: &mut Command) -> Result<(), StepError> {
-    eprintln!("xtask: step `{step}`: {command:?}");
+    timed(step, || {
+        eprintln!("xtask: {command:?}");
+        let status = command
+            .status()
+            .map_err(|error| StepError::new(step, format!("cannot start it: {error}")))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(StepError::new(step, format!("it exited with {status}")))
+        }
+    })
+}
+
+/// Runs `command` quietly for step `step` and returns its standard output;
+/// its standard error is part of the failure.
+pub(crate) fn output(step: &str, command: &mut Command) -> Result<String, StepError> {
+    let output = command
+        .output()
+        .map_err(|error| StepError::new(step, format!("cannot start {command:?}: {error}")))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(StepError::new(
+            step,
+            format!(
+                "{command:?} exited with {}: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        ))
+    }
+}
+
+/// Runs `body` as the step called `step`, saying when it starts and how long
+/// it took.
+pub(crate) fn timed(
+    step: &str,
+    body: impl FnOnce() -> Result<(), StepError>,
+) -> Result<(), StepError> {
+    eprintln!("xtask: step `{step}`");
     let started = Instant::now();
-    let status = command.status().map_err(|error| StepError {
-        step: step.to_owned(),
-        cause: format!("cannot start it: {error}"),
-    })?;
+    let outcome = body();
     eprintln!(
         "xtask: step `{step}` {} after {:.0?}",
-        if status.success() { "passed" } else { "failed" },
+        if outcome.is_ok() { "passed" } else { "failed" },
         started.elapsed()
     );
-    if status.success() {
-        Ok(())
-    } else {
-        Err(StepError {
-            step: step.to_owned(),
-            cause: format!("it exited with {status}"),
-        })
-    }
+    outcome
 }

@@ -7,6 +7,5 @@ mod check;
 mod connection;
 mod extras;
 mod install;
-mod static_build;
 mod support;
 mod tls;

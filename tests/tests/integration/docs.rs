@@ -1,16 +1,20 @@
 //! The documents stay true to the code: every test RELIABILITY.md names
 //! exists, the root README's examples are the crate READMEs' (which their
 //! crates' tests compile, render or run), its two commands are the ones CI and
-//! the demo test run, and the repository cites no document outside it.
+//! the demo test run, the probe's Dockerfile and Kubernetes examples are the
+//! tested Dockerfile and the renderer's output, and the repository cites no
+//! document outside it.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use test_support::workspace_root;
+use test_support::{bins, process, workspace_root};
 
 /// Where each suite named in RELIABILITY.md keeps its modules.
-const SUITES: [(&str, &str); 5] = [
+const SUITES: [(&str, &str); 7] = [
     ("lib", "health-lib/src"),
+    ("xtask", "xtask/src"),
+    ("containers", "tests/tests/containers"),
     ("integration", "tests/tests/integration"),
     ("demo", "examples/tests/demo"),
     ("probe", "grpc-probe/tests/probe"),
@@ -157,6 +161,67 @@ fn root_readme_examples_come_from_the_crate_readmes() {
                 ".ci/run does not run `{command}`"
             ),
             other => panic!("the README's two commands changed: `{other}`"),
+        }
+    }
+}
+
+#[test]
+fn probe_readme_dockerfile_is_the_one_the_container_suite_builds() {
+    let readme = read("grpc-probe/README.md");
+    let in_readme = readme
+        .split("```dockerfile\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a dockerfile block");
+    let unindented: Vec<&str> = in_readme
+        .lines()
+        .map(|line| line.strip_prefix("  ").unwrap_or(line))
+        .collect();
+    assert_eq!(
+        unindented.join("\n").trim_end(),
+        read("examples/Dockerfile.example").trim_end()
+    );
+}
+
+/// `health-manifests` with the README's values and `sets`.
+fn rendered(sets: &[&str]) -> String {
+    let mut command = std::process::Command::new(bins::health_manifests());
+    command.args([
+        "--set",
+        "name=app",
+        "--set",
+        "image=registry.example/app:1.2.3",
+        "--set",
+        "port=50051",
+    ]);
+    for set in sets {
+        command.args(["--set", set]);
+    }
+    let run = process::run_blocking(command);
+    run.assert_exit(0, &[]);
+    run.stdout
+}
+
+#[test]
+fn probe_readme_kubernetes_yaml_is_what_the_renderer_writes() {
+    let readme = read("grpc-probe/README.md");
+    let blocks: Vec<String> = code_blocks(&readme)
+        .into_iter()
+        .filter(|block| {
+            block.starts_with("readinessProbe:") || block.starts_with("initContainers:")
+        })
+        .collect();
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    for (block, sets) in blocks
+        .iter()
+        .zip([&[][..], &["probe.install=initContainer"][..]])
+    {
+        let render = rendered(sets);
+        for line in block.lines().map(str::trim).filter(|line| !line.is_empty()) {
+            assert!(
+                render.lines().any(|rendered| rendered.trim() == line),
+                "{line:?} is not in the render with {sets:?}:\n{render}"
+            );
         }
     }
 }
