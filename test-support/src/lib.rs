@@ -15,15 +15,25 @@
 //! Every wait here is on a real event, bounded by [`HANG_GUARD`]: the bound only
 //! turns a hang into a failure and never judges speed.
 
+#[cfg(feature = "harness")]
 pub mod bins;
+#[cfg(feature = "harness")]
 pub mod daemon;
+#[cfg(feature = "harness")]
 pub mod demo;
+#[cfg(feature = "harness")]
 pub mod health;
+#[cfg(feature = "harness")]
 pub mod http;
+#[cfg(feature = "harness")]
 pub mod pki;
+#[cfg(feature = "harness")]
 pub mod postgres;
+#[cfg(feature = "harness")]
 pub mod process;
+#[cfg(feature = "harness")]
 pub mod redis;
+#[cfg(feature = "harness")]
 pub mod server;
 pub mod system;
 
@@ -34,6 +44,7 @@ use std::time::Duration;
 /// it calls it a hang. Generous, so that a loaded machine never fails a test.
 pub const HANG_GUARD: Duration = Duration::from_secs(30);
 
+#[cfg(feature = "harness")]
 /// Polls `condition` every millisecond until it holds; fails the test after
 /// [`HANG_GUARD`] of (possibly paused) Tokio time.
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {

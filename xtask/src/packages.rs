@@ -3,13 +3,10 @@
 //! the chore says so first; what cannot be installed fails the step with the
 //! command a person would run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::steps::{self, StepError};
-
-/// Directories searched besides `PATH`: Debian puts some programs in sbin.
-const EXTRA_DIRS: [&str; 2] = ["/usr/sbin", "/sbin"];
 
 /// A program (or, given as an absolute path, any file) and the Debian package
 /// that provides it.
@@ -37,20 +34,9 @@ impl Program {
     }
 }
 
-/// Where `program` is, in `PATH` or the extra directories.
-pub(crate) fn find(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(EXTRA_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join(program))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
+/// Where `program` is: the test suites' own lookup, so that the chores and
+/// the tests agree on what is installed.
+pub(crate) use test_support::system::find;
 
 /// Installs, in one `apt-get install`, the packages of every program in
 /// `programs` that is not there yet.
