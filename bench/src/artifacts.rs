@@ -194,6 +194,12 @@ fn cargo_build(args: &[&str]) -> Result<()> {
             command.env_remove(name);
         }
     }
+    // The flags `cargo xtask dist` ships with (non-PIE, fully static), so the
+    // dist probe and the bench's own musl builds are built the same way.
+    command.env(
+        "CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS",
+        "-C target-feature=+crt-static -C relocation-model=static",
+    );
     let status = command
         .arg("build")
         .arg("--manifest-path")
