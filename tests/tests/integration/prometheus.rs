@@ -4,7 +4,7 @@
 //! file appears.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,42 +13,18 @@ use tokio::process::Command;
 
 use test_support::HANG_GUARD;
 use test_support::http::{get, send};
+use test_support::process::free_port;
+use test_support::system;
 
 use crate::http::AdminDemo;
 
-/// Installs the Debian `prometheus` package (which brings `promtool`) when
-/// either is missing, or fails saying what is missing: never a silent skip.
-fn require_prometheus() {
-    let found = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    if found("prometheus") && found("promtool") {
-        return;
-    }
-    let installed = std::process::Command::new("sh")
-        .args([
-            "-c",
-            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus",
-        ])
-        .status()
-        .is_ok_and(|status| status.success());
-    assert!(
-        installed && found("prometheus") && found("promtool"),
-        "prometheus and promtool are needed: `apt-get install -y prometheus` failed or did not provide them"
-    );
-}
-
-/// A free loopback port for Prometheus's web listener.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free loopback port")
-        .port()
+/// `promtool` and `prometheus`, both from Debian's `prometheus` package,
+/// installed when missing: never a silent skip.
+fn prometheus_programs() -> (PathBuf, PathBuf) {
+    (
+        system::require("promtool", "prometheus"),
+        system::require("prometheus", "prometheus"),
+    )
 }
 
 /// Percent-encodes a PromQL expression for a query string.
@@ -66,11 +42,11 @@ fn encode(query: &str) -> String {
 
 #[tokio::test]
 async fn promtool_accepts_a_scrape_of_the_demo() {
-    require_prometheus();
+    let (promtool_program, _) = prometheus_programs();
     let demo = AdminDemo::start();
     let scrape = get(demo.admin, "/metrics").await;
     assert_eq!(scrape.status, 200);
-    let mut promtool = Command::new("promtool")
+    let mut promtool = Command::new(promtool_program)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -106,7 +82,7 @@ struct Prometheus {
 }
 
 impl Prometheus {
-    async fn start(target: SocketAddr) -> Self {
+    async fn start(program: &Path, target: SocketAddr) -> Self {
         let mut dir = tempfile::tempdir().expect("temp dir");
         let config = dir.path().join("prometheus.yml");
         std::fs::write(
@@ -122,7 +98,7 @@ impl Prometheus {
         for _ in 0..3 {
             let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
             let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log file");
-            let process = Command::new("prometheus")
+            let process = Command::new(program)
                 .arg(format!("--config.file={}", config.display()))
                 .arg(format!(
                     "--storage.tsdb.path={}",
@@ -208,9 +184,9 @@ impl Prometheus {
 
 #[tokio::test]
 async fn prometheus_sees_the_ready_file_flip_through_its_query_api() {
-    require_prometheus();
+    let (_, prometheus_program) = prometheus_programs();
     let demo = AdminDemo::start();
-    let prometheus = Prometheus::start(demo.admin).await;
+    let prometheus = Prometheus::start(&prometheus_program, demo.admin).await;
     let check = r#"grpc_health_check_status{check="ready-file",job="health-demo"}"#;
     let readiness = r#"grpc_health_service_serving{service="readiness",job="health-demo"}"#;
     let before = prometheus.wait_for_value(check, "0").await;
