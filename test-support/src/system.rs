@@ -26,7 +26,8 @@ pub fn require(program: &str, package: &str) -> PathBuf {
     if let Some(path) = find(program) {
         return path;
     }
-    let outcome = install(package);
+    let outcome = apt_install(&[package])
+        .map_or_else(|error| error, |()| format!("apt-get installed {package}"));
     find(program).unwrap_or_else(|| {
         panic!(
             "`{program}` is missing and installing Debian package `{package}` did not provide \
@@ -50,38 +51,38 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
-/// Runs `apt-get update` and `apt-get install -y package`; says what happened.
-fn install(package: &str) -> String {
+/// Runs `apt-get update`, then one `apt-get install` of `packages`, waiting
+/// for dpkg's lock; the error says which command failed and what apt said.
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
     let apt = |args: &[&str]| {
         Command::new("apt-get")
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .output()
     };
-    let steps: [&[&str]; 2] = [
-        &["update", "-q"],
-        &[
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "-o",
-            "DPkg::Lock::Timeout=300",
-            package,
-        ],
-    ];
-    for step in steps {
+    let install: Vec<&str> = [
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "-o",
+        "DPkg::Lock::Timeout=300",
+    ]
+    .into_iter()
+    .chain(packages.iter().copied())
+    .collect();
+    for step in [&["update", "-q"][..], &install] {
         match apt(step) {
             Ok(output) if output.status.success() => {}
             Ok(output) => {
-                return format!(
+                return Err(format!(
                     "`apt-get {}` failed: {}",
                     step.join(" "),
                     String::from_utf8_lossy(&output.stderr).trim()
-                );
+                ));
             }
-            Err(error) => return format!("cannot run apt-get: {error}"),
+            Err(error) => return Err(format!("cannot run apt-get: {error}")),
         }
     }
-    format!("apt-get installed {package}")
+    Ok(())
 }

@@ -55,21 +55,7 @@ pub(crate) fn require(programs: &[Program]) -> Result<(), StepError> {
         "xtask: installing Debian packages {} (apt-get install)",
         missing.join(" ")
     );
-    let apt = |args: &[&str]| {
-        let mut command = Command::new("apt-get");
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    steps::run(step, &mut apt(&["update", "-q"]))?;
-    let mut install = apt(&[
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        "-o",
-        "DPkg::Lock::Timeout=300",
-    ]);
-    steps::run(step, install.args(&missing))?;
+    test_support::system::apt_install(&missing).map_err(|cause| StepError::new(step, cause))?;
     match programs.iter().find(|program| !program.present()) {
         None => Ok(()),
         Some(program) => Err(StepError::new(
