@@ -1,13 +1,13 @@
-//! A server process a test starts (postgres, redis-server): ready once it
-//! prints a given line, its output kept for failure messages, stopped with a
-//! signal and waited for, killed if a test leaves it running.
+//! A server process a test starts (health-demo, postgres, redis-server):
+//! ready once its output says so, its output kept for failure messages,
+//! stopped with a signal and waited for, killed if a test leaves it running.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
@@ -19,15 +19,24 @@ pub struct Daemon {
     name: String,
     pid: u32,
     log: Arc<Mutex<String>>,
-    exit: Receiver<ExitStatus>,
-    exited: Option<ExitStatus>,
+    exit: tokio::sync::watch::Receiver<Option<ExitStatus>>,
 }
 
 impl Daemon {
     /// Starts `command` and waits until a line of its stdout or stderr
-    /// contains `ready`; fails the test with its output if it exits first or
-    /// prints no such line within [`HANG_GUARD`].
-    pub fn start(name: &str, mut command: Command, ready: &str) -> Self {
+    /// contains `ready`; see [`Daemon::start_until`].
+    pub fn start(name: &str, command: Command, ready: &str) -> Self {
+        Self::start_until(name, command, |line| line.contains(ready))
+    }
+
+    /// Starts `command` and hands each line of its stdout and stderr to
+    /// `ready` until it returns true; fails the test with its output if it
+    /// exits first or is not ready within [`HANG_GUARD`].
+    pub fn start_until(
+        name: &str,
+        mut command: Command,
+        mut ready: impl FnMut(&str) -> bool,
+    ) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -55,10 +64,10 @@ impl Daemon {
         }
         drop(lines_tx);
         let pid = child.id();
-        let (exit_tx, exit) = mpsc::channel();
+        let (exit_tx, exit) = tokio::sync::watch::channel(None);
         thread::spawn(move || {
             if let Ok(status) = child.wait() {
-                let _ = exit_tx.send(status);
+                exit_tx.send_replace(Some(status));
             }
         });
         let daemon = Self {
@@ -66,20 +75,20 @@ impl Daemon {
             pid,
             log,
             exit,
-            exited: None,
         };
         let deadline = Instant::now() + HANG_GUARD;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match lines.recv_timeout(left) {
-                Ok(line) if line.contains(ready) => return daemon,
+                Ok(line) if ready(&line) => return daemon,
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => panic!(
-                    "{name} printed no {ready:?} within {HANG_GUARD:?}; output:\n{}",
+                    "{name} was not ready within {HANG_GUARD:?}; output:\n{}",
                     daemon.log()
                 ),
                 Err(RecvTimeoutError::Disconnected) => panic!(
-                    "{name} exited before printing {ready:?}; output:\n{}",
+                    "{name} exited before it was ready ({:?}); output:\n{}",
+                    daemon.exit_status(),
                     daemon.log()
                 ),
             }
@@ -91,38 +100,64 @@ impl Daemon {
         self.pid
     }
 
-    /// Everything it printed so far.
+    /// Everything it printed so far, stdout and stderr.
     pub fn log(&self) -> String {
         self.log.lock().map(|text| text.clone()).unwrap_or_default()
     }
 
-    /// Sends `signal` and waits for it to exit, failing the test after [`HANG_GUARD`].
-    pub fn stop(&mut self, signal: Signal) -> ExitStatus {
-        if let Some(status) = self.exited {
-            return status;
-        }
+    /// Sends `signal`.
+    pub fn signal(&self, signal: Signal) {
         process::signal(self.pid, signal);
-        let status = self.exit.recv_timeout(HANG_GUARD).unwrap_or_else(|_| {
-            panic!(
-                "{} did not exit within {HANG_GUARD:?} of {signal}; output:\n{}",
+    }
+
+    /// Its exit status, if it has exited.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exit.borrow()
+    }
+
+    /// Waits for it to exit, failing the test after [`HANG_GUARD`].
+    pub async fn exited(&self) -> ExitStatus {
+        let mut exit = self.exit.clone();
+        let status = tokio::time::timeout(HANG_GUARD, exit.wait_for(Option::is_some))
+            .await
+            .unwrap_or_else(|_| panic!("{} did not exit within {HANG_GUARD:?}", self.name))
+            .expect("the waiter thread reports the exit");
+        status.expect("waited for Some")
+    }
+
+    /// [`Daemon::exited`] for tests without a runtime.
+    pub fn wait_exit(&self) -> ExitStatus {
+        let deadline = Instant::now() + HANG_GUARD;
+        loop {
+            if let Some(status) = self.exit_status() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit within {HANG_GUARD:?}; output:\n{}",
                 self.name,
                 self.log()
-            )
-        });
-        self.exited = Some(status);
-        status
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Sends `signal` unless it has exited, and waits for it to exit.
+    pub fn stop(&mut self, signal: Signal) -> ExitStatus {
+        if self.exit_status().is_none() {
+            self.signal(signal);
+        }
+        self.wait_exit()
     }
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if self.exited.is_none()
-            && self.exit.try_recv().is_err()
+        if self.exit_status().is_none()
             && let Ok(pid) = i32::try_from(self.pid)
         {
             // Not `process::signal`: it may be gone already, and Drop must not panic.
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
-            let _ = self.exit.recv_timeout(HANG_GUARD);
         }
     }
 }

@@ -1,26 +1,20 @@
 //! A running `health-demo` process: started on `127.0.0.1:0`, its printed
-//! addresses read from stdout, stopped with a signal, killed if a test leaves
-//! it running.
+//! addresses read from its output, stopped with a signal, killed if a test
+//! leaves it running (a [`Daemon`] that knows the demo's contract).
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
 
 use nix::sys::signal::Signal;
 
-use crate::{HANG_GUARD, bins, process};
+use crate::bins;
+use crate::daemon::Daemon;
 
 /// A health-demo process.
 #[derive(Debug)]
 pub struct Demo {
-    pid: u32,
+    process: Daemon,
     addr: String,
     admin_addr: Option<String>,
-    exit: tokio::sync::watch::Receiver<Option<ExitStatus>>,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl Demo {
@@ -33,64 +27,22 @@ impl Demo {
         if !args.contains(&"--addr") {
             command.args(["--addr", "127.0.0.1:0"]);
         }
-        let mut child = command
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start health-demo");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stderr_pipe = child.stderr.take().expect("piped stderr");
-        let pid = child.id();
-        let (lines_tx, lines) = mpsc::channel();
-        // Keep reading both pipes so that the demo never blocks on a full one.
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines_tx.send(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let collected = stderr.clone();
-        thread::spawn(move || {
-            let mut pipe = stderr_pipe;
-            let mut chunk = [0; 4096];
-            while let Ok(read @ 1..) = pipe.read(&mut chunk) {
-                if let Ok(mut text) = collected.lock() {
-                    text.push_str(&String::from_utf8_lossy(&chunk[..read]));
-                }
-            }
-        });
-        let (exit_tx, exit) = tokio::sync::watch::channel(None);
-        thread::spawn(move || {
-            let status = child.wait().expect("wait for health-demo");
-            exit_tx.send_replace(Some(status));
-        });
+        command.args(&args);
         let wants_admin = args.contains(&"--admin-addr");
-        let mut demo = Self {
-            pid,
-            addr: String::new(),
-            admin_addr: None,
-            exit,
-            stderr,
-        };
-        let deadline = Instant::now() + HANG_GUARD;
-        while demo.addr.is_empty() || (wants_admin && demo.admin_addr.is_none()) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = lines.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
-                    "health-demo {args:?} printed no `listening on` line (exit: {:?}); stderr:\n{}",
-                    demo.exit_status(),
-                    demo.stderr()
-                )
-            });
-            if let Some(addr) = line.strip_prefix("admin listening on ") {
-                demo.admin_addr = Some(addr.to_owned());
-            } else if let Some(addr) = line.strip_prefix("listening on ") {
-                addr.clone_into(&mut demo.addr);
+        let (mut addr, mut admin_addr) = (None, None);
+        let process = Daemon::start_until("health-demo", command, |line| {
+            if let Some(listening) = line.strip_prefix("admin listening on ") {
+                admin_addr = Some(listening.to_owned());
+            } else if let Some(listening) = line.strip_prefix("listening on ") {
+                addr = Some(listening.to_owned());
             }
+            addr.is_some() && (admin_addr.is_some() || !wants_admin)
+        });
+        Self {
+            process,
+            addr: addr.expect("ready only once the address is printed"),
+            admin_addr,
         }
-        demo
     }
 
     /// The gRPC address it printed, as `host:port`.
@@ -105,60 +57,26 @@ impl Demo {
 
     /// The process id.
     pub const fn pid(&self) -> u32 {
-        self.pid
-    }
-
-    /// Everything it wrote to stderr so far.
-    pub fn stderr(&self) -> String {
-        self.stderr
-            .lock()
-            .map(|text| text.clone())
-            .unwrap_or_default()
+        self.process.pid()
     }
 
     /// Sends SIGTERM, the way kubelet and container runtimes stop it.
     pub fn terminate(&self) {
-        process::signal(self.pid, Signal::SIGTERM);
+        self.process.signal(Signal::SIGTERM);
     }
 
     /// Its exit status, if it has exited.
     pub fn exit_status(&self) -> Option<ExitStatus> {
-        *self.exit.borrow()
+        self.process.exit_status()
     }
 
-    /// Waits for it to exit, failing the test after [`HANG_GUARD`].
+    /// Waits for it to exit, failing the test after [`crate::HANG_GUARD`].
     pub async fn exited(&self) -> ExitStatus {
-        let mut exit = self.exit.clone();
-        let status = tokio::time::timeout(HANG_GUARD, exit.wait_for(Option::is_some))
-            .await
-            .unwrap_or_else(|_| panic!("health-demo did not exit within {HANG_GUARD:?}"))
-            .expect("the waiter thread reports the exit");
-        status.expect("waited for Some")
+        self.process.exited().await
     }
 
     /// [`Demo::exited`] for tests without a runtime.
     pub fn wait_exit(&self) -> ExitStatus {
-        let deadline = Instant::now() + HANG_GUARD;
-        loop {
-            if let Some(status) = self.exit_status() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "health-demo did not exit within {HANG_GUARD:?}"
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        if self.exit_status().is_none()
-            && let Ok(pid) = i32::try_from(self.pid)
-        {
-            // Not `process::signal`: it may already be gone, and Drop must not panic.
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
-        }
+        self.process.wait_exit()
     }
 }
