@@ -17,6 +17,7 @@ mod generated;
 #[cfg(feature = "server")]
 mod group;
 #[cfg(feature = "server")]
+mod codec;
 mod handle;
 #[cfg(feature = "http")]
 pub mod http;

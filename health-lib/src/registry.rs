@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::watch;
 
@@ -59,7 +59,7 @@ pub(crate) struct TooManyServices {
 /// lock that draining takes to set every service NOT_SERVING, so no update
 /// lands after a drain.
 pub(crate) struct Registry {
-    services: RwLock<HashMap<String, Entry>>,
+    services: RwLock<HashMap<Arc<str>, Entry>>,
     list_limit: usize,
     metrics: Metrics,
     /// Set by [`Registry::stop`]: Watch streams end once they have sent their
@@ -78,7 +78,7 @@ impl Registry {
             .into_iter()
             .map(|(name, status)| {
                 let entry = Entry::registered(&metrics, &name, status, true);
-                (name, entry)
+                (Arc::from(name), entry)
             })
             .collect();
         Self {
@@ -89,11 +89,11 @@ impl Registry {
         }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, Entry>> {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<Arc<str>, Entry>> {
         self.services.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, Entry>> {
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Arc<str>, Entry>> {
         self.services
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -107,15 +107,21 @@ impl Registry {
     }
 
     /// A receiver of `name`'s status, creating a placeholder for an unknown name.
-    pub(crate) fn subscribe(&self, name: &str) -> watch::Receiver<Slot> {
-        if let Some(entry) = self.read().get(name) {
-            return entry.status.subscribe();
+    /// Returns the registry's own copy of the name with the receiver, so that
+    /// a watcher holds no copy of its own.
+    pub(crate) fn subscribe(&self, name: &str) -> (Arc<str>, watch::Receiver<Slot>) {
+        if let Some((name, entry)) = self.read().get_key_value(name) {
+            return (name.clone(), entry.status.subscribe());
         }
         let mut services = self.write();
-        let entry = services
-            .entry(name.to_owned())
-            .or_insert_with(Entry::placeholder);
-        entry.status.subscribe()
+        if let Some((name, entry)) = services.get_key_value(name) {
+            return (name.clone(), entry.status.subscribe());
+        }
+        let name: Arc<str> = Arc::from(name);
+        let entry = Entry::placeholder();
+        let receiver = entry.status.subscribe();
+        services.insert(name.clone(), entry);
+        (name, receiver)
     }
 
     /// Called by a Watch stream as it ends, with its receiver (or what holds
@@ -161,7 +167,7 @@ impl Registry {
                     "health service registered"
                 );
                 let entry = Entry::registered(&self.metrics, name, status, false);
-                services.insert(name.to_owned(), entry);
+                services.insert(Arc::from(name), entry);
             }
             return Ok(());
         };
@@ -190,7 +196,7 @@ impl Registry {
         let services = self.read();
         let registered: HashMap<_, _> = services
             .iter()
-            .filter_map(|(name, entry)| entry.status.borrow().map(|status| (name.clone(), status)))
+            .filter_map(|(name, entry)| entry.status.borrow().map(|status| (name.to_string(), status)))
             .collect();
         if registered.len() > self.list_limit {
             return Err(TooManyServices {

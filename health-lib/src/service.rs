@@ -76,10 +76,9 @@ impl Health for HealthService {
         &self,
         request: Request<HealthCheckRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
-        let service = request.into_inner().service;
         Ok(Response::new(watch_stream::watch(
             self.shared.clone(),
-            service,
+            &request.get_ref().service,
         )))
     }
 }

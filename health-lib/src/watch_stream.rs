@@ -6,16 +6,30 @@
 //! stops after a drain, the registry wakes every channel, and the stream ends
 //! with UNAVAILABLE, having sent its latest status (NOT_SERVING) first.
 //!
-//! It is polled once per delivered message for every watcher, so it is a plain
-//! state machine over one reused `changed()` future: no second channel to
-//! wait on, no `select!`, no async block per message.
+//! **One allocation per watcher.** The boxed stream holds everything: the
+//! receiver, the last status sent, the registry's copy of the name, and the
+//! future waiting for the next change (`unfold` keeps it inline).
+//!
+//! **One write per connection, not per watcher.** A change wakes every
+//! watcher's task at once. Each hands its message to the HTTP/2 connection,
+//! which wakes the connection's task; tokio runs a task woken that way next
+//! (its LIFO slot), so the connection would flush after every single message:
+//! one `writev` per watcher, and as many reads and wake-ups for the client.
+//! Instead, a watcher that has just delivered spends the rest of its task's
+//! scheduling budget ([`tokio::task::coop`]), which makes tokio queue the
+//! connection's task behind the other woken watchers; it then writes all
+//! their messages in one flush. Only the order of work changes: every
+//! message is still sent, and a lone watcher is not delayed.
 
-use std::pin::Pin;
+use std::future::poll_fn;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
-use futures::{Stream, StreamExt};
-use tokio_stream::wrappers::WatchStream as Changes;
+use futures::Stream;
+use futures::stream;
+use tokio::sync::watch;
+use tokio::task::coop;
 use tonic::Status;
 
 use crate::ServingStatus;
@@ -26,78 +40,159 @@ use crate::shared::Shared;
 /// The `Watch` response stream.
 pub type WatchStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
 
-/// One Watch stream; removes its name's placeholder when dropped.
-struct Subscription {
-    /// The service's slot, yielded now and after each change; `None` once ended.
-    changes: Option<Changes<Slot>>,
-    last_sent: Option<ServingStatus>,
-    /// The server has stopped and the last status is out: UNAVAILABLE is next.
-    stopping: bool,
-    shared: Arc<Shared>,
-    service: String,
+type Message = Result<HealthCheckResponse, Status>;
+
+/// More than tokio's budget per task poll (128), so that spending it is
+/// never cut short; also the bound where no budget applies at all.
+const BUDGET_BOUND: usize = 256;
+
+/// Starts watching `service`.
+pub(crate) fn watch(shared: Arc<Shared>, service: &str) -> WatchStream {
+    let (name, receiver) = shared.registry().subscribe(service);
+    let watcher = Watcher {
+        receiver: Some(receiver),
+        last_sent: None,
+        shared,
+        name,
+    };
+    Box::pin(stream::unfold(Step::Watch(watcher), Step::next))
 }
 
-impl Drop for Subscription {
+/// Where a stream is between two messages.
+enum Step {
+    Watch(Watcher),
+    /// The server has stopped and the last status is out: UNAVAILABLE is next.
+    Unavailable,
+    Ended,
+}
+
+impl Step {
+    async fn next(self) -> Option<(Message, Step)> {
+        match self {
+            Step::Watch(watcher) => watcher.next().await,
+            Step::Unavailable => Some((Err(shutting_down()), Step::Ended)),
+            Step::Ended => None,
+        }
+    }
+}
+
+/// One watcher's subscription; removes its name's placeholder when dropped.
+struct Watcher {
+    /// Taken only by `drop`.
+    receiver: Option<watch::Receiver<Slot>>,
+    last_sent: Option<ServingStatus>,
+    shared: Arc<Shared>,
+    /// The registry's own copy of the watched name.
+    name: Arc<str>,
+}
+
+impl Drop for Watcher {
     fn drop(&mut self) {
         self.shared
             .registry()
-            .unsubscribe(&self.service, self.changes.take());
+            .unsubscribe(&self.name, self.receiver.take());
     }
 }
 
-impl Subscription {
-    /// The last message: the server has stopped.
-    fn end_unavailable(&mut self) -> Poll<Option<<Self as Stream>::Item>> {
-        self.stopping = false;
-        self.changes = None;
-        Poll::Ready(Some(Err(Status::unavailable(
-            "health service is shutting down",
-        ))))
-    }
-}
-
-impl Stream for Subscription {
-    type Item = Result<HealthCheckResponse, Status>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.stopping {
-            return this.end_unavailable();
-        }
-        let Some(changes) = this.changes.as_mut() else {
-            return Poll::Ready(None);
-        };
+impl Watcher {
+    /// The next message and what follows it, or `None` once the channel has
+    /// closed and nothing more can come.
+    async fn next(mut self) -> Option<(Message, Step)> {
+        let mut just_delivered = self.last_sent.is_some();
         loop {
-            let Some(slot) = ready!(changes.poll_next_unpin(cx)) else {
-                // The channel closed: nothing more will come.
-                this.changes = None;
-                return Poll::Ready(None);
-            };
-            let current = slot.unwrap_or(ServingStatus::ServiceUnknown);
+            let receiver = self.receiver.as_mut()?;
+            if self.last_sent.is_some() && !changed(receiver, just_delivered).await {
+                return None;
+            }
+            just_delivered = false;
+            let current = receiver
+                .borrow_and_update()
+                .unwrap_or(ServingStatus::ServiceUnknown);
             // Read after the slot: a stop that this misses wakes the channel again.
-            let stopped = this.shared.registry().is_stopped();
-            if this.last_sent != Some(current) {
-                this.last_sent = Some(current);
-                this.stopping = stopped;
-                return Poll::Ready(Some(Ok(HealthCheckResponse {
+            let stopped = self.shared.registry().is_stopped();
+            if self.last_sent != Some(current) {
+                self.last_sent = Some(current);
+                let message = HealthCheckResponse {
                     status: current.into(),
-                })));
+                };
+                let next = if stopped {
+                    Step::Unavailable
+                } else {
+                    Step::Watch(self)
+                };
+                return Some((Ok(message), next));
             }
             if stopped {
-                return this.end_unavailable();
+                return Some((Err(shutting_down()), Step::Ended));
             }
         }
     }
 }
 
-/// Starts watching `service`.
-pub(crate) fn watch(shared: Arc<Shared>, service: String) -> WatchStream {
-    let receiver = shared.registry().subscribe(&service);
-    Box::pin(Subscription {
-        changes: Some(Changes::new(receiver)),
-        last_sent: None,
-        stopping: false,
-        shared,
-        service,
+/// Waits for the channel to change; `false` once it has closed. When this
+/// wait follows a delivery in the same poll, the task's budget is spent as it
+/// starts waiting (see the module docs). The wait itself is unconstrained, so
+/// that polling it again in the same poll does not schedule a spurious wake.
+async fn changed(receiver: &mut watch::Receiver<Slot>, just_delivered: bool) -> bool {
+    let mut change = pin!(coop::unconstrained(receiver.changed()));
+    let mut spend_budget = just_delivered;
+    poll_fn(|cx| {
+        let polled = change.as_mut().poll(cx);
+        if polled.is_pending() && std::mem::take(&mut spend_budget) {
+            spend_remaining_budget(cx);
+        }
+        polled
     })
+    .await
+    .is_ok()
+}
+
+/// Uses up the current task's scheduling budget, so that tokio runs the task
+/// it would run next (from its LIFO slot) only after the tasks already queued.
+fn spend_remaining_budget(cx: &mut Context<'_>) {
+    for _ in 0..BUDGET_BOUND {
+        if !coop::has_budget_remaining() {
+            return;
+        }
+        match coop::poll_proceed(cx) {
+            Poll::Ready(spent) => spent.made_progress(),
+            Poll::Pending => return,
+        }
+    }
+}
+
+fn shutting_down() -> Status {
+    Status::unavailable("health service is shutting down")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn spends_the_budget_only_when_waiting_right_after_a_delivery() {
+        let (sender, mut receiver) = watch::channel::<Slot>(None);
+        // A first wait, with nothing delivered before it: the budget is kept.
+        let waiting = poll_fn(|cx| {
+            let mut first = pin!(changed(&mut receiver, false));
+            Poll::Ready(first.as_mut().poll(cx).is_pending())
+        })
+        .await;
+        assert!(waiting, "nothing has changed yet");
+        assert!(coop::has_budget_remaining());
+        // The wait that follows a delivery spends it.
+        let waiting = poll_fn(|cx| {
+            let mut after_delivery = pin!(changed(&mut receiver, true));
+            Poll::Ready(after_delivery.as_mut().poll(cx).is_pending())
+        })
+        .await;
+        assert!(waiting);
+        assert!(!coop::has_budget_remaining());
+        // A change is still seen, and a closed channel ends the wait.
+        tokio::task::yield_now().await;
+        sender.send_replace(Some(ServingStatus::Serving));
+        assert!(changed(&mut receiver, true).await);
+        drop(sender);
+        assert!(!changed(&mut receiver, false).await);
+    }
 }

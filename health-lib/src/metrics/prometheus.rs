@@ -355,7 +355,7 @@ mod tests {
             .check(Check::new("db", move || flag.load(Ordering::SeqCst)))
             .metrics(&mut registry)
             .build();
-        let mut readiness = handle.shared.registry().subscribe("readiness");
+        let (_, mut readiness) = handle.shared.registry().subscribe("readiness");
         up.store(true, Ordering::SeqCst);
         tokio::time::timeout(
             EVENT_TIMEOUT,

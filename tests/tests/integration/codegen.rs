@@ -4,21 +4,23 @@ use std::path::Path;
 
 use test_support::workspace_root;
 
-/// Generates the code for `proto` (relative to `proto/`) and returns the file for `package`.
-fn generate(proto: &str, package: &str, out_dir: &Path) -> String {
+/// Generates the code for `proto` (relative to `proto/`) with `codec` and
+/// returns the file for `package`.
+fn generate(proto: &str, package: &str, codec: &str, out_dir: &Path) -> String {
     let descriptors =
         protox::compile([proto], [workspace_root().join("proto")]).expect("proto file compiles");
     tonic_prost_build::configure()
         .build_transport(false)
+        .codec_path(codec)
         .out_dir(out_dir)
         .compile_fds(descriptors)
         .expect("tonic-prost-build generates code");
     std::fs::read_to_string(out_dir.join(format!("{package}.rs"))).expect("generated file exists")
 }
 
-fn assert_checked_in(proto: &str, package: &str, checked_in: &str) {
+fn assert_checked_in(proto: &str, package: &str, codec: &str, checked_in: &str) {
     let out_dir = tempfile::tempdir().expect("temp dir");
-    let fresh = generate(proto, package, out_dir.path());
+    let fresh = generate(proto, package, codec, out_dir.path());
     let checked_in_path = workspace_root().join(checked_in);
     if std::env::var_os("REGENERATE").is_some() {
         std::fs::write(&checked_in_path, &fresh).expect("write generated code");
@@ -36,6 +38,8 @@ fn health_code_matches_proto() {
     assert_checked_in(
         "grpc/health/v1/health.proto",
         "grpc.health.v1",
+        // Small buffers: every open Watch stream keeps its own.
+        "crate::codec::HealthCodec",
         "health-lib/src/generated/grpc.health.v1.rs",
     );
 }
@@ -45,6 +49,7 @@ fn greeter_code_matches_proto() {
     assert_checked_in(
         "helloworld/helloworld.proto",
         "helloworld",
+        "tonic_prost::ProstCodec",
         "examples/src/generated/helloworld.rs",
     );
 }
