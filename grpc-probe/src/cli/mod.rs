@@ -7,9 +7,9 @@
 //! compatibility: clap needs its own `--` spellings, so it needed a rewriting
 //! shim, and its errors read differently from upstream's. Start-up cost: the
 //! probe is exec'd by kubelet every few seconds in every pod, and building
-//! clap's 21-argument command on each run was the whole gap to a bare tonic
-//! client (static musl, probe profile, per run: with clap 0.54 ms CPU and 101
-//! page faults, the bare client 0.41 ms and 52; with this parser 0.43 ms and 71).
+//! clap's 21-argument command on each run (its code, its allocations and the
+//! page faults of both) was the whole gap between the probe and a bare tonic
+//! client built the same way: `probe_vs_bare` in BENCHMARKS.md.
 //!
 //! [`flags::FLAGS`] is the single source of the flags: [`parse()`] looks names
 //! up in it, [`help`] prints it and the README test checks it. Parsing builds

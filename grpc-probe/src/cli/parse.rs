@@ -85,10 +85,8 @@ where
         set_value(&mut cli, flag.kind, given, value)?;
     }
     if let (true, Some(other)) = (install, not_for_install) {
-        // Both named in their double-dash spellings (valid too), as the
-        // message read before this parser, then the rule.
         return Err(error(format_args!(
-            "--install cannot be used with --{}: -install takes no other flag but -v",
+            "-install cannot be used with -{}: -install takes no other flag but -v",
             other.name
         )));
     }
@@ -439,7 +437,7 @@ mod tests {
                 assert_eq!(
                     refused(&argv),
                     format!(
-                        "--install cannot be used with -{name}: -install takes no other flag but -v"
+                        "-install cannot be used with {name}: -install takes no other flag but -v"
                     )
                 );
             }
