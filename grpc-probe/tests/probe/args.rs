@@ -62,7 +62,10 @@ async fn upstream_argument_checks_exit_1() {
             "expected 'key: value'",
         ),
         (&["-addr=nope"], "invalid -addr"),
-        (&["-addr=:1", "-no-such-flag"], "unexpected argument"),
+        (
+            &["-addr=:1", "-no-such-flag"],
+            "flag provided but not defined: -no-such-flag",
+        ),
         (&["-addr=:1", "-watch", "-list"], "-watch with -list"),
     ];
     for (args, words) in cases {

@@ -79,13 +79,13 @@ async fn install_refuses_probe_flags() {
     let target = dir.path().join("grpc-probe");
     let install = format!("-install={}", target.to_str().unwrap());
     for (flag, name) in [
-        ("-addr=127.0.0.1:1", "--addr"),
-        ("-service=readiness", "--service"),
-        ("-watch", "--watch"),
+        ("-addr=127.0.0.1:1", "with -addr:"),
+        ("-service=readiness", "with -service:"),
+        ("-watch", "with -watch:"),
     ] {
         run([install.as_str(), flag])
             .await
-            .assert_exit(1, &["--install", name, "cannot be used with"]);
+            .assert_exit(1, &["-install cannot be used", name]);
     }
     assert!(!target.exists());
 }
