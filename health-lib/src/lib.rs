@@ -7,6 +7,7 @@ mod builder;
 #[cfg(feature = "server")]
 mod check;
 pub mod checks;
+mod codec;
 #[cfg(feature = "server")]
 mod drain;
 #[cfg(feature = "server")]
@@ -17,7 +18,6 @@ mod generated;
 #[cfg(feature = "server")]
 mod group;
 #[cfg(feature = "server")]
-mod codec;
 mod handle;
 #[cfg(feature = "http")]
 pub mod http;

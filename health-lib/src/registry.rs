@@ -196,7 +196,12 @@ impl Registry {
         let services = self.read();
         let registered: HashMap<_, _> = services
             .iter()
-            .filter_map(|(name, entry)| entry.status.borrow().map(|status| (name.to_string(), status)))
+            .filter_map(|(name, entry)| {
+                entry
+                    .status
+                    .borrow()
+                    .map(|status| (name.to_string(), status))
+            })
             .collect();
         if registered.len() > self.list_limit {
             return Err(TooManyServices {

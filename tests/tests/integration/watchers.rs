@@ -73,6 +73,30 @@ async fn dropped_clients_release_every_watcher() {
     );
 }
 
+/// 300 watchers sharing two connections, on a multi-threaded server as in
+/// production: a change is written to all of a connection's watchers together
+/// (each yields its task's budget after delivering), and that must never hold
+/// a message back or reorder one. Every watcher gets each of 20 changes, in
+/// order, before the next is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watchers_sharing_a_connection_get_every_change_in_order() {
+    let server = start(HealthChecks::new()).await;
+    server.handle.set_serving("svc").expect("set");
+    let mut clients = vec![client(server.addr).await, client(server.addr).await];
+    let mut streams = open_watchers(&mut clients, &["svc"], 2 * STREAMS_PER_CONNECTION).await;
+    for change in 0..20 {
+        let status = if change % 2 == 0 { NotServing } else { Serving };
+        server.handle.set_status("svc", status).expect("set");
+        for (index, stream) in streams.iter_mut().enumerate() {
+            assert_eq!(
+                next_status(stream).await,
+                status,
+                "watcher {index}, change {change}"
+            );
+        }
+    }
+}
+
 /// 300 watchers behind connections that are reset (TCP RST, as when a client
 /// host dies or a middlebox drops state): the server releases them, while a
 /// watcher on an unaffected connection keeps receiving changes.
