@@ -202,13 +202,9 @@ async fn handshake(
     let mut phase_start = lap("transport connected", started);
     let io: Box<dyn Io> = match tls {
         Some(tls) => {
-            let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
-            let stream = connector
-                .connect(tls.name.clone(), stream)
-                .await
-                .map_err(|e| format!("tls handshake failed: {e}"))?;
+            let stream = tls_handshake(tls, stream).await?;
             phase_start = lap("tls handshake done", phase_start);
-            Box::new(stream)
+            stream
         }
         None => stream,
     };
@@ -233,6 +229,23 @@ async fn handshake(
         .map_err(|e| format!("http2 connection not ready: {e}"))?;
     let handshake_sent = lap("http2 handshake sent", phase_start);
     Ok((send, answer, handshake_sent))
+}
+
+/// The TLS handshake over `stream`. Boxed and behind `dyn`: rustls's state
+/// is several KiB, and inlined into [`handshake`] it would make every poll
+/// of a plaintext connection touch those stack pages too.
+fn tls_handshake<'a>(
+    tls: &'a Tls,
+    stream: Box<dyn Io>,
+) -> Pin<Box<dyn Future<Output = Result<Box<dyn Io>, String>> + Send + 'a>> {
+    Box::pin(async move {
+        let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
+        let stream = connector
+            .connect(tls.name.clone(), stream)
+            .await
+            .map_err(|e| format!("tls handshake failed: {e}"))?;
+        Ok(Box::new(stream) as Box<dyn Io>)
+    })
 }
 
 /// Opens the byte stream, trying every resolved address of a host name.

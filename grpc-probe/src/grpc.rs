@@ -361,13 +361,22 @@ impl Messages {
                 "compressed message without a known grpc-encoding",
             ));
         }
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .take(MAX_MESSAGE as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| Status::new(Code::INTERNAL, format!("bad gzip message: {e}")))?;
-        Ok(Some(out.into()))
+        gunzip(&raw).map(Some)
     }
+}
+
+/// Inflates a gzip message. Its own function, never inlined: the inflater's
+/// state is tens of KiB on the stack, and a frame that held it would touch
+/// every one of those pages on each call, compressed or not.
+#[cold]
+#[inline(never)]
+fn gunzip(raw: &[u8]) -> Result<Bytes, Status> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(raw)
+        .take(MAX_MESSAGE as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Status::new(Code::INTERNAL, format!("bad gzip message: {e}")))?;
+    Ok(out.into())
 }
 
 /// Bounds a call by `timeout`; running out is DEADLINE_EXCEEDED, as a

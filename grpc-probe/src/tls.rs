@@ -15,7 +15,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::config::TlsOptions;
 
-/// Builds the client configuration and the server name to verify.
+/// Builds the client configuration and the server name to verify. Never
+/// inlined, so that the caller's stack frame stays small on plaintext runs.
+#[inline(never)]
 pub(crate) fn client_config(
     opts: &TlsOptions,
     default_name: &str,
