@@ -231,13 +231,13 @@ async fn handshake(
     Ok((send, answer, handshake_sent))
 }
 
+/// A TLS handshake in progress.
+type TlsHandshake<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Io>, String>> + Send + 'a>>;
+
 /// The TLS handshake over `stream`. Boxed and behind `dyn`: rustls's state
 /// is several KiB, and inlined into [`handshake`] it would make every poll
 /// of a plaintext connection touch those stack pages too.
-fn tls_handshake<'a>(
-    tls: &'a Tls,
-    stream: Box<dyn Io>,
-) -> Pin<Box<dyn Future<Output = Result<Box<dyn Io>, String>> + Send + 'a>> {
+fn tls_handshake<'a>(tls: &'a Tls, stream: Box<dyn Io>) -> TlsHandshake<'a> {
     Box::pin(async move {
         let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
         let stream = connector
