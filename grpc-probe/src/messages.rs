@@ -31,10 +31,16 @@ pub(crate) fn report(text: &str) {
     if text.is_empty() {
         return;
     }
+    // One write per message (stderr is unbuffered): a line is never split
+    // from its newline, and a run makes one system call fewer.
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = err.write_all(b"\n");
+    if text.ends_with('\n') {
+        let _ = err.write_all(text.as_bytes());
+    } else {
+        let mut line = String::with_capacity(text.len() + 1);
+        line.push_str(text);
+        line.push('\n');
+        let _ = err.write_all(line.as_bytes());
     }
 }
 
