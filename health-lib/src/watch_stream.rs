@@ -26,8 +26,8 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::Stream;
 use futures::stream;
+use futures::{Stream, StreamExt};
 use tokio::sync::watch;
 use tokio::task::coop;
 use tonic::Status;
@@ -55,7 +55,8 @@ pub(crate) fn watch(shared: Arc<Shared>, service: &str) -> WatchStream {
         shared,
         name,
     };
-    Box::pin(stream::unfold(Step::Watch(watcher), Step::next))
+    // Fused: once ended it keeps answering `None`, as a plain stream would.
+    Box::pin(stream::unfold(Step::Watch(watcher), Step::next).fuse())
 }
 
 /// Where a stream is between two messages.

@@ -251,6 +251,7 @@ async fn ends_after(stream: &mut WatchStream, last: Option<ServingStatus>) {
         .await
         .expect("the stream ends in time");
     assert!(after.is_none(), "nothing after UNAVAILABLE: {after:?}");
+    assert!(stream.next().await.is_none(), "and nothing ever after");
 }
 
 #[tokio::test]
