@@ -10,16 +10,16 @@
 //! receiver, the last status sent, the registry's copy of the name, and the
 //! future waiting for the next change (`unfold` keeps it inline).
 //!
-//! **One write per connection, not per watcher.** A change wakes every
+//! **Batched writes, not one per watcher.** A change wakes every
 //! watcher's task at once. Each hands its message to the HTTP/2 connection,
 //! which wakes the connection's task; tokio runs a task woken that way next
 //! (its LIFO slot), so the connection would flush after every single message:
 //! one `writev` per watcher, and as many reads and wake-ups for the client.
 //! Instead, a watcher that has just delivered spends the rest of its task's
 //! scheduling budget ([`tokio::task::coop`]), which makes tokio queue the
-//! connection's task behind the other woken watchers; it then writes all
-//! their messages in one flush. Only the order of work changes: every
-//! message is still sent, and a lone watcher is not delayed.
+//! connection's task behind the other woken watchers; it then writes every
+//! message queued by then in one flush. Only the order of work changes:
+//! every message is still sent, and a lone watcher is not delayed.
 
 use std::future::poll_fn;
 use std::pin::{Pin, pin};

@@ -74,9 +74,9 @@ async fn dropped_clients_release_every_watcher() {
 }
 
 /// 300 watchers sharing two connections, on a multi-threaded server as in
-/// production: a change is written to all of a connection's watchers together
-/// (each yields its task's budget after delivering), and that must never hold
-/// a message back or reorder one. Every watcher gets each of 20 changes, in
+/// production: the writes of a change are batched (each watcher yields its
+/// task's budget after delivering), and that must never hold a message back
+/// or reorder one. Every watcher gets each of 20 changes, in
 /// order, before the next is made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watchers_sharing_a_connection_get_every_change_in_order() {
