@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 # that runs this script uses it); otherwise they are built here.
 bin="${DEMO_BIN_DIR:-}"
 if [ -z "$bin" ]; then
-  echo "building health-demo and grpc-probe..."
-  cargo build --quiet -p examples --bin health-demo -p grpc-health-exec-probe --bin grpc-probe
+  # Not --quiet: on a fresh clone the first build takes a few minutes, and
+  # cargo's progress shows that it is working.
+  echo "building health-demo and grpc-probe (the first build of a fresh clone takes a few minutes)..."
+  cargo build -p examples --bin health-demo -p grpc-health-exec-probe --bin grpc-probe
   bin="${CARGO_TARGET_DIR:-target}/debug"
 fi
 work=$(mktemp -d)

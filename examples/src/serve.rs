@@ -2,6 +2,7 @@
 //! (m)TLS and an optional bearer token that health calls are exempt from.
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -62,13 +63,16 @@ pub fn exit_code(program: &str, result: Result<(), ServeError>) -> std::process:
     }
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default `info` level.
+/// Logs to stderr; `RUST_LOG` overrides the default `info` level. Colour
+/// only on a terminal: redirected to a file or collected by `kubectl logs`,
+/// escape codes would be noise.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
@@ -106,12 +110,15 @@ pub async fn serve(
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|error| format!("cannot listen on --addr {}: {error}", options.addr))?;
+    // SIGTERM is drained from here on: the handlers are in place before the
+    // address is announced, so a signal sent the instant it is read drains.
+    let shutdown = health.drain_on_signal(options.drain_delay);
     println!("listening on {}", listener.local_addr()?);
     server
         .add_routes(routes)
         .serve_with_incoming_shutdown(
             TcpIncoming::from(listener).with_nodelay(Some(true)),
-            health.drain_on_signal(options.drain_delay),
+            shutdown,
         )
         .await?;
     tracing::info!("server stopped");

@@ -87,17 +87,26 @@ impl HealthHandle {
 
     /// [`drain`](Self::drain) on the first SIGTERM or SIGINT.
     ///
+    /// The signal handlers are installed by this call (see
+    /// [`termination_signal`]), so the process is drain-safe from here on:
+    /// call it before announcing that the server is up, as below, and a
+    /// SIGTERM sent the instant after is drained rather than fatal.
+    ///
     /// ```no_run
-    /// # async fn run(health: grpc_health_checks::pb::health_server::HealthServer<grpc_health_checks::HealthService>, handle: grpc_health_checks::HealthHandle) -> Result<(), tonic::transport::Error> {
+    /// # async fn run(health: grpc_health_checks::pb::health_server::HealthServer<grpc_health_checks::HealthService>, handle: grpc_health_checks::HealthHandle) -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
     ///
+    /// let listener = tokio::net::TcpListener::bind("0.0.0.0:50051").await?;
+    /// let shutdown = handle.drain_on_signal(Duration::from_secs(5));
+    /// println!("listening on {}", listener.local_addr()?);
     /// tonic::transport::Server::builder()
     ///     .add_service(health)
-    ///     .serve_with_shutdown("0.0.0.0:50051".parse().expect("address"), handle.drain_on_signal(Duration::from_secs(5)))
-    ///     .await
+    ///     .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), shutdown)
+    ///     .await?;
+    /// # Ok(())
     /// # }
     /// ```
-    pub async fn drain_on_signal(self, delay: Duration) {
-        self.drain(termination_signal(), delay).await;
+    pub fn drain_on_signal(self, delay: Duration) -> impl Future<Output = ()> + Send + 'static {
+        self.drain(termination_signal(), delay)
     }
 }

@@ -60,6 +60,11 @@ impl Demo {
         self.process.pid()
     }
 
+    /// Everything it printed so far, stdout and stderr.
+    pub fn log(&self) -> String {
+        self.process.log()
+    }
+
     /// Sends SIGTERM, the way kubelet and container runtimes stop it.
     pub fn terminate(&self) {
         self.process.signal(Signal::SIGTERM);

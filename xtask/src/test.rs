@@ -29,22 +29,63 @@ const PUBLISHED: [&str; 3] = [
     "grpc-health-manifests",
 ];
 
+/// One step of the suite: its name and what runs it.
+type Step = (&'static str, fn(&str) -> Result<(), StepError>);
+
+/// The suite's steps, in the order they run.
+const STEPS: [Step; 4] = [
+    ("workspace tests", workspace_tests),
+    ("package", package),
+    ("dist", dist),
+    ("containers", containers),
+];
+
 /// Runs every step in order, stopping at the first failure.
 pub(crate) fn run() -> Result<(), StepError> {
-    steps::run(
-        "workspace tests",
-        steps::cargo().args(["test", "--workspace"]),
-    )?;
+    run_steps(&STEPS)
+}
+
+/// Runs `steps` in order, stopping at the first failure and naming the steps
+/// that did not run because of it, so that a red run never reads as a
+/// shorter green one.
+fn run_steps(steps: &[Step]) -> Result<(), StepError> {
+    for (index, (name, step)) in steps.iter().enumerate() {
+        if let Err(error) = step(name) {
+            let skipped: Vec<&str> = steps[index + 1..].iter().map(|(name, _)| *name).collect();
+            if !skipped.is_empty() {
+                eprintln!(
+                    "xtask: `{name}` failed, so these steps did not run: {}",
+                    skipped.join(", ")
+                );
+            }
+            return Err(error);
+        }
+    }
+    eprintln!("xtask: all {} steps passed", steps.len());
+    Ok(())
+}
+
+fn workspace_tests(name: &str) -> Result<(), StepError> {
+    steps::run(name, steps::cargo().args(["test", "--workspace"]))
+}
+
+fn package(name: &str) -> Result<(), StepError> {
     let mut package = steps::cargo();
     package.args(["publish", "--dry-run", "--locked"]);
     for name in PUBLISHED {
         package.args(["--package", name]);
     }
-    steps::run("package", &mut package)?;
+    steps::run(name, &mut package)
+}
+
+fn dist(name: &str) -> Result<(), StepError> {
     packages::require(&CONTAINER_PROGRAMS)?;
-    steps::timed("dist", || dist::run(dist::Images::Required))?;
+    steps::timed(name, || dist::run(dist::Images::Required))
+}
+
+fn containers(name: &str) -> Result<(), StepError> {
     steps::run(
-        "containers",
+        name,
         steps::cargo().args([
             "test",
             "--package",
@@ -56,4 +97,31 @@ pub(crate) fn run() -> Result<(), StepError> {
             "--nocapture",
         ]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::{Step, StepError, run_steps};
+
+    static RAN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    fn pass(name: &str) -> Result<(), StepError> {
+        RAN.lock().expect("lock").push(name.to_owned());
+        Ok(())
+    }
+
+    fn fail(name: &str) -> Result<(), StepError> {
+        RAN.lock().expect("lock").push(name.to_owned());
+        Err(StepError::new(name, "it failed"))
+    }
+
+    #[test]
+    fn a_failed_step_stops_the_run_and_is_the_error() {
+        let steps: [Step; 3] = [("first", pass), ("second", fail), ("third", pass)];
+        let error = run_steps(&steps).expect_err("the second step fails");
+        assert_eq!(error.to_string(), "step `second` failed: it failed");
+        assert_eq!(*RAN.lock().expect("lock"), ["first", "second"]);
+    }
 }

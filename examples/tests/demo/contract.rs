@@ -40,3 +40,14 @@ async fn demo_serves_contract_services_and_follows_the_ready_file() {
         "liveness ignores readiness"
     );
 }
+
+/// Logs go to a pipe here, as under `kubectl logs`: no ANSI colour codes.
+#[tokio::test]
+async fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let demo = start_demo(&["--drain-delay", "0s"]);
+    demo.terminate();
+    assert!(demo.exited().await.success());
+    let log = demo.log();
+    assert!(log.contains("server stopped"), "the demo logged: {log}");
+    assert!(!log.contains('\x1b'), "escape codes in: {log:?}");
+}

@@ -225,3 +225,45 @@ fn probe_readme_kubernetes_yaml_is_what_the_renderer_writes() {
         }
     }
 }
+
+/// The `key = value` settings of the root manifest's `[profile.probe]`,
+/// without `inherits`.
+fn probe_profile_settings() -> Vec<(String, String)> {
+    let manifest = read("Cargo.toml");
+    manifest
+        .lines()
+        .skip_while(|line| line.trim() != "[profile.probe]")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .filter(|(key, _)| key != "inherits")
+        .collect()
+}
+
+/// A crates.io install cannot see the workspace's `probe` profile, so the
+/// probe README passes the same settings as `--config` flags: each setting
+/// once, and nothing else.
+#[test]
+fn probe_readme_crates_io_install_carries_the_probe_profile() {
+    let readme = read("grpc-probe/README.md");
+    let install = code_blocks(&readme)
+        .into_iter()
+        .find(|block| block.contains("cargo install --locked grpc-health-exec-probe"))
+        .expect("the probe README has a crates.io install command");
+    let settings = probe_profile_settings();
+    assert!(settings.len() >= 4, "[profile.probe] read as {settings:?}");
+    for (key, value) in &settings {
+        let flag = format!("--config 'profile.release.{key}={value}'");
+        assert!(install.contains(&flag), "missing `{flag}` in:\n{install}");
+    }
+    assert_eq!(
+        install.matches("--config").count(),
+        settings.len(),
+        "one flag per setting of [profile.probe]:\n{install}"
+    );
+    assert!(
+        !read("grpc-probe/Cargo.toml").contains("[profile"),
+        "a member's profile is ignored inside the workspace, with a warning on every build"
+    );
+}
