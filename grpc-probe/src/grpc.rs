@@ -11,6 +11,8 @@ use h2::RecvStream;
 use h2::client::SendRequest;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 
+use crate::server_text::ServerText;
+
 /// Largest accepted response message, as grpc-go's default.
 const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
@@ -113,10 +115,14 @@ impl Status {
     /// A transport failure during a call, as grpc-go reports it.
     fn transport(e: &h2::Error) -> Self {
         let code = match e.reason() {
+            // A GOAWAY first, whatever its reason: with NO_ERROR it is a
+            // graceful close that left this stream unprocessed, which grpc-go
+            // reports as UNAVAILABLE (and `-wait` retries).
+            _ if e.is_go_away() || e.is_io() => Code::UNAVAILABLE,
             Some(h2::Reason::CANCEL) => Code::CANCELLED,
             Some(h2::Reason::REFUSED_STREAM) => Code::UNAVAILABLE,
+            // RST_STREAM(NO_ERROR) before the trailers, as grpc-go: INTERNAL.
             Some(h2::Reason::NO_ERROR) if e.is_remote() => Code::INTERNAL,
-            _ if e.is_go_away() || e.is_io() => Code::UNAVAILABLE,
             _ => Code::INTERNAL,
         };
         Status::new(code, e.to_string())
@@ -125,7 +131,13 @@ impl Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rpc error: code = {} desc = {}", self.code, self.message)
+        // The message is the server's: printed escaped and bounded.
+        write!(
+            f,
+            "rpc error: code = {} desc = {}",
+            self.code,
+            ServerText(&self.message)
+        )
     }
 }
 
@@ -336,33 +348,41 @@ impl Messages {
 
     /// Takes one complete length-prefixed message off the buffer.
     fn frame(&mut self) -> Result<Option<Bytes>, Status> {
-        if self.buf.len() < 5 {
-            return Ok(None);
-        }
-        let compressed = self.buf[0] == 1;
-        let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
-        if len > MAX_MESSAGE {
-            return Err(Status::new(
-                Code::RESOURCE_EXHAUSTED,
-                format!("received message larger than max ({len} vs. {MAX_MESSAGE})"),
-            ));
-        }
-        if self.buf.len() < 5 + len {
-            return Ok(None);
-        }
-        self.buf.advance(5);
-        let raw = self.buf.split_to(len).freeze();
-        if !compressed {
-            return Ok(Some(raw));
-        }
-        if !self.gzip {
-            return Err(Status::new(
-                Code::INTERNAL,
-                "compressed message without a known grpc-encoding",
-            ));
-        }
-        gunzip(&raw).map(Some)
+        take_message(&mut self.buf, self.gzip)
     }
+}
+
+/// Takes one complete length-prefixed message off `buf`, inflated if it is
+/// compressed (`gzip`: the response's `grpc-encoding` is gzip); `Ok(None)`
+/// while it is incomplete. A message over [`MAX_MESSAGE`], compressed or
+/// inflated, is RESOURCE_EXHAUSTED, as in grpc-go.
+fn take_message(buf: &mut BytesMut, gzip: bool) -> Result<Option<Bytes>, Status> {
+    if buf.len() < 5 {
+        return Ok(None);
+    }
+    let compressed = buf[0] == 1;
+    let len = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
+    if len > MAX_MESSAGE {
+        return Err(Status::new(
+            Code::RESOURCE_EXHAUSTED,
+            format!("received message larger than max ({len} vs. {MAX_MESSAGE})"),
+        ));
+    }
+    if buf.len() < 5 + len {
+        return Ok(None);
+    }
+    buf.advance(5);
+    let raw = buf.split_to(len).freeze();
+    if !compressed {
+        return Ok(Some(raw));
+    }
+    if !gzip {
+        return Err(Status::new(
+            Code::INTERNAL,
+            "compressed message without a known grpc-encoding",
+        ));
+    }
+    gunzip(&raw).map(Some)
 }
 
 /// Inflates a gzip message. Its own function, never inlined: the inflater's
@@ -372,10 +392,21 @@ impl Messages {
 #[inline(never)]
 fn gunzip(raw: &[u8]) -> Result<Bytes, Status> {
     let mut out = Vec::new();
+    // One byte past the limit tells an oversize message from one of exactly
+    // the limit; what is past it is never read, so memory stays bounded.
     flate2::read::GzDecoder::new(raw)
         .take(MAX_MESSAGE as u64 + 1)
         .read_to_end(&mut out)
         .map_err(|e| Status::new(Code::INTERNAL, format!("bad gzip message: {e}")))?;
+    if out.len() > MAX_MESSAGE {
+        // Never decode a prefix: a cut message can parse as SERVING.
+        return Err(Status::new(
+            Code::RESOURCE_EXHAUSTED,
+            format!(
+                "received message after decompression larger than max (more than {MAX_MESSAGE} bytes)"
+            ),
+        ));
+    }
     Ok(out.into())
 }
 
