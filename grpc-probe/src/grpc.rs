@@ -668,7 +668,7 @@ mod tests {
             let whole = framed(&payload, gzip);
             let mut part = BytesMut::from(&whole[..cut.index(whole.len())]);
             prop_assert!(matches!(take_message(&mut part, gzip, MAX_MESSAGE), Ok(None)));
-            let mut all = whole.clone();
+            let mut all = whole;
             let message = take_message(&mut all, gzip, MAX_MESSAGE).ok().flatten();
             prop_assert_eq!(message.as_deref(), Some(&payload[..]));
         }

@@ -93,7 +93,13 @@ fn links_stand_alone() {
             "relative link in README.md: {target:?}"
         );
     }
-    for line in README.lines().filter(|l| l.starts_with('[') && l.contains("]: ")) {
-        assert!(line.contains("]: https://"), "relative link in README.md: {line}");
+    for line in README
+        .lines()
+        .filter(|l| l.starts_with('[') && l.contains("]: "))
+    {
+        assert!(
+            line.contains("]: https://"),
+            "relative link in README.md: {line}"
+        );
     }
 }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use test_support::server::Stop;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 
 use crate::support::tcp_server;
 
@@ -143,6 +144,20 @@ where
         }
     })
     .await
+}
+
+/// Like [`serve`], with a channel on which the script reports what it saw.
+pub(crate) async fn serve_reporting<T, F, Fut>(
+    script: F,
+) -> (String, Stop, mpsc::UnboundedReceiver<T>)
+where
+    T: Send + 'static,
+    F: Fn(Peer, usize, mpsc::UnboundedSender<T>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (report, reports) = mpsc::unbounded_channel();
+    let (addr, stop) = serve(move |peer, number| script(peer, number, report.clone())).await;
+    (addr, stop, reports)
 }
 
 /// One frame: 9-byte header, then `payload`.
