@@ -7,7 +7,8 @@
 //! so a peer that never speaks, an HTTP/1 server, or a plaintext probe of a TLS
 //! port all fail as connection failures (exit 2) rather than in the RPC. The
 //! request goes out alongside the PING instead of a round trip later, so the
-//! RPC's time overlaps the connection's.
+//! RPC's time overlaps the connection's. Once the RPC is done the connection
+//! is closed as HTTP/2 asks (GOAWAY, then FIN), without waiting for the server.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -67,9 +68,15 @@ type PingAnswer = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 /// A connection whose PING may still be unanswered.
 pub(crate) struct Connection<'a> {
     client: Client,
-    answer: PingAnswer,
     /// The task driving the connection, awaited (briefly) to close it.
     driver: JoinHandle<()>,
+    /// The wait for the PING's answer.
+    unanswered: Unanswered<'a>,
+}
+
+/// A connection's PING, not yet answered, and what its messages need.
+struct Unanswered<'a> {
+    answer: PingAnswer,
     /// `-addr` as given, for messages.
     addr: &'a str,
     /// The connect timeout, which also bounds the wait for the PING's answer.
@@ -126,12 +133,14 @@ pub(crate) async fn open<'a>(
     .map_err(|e| Outcome::new(ProbeExit::InvalidArguments, format!("error: {e}")))?;
     Ok(Connection {
         client,
-        answer: handshake.answer,
         driver: handshake.driver,
-        addr: &cfg.addr,
-        timeout,
-        started,
-        handshake_sent: handshake.sent,
+        unanswered: Unanswered {
+            answer: handshake.answer,
+            addr: &cfg.addr,
+            timeout,
+            started,
+            handshake_sent: handshake.sent,
+        },
     })
 }
 
@@ -146,28 +155,32 @@ impl Connection<'_> {
     /// Once it has, a signal counts as an RPC failure (`if_interrupted`).
     /// Then closes the connection: `rpc` must own its clone of the client.
     pub(crate) async fn run_once_established(
-        mut self,
+        self,
         if_interrupted: &Cell<ProbeExit>,
         rpc: impl Future<Output = Outcome>,
     ) -> Result<Established, Outcome> {
-        let answer = std::mem::replace(&mut self.answer, Box::pin(std::future::pending()));
-        let established = self.run(answer, if_interrupted, rpc).await;
+        let Connection {
+            client,
+            driver,
+            unanswered,
+        } = self;
+        let established = unanswered.run(if_interrupted, rpc).await;
         // `rpc` and with it every request handle is gone; the client's is last.
-        let Connection { client, driver, .. } = self;
         drop(client);
         close(driver).await;
         established
     }
+}
 
-    /// [`Self::run_once_established`] up to the close; drops `rpc`.
+impl Unanswered<'_> {
+    /// [`Connection::run_once_established`] up to the close; drops `rpc`.
     async fn run(
-        &self,
-        answer: PingAnswer,
+        self,
         if_interrupted: &Cell<ProbeExit>,
         rpc: impl Future<Output = Outcome>,
     ) -> Result<Established, Outcome> {
         let deadline = self.started + self.timeout;
-        let answer = tokio::time::timeout_at(deadline.into(), answer);
+        let answer = tokio::time::timeout_at(deadline.into(), self.answer);
         tokio::pin!(answer, rpc);
         let rpc_started = Instant::now();
         let mut finished = None;
