@@ -7,13 +7,15 @@
 //! so a peer that never speaks, an HTTP/1 server, or a plaintext probe of a TLS
 //! port all fail as connection failures (exit 2) rather than in the RPC. The
 //! request goes out alongside the PING instead of a round trip later, so the
-//! RPC's time overlaps the connection's.
+//! RPC's time overlaps the connection's. Once the RPC is done the connection
+//! is closed as HTTP/2 asks (GOAWAY, then FIN), without waiting for the server.
 
 use std::cell::Cell;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,6 +24,8 @@ use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::address::Target;
 use crate::config::Config;
@@ -30,6 +34,19 @@ use crate::exit_code::ProbeExit;
 use crate::grpc::Client;
 use crate::messages;
 use crate::output::Outcome;
+use crate::server_text::ServerText;
+
+/// The largest response header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE,
+/// and what h2 buffers from HEADERS and CONTINUATION frames). A health
+/// answer's headers and trailers take a few hundred bytes; 16 KiB leaves
+/// room for a long `grpc-message` and proxy headers, where h2's default
+/// (16 MiB) let a server make the probe hold 16 MiB of headers.
+const MAX_HEADER_LIST: u32 = 16 * 1024;
+
+/// How long closing may take: sending GOAWAY and FIN is local work for the
+/// connection's task, done at its next poll; the bound only matters if the
+/// socket cannot take the bytes, and it never waits for the server.
+const CLOSE_WITHIN: Duration = Duration::from_millis(5);
 
 /// Any byte stream the HTTP/2 connection can run over; boxed so that TCP,
 /// unix and TLS share one h2 instantiation (smaller binary).
@@ -51,6 +68,14 @@ type PingAnswer = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 /// A connection whose PING may still be unanswered.
 pub(crate) struct Connection<'a> {
     client: Client,
+    /// The task driving the connection, awaited (briefly) to close it.
+    driver: JoinHandle<()>,
+    /// The wait for the PING's answer.
+    unanswered: Unanswered<'a>,
+}
+
+/// A connection's PING, not yet answered, and what its messages need.
+struct Unanswered<'a> {
     answer: PingAnswer,
     /// `-addr` as given, for messages.
     addr: &'a str,
@@ -83,12 +108,12 @@ pub(crate) async fn open<'a>(
 ) -> Result<Connection<'a>, Outcome> {
     messages::verbose("establishing connection");
     let started = Instant::now();
-    let (send, answer, handshake_sent) =
-        match tokio::time::timeout(timeout, handshake(&cfg.target, tls, started)).await {
-            Err(_) => return Err(timed_out(&cfg.addr, timeout)),
-            Ok(Err(e)) => return Err(failed(&cfg.addr, &e)),
-            Ok(Ok(handshake)) => handshake,
-        };
+    let handshake = match tokio::time::timeout(timeout, handshake(&cfg.target, tls, started)).await
+    {
+        Err(_) => return Err(timed_out(&cfg.addr, timeout)),
+        Ok(Err(e)) => return Err(failed(&cfg.addr, &e)),
+        Ok(Ok(handshake)) => handshake,
+    };
     let authority = match tls
         .and(cfg.tls.as_ref())
         .and_then(|t| t.server_name.clone())
@@ -98,7 +123,7 @@ pub(crate) async fn open<'a>(
         None => cfg.target.authority(),
     };
     let client = Client::new(
-        send,
+        handshake.send,
         tls.is_some(),
         &authority,
         cfg.user_agent.clone(),
@@ -108,11 +133,14 @@ pub(crate) async fn open<'a>(
     .map_err(|e| Outcome::new(ProbeExit::InvalidArguments, format!("error: {e}")))?;
     Ok(Connection {
         client,
-        answer,
-        addr: &cfg.addr,
-        timeout,
-        started,
-        handshake_sent,
+        driver: handshake.driver,
+        unanswered: Unanswered {
+            answer: handshake.answer,
+            addr: &cfg.addr,
+            timeout,
+            started,
+            handshake_sent: handshake.sent,
+        },
     })
 }
 
@@ -125,7 +153,28 @@ impl Connection<'_> {
     /// Runs `rpc` (its request goes out at once) but reports a connection
     /// failure unless the peer answers the PING within the connect timeout.
     /// Once it has, a signal counts as an RPC failure (`if_interrupted`).
+    /// Then closes the connection: `rpc` must own its clone of the client.
     pub(crate) async fn run_once_established(
+        self,
+        if_interrupted: &Cell<ProbeExit>,
+        rpc: impl Future<Output = Outcome>,
+    ) -> Result<Established, Outcome> {
+        let Connection {
+            client,
+            driver,
+            unanswered,
+        } = self;
+        let established = unanswered.run(if_interrupted, rpc).await;
+        // `rpc` and with it every request handle is gone; the client's is last.
+        drop(client);
+        close(driver).await;
+        established
+    }
+}
+
+impl Unanswered<'_> {
+    /// [`Connection::run_once_established`] up to the close; drops `rpc`.
+    async fn run(
         self,
         if_interrupted: &Cell<ProbeExit>,
         rpc: impl Future<Output = Outcome>,
@@ -168,6 +217,14 @@ impl Connection<'_> {
     }
 }
 
+/// Closes the connection as HTTP/2 asks, GOAWAY then FIN, so that the server
+/// logs no reset. h2 does both, without waiting for the server, once the last
+/// handle to the connection is dropped; this waits for its task to do so,
+/// for at most [`CLOSE_WITHIN`].
+async fn close(driver: JoinHandle<()>) {
+    let _ = tokio::time::timeout(CLOSE_WITHIN, driver).await;
+}
+
 /// The connection did not come up within the connect timeout.
 fn timed_out(addr: &str, timeout: Duration) -> Outcome {
     let within = duration::format(timeout);
@@ -190,14 +247,56 @@ pub(crate) fn cancelled(addr: &str) -> String {
     format!("error: failed to connect service at {addr:?}: canceled")
 }
 
+/// A sent HTTP/2 handshake.
+struct Handshake {
+    /// Where requests go.
+    send: SendRequest<Bytes>,
+    /// The PING's answer.
+    answer: PingAnswer,
+    /// The task driving the connection; it ends once every handle is gone.
+    driver: JoinHandle<()>,
+    /// When the handshake was sent.
+    sent: Instant,
+}
+
+/// Drives the connection, and sends on `answered` whether the peer answered
+/// the PING. The PING is awaited here, beside the connection, because h2
+/// forgets a pong when the connection that read it is dropped: a peer that
+/// sends its pong, a GOAWAY and FIN in one write ends the connection in the
+/// same poll that reads the pong, so the pong is looked for once more before
+/// the connection is dropped.
+async fn drive(
+    connection: h2::client::Connection<Box<dyn Io>, Bytes>,
+    mut ping: h2::PingPong,
+    answered: oneshot::Sender<Result<(), String>>,
+) {
+    let pong = ping.ping(h2::Ping::opaque());
+    tokio::pin!(connection, pong);
+    let ended = tokio::select! {
+        biased;
+        pong = &mut pong => {
+            let _ = answered.send(pong.map(drop).map_err(|e| ServerText(e).to_string()));
+            // Errors surface on the streams; nothing to do with this one.
+            let _ = connection.await;
+            return;
+        }
+        ended = &mut connection => ended,
+    };
+    let last_look = std::future::poll_fn(|cx| Poll::Ready(pong.as_mut().poll(cx))).await;
+    let _ = answered.send(match (last_look, ended) {
+        (Poll::Ready(Ok(_)), _) => Ok(()),
+        (_, Err(e)) => Err(ServerText(e).to_string()),
+        (_, Ok(())) => Err("the connection closed".to_owned()),
+    });
+}
+
 /// Transport, TLS and the HTTP/2 handshake, each timed from the end of the
-/// previous one; returns the request handle, the PING's answer and when the
-/// handshake was sent. The connection itself is driven by a spawned task.
+/// previous one. The connection itself is driven by a spawned task.
 async fn handshake(
     target: &Target,
     tls: Option<&Tls>,
     started: Instant,
-) -> Result<(SendRequest<Bytes>, PingAnswer, Instant), String> {
+) -> Result<Handshake, String> {
     let stream = open_stream(target).await?;
     let mut phase_start = lap("transport connected", started);
     let io: Box<dyn Io> = match tls {
@@ -208,27 +307,32 @@ async fn handshake(
         }
         None => stream,
     };
-    let (send, mut connection) = h2::client::handshake(io)
+    let (send, mut connection) = h2::client::Builder::new()
+        .max_header_list_size(MAX_HEADER_LIST)
+        .handshake(io)
         .await
-        .map_err(|e| format!("http2 handshake failed: {e}"))?;
-    let mut ping = connection.ping_pong().ok_or("http2 ping unavailable")?;
-    tokio::spawn(async move {
-        // Errors surface on the streams and the ping; nothing to do here.
-        let _ = connection.await;
-    });
+        .map_err(|e| format!("http2 handshake failed: {}", ServerText(e)))?;
+    let ping = connection.ping_pong().ok_or("http2 ping unavailable")?;
+    let (answered, answer) = oneshot::channel();
+    let driver = tokio::spawn(drive(connection, ping, answered));
     let hint = ping_hint(tls.is_some());
     let answer = Box::pin(async move {
-        ping.ping(h2::Ping::opaque())
+        answer
             .await
-            .map(drop)
+            .unwrap_or_else(|_| Err("the connection's task ended".to_owned()))
             .map_err(|e| format!("peer did not answer an http2 ping ({hint}): {e}"))
     });
     let send = send
         .ready()
         .await
-        .map_err(|e| format!("http2 connection not ready: {e}"))?;
+        .map_err(|e| format!("http2 connection not ready: {}", ServerText(e)))?;
     let handshake_sent = lap("http2 handshake sent", phase_start);
-    Ok((send, answer, handshake_sent))
+    Ok(Handshake {
+        send,
+        answer,
+        driver,
+        sent: handshake_sent,
+    })
 }
 
 /// A TLS handshake in progress.
@@ -243,7 +347,7 @@ fn tls_handshake<'a>(tls: &'a Tls, stream: Box<dyn Io>) -> TlsHandshake<'a> {
         let stream = connector
             .connect(tls.name.clone(), stream)
             .await
-            .map_err(|e| format!("tls handshake failed: {e}"))?;
+            .map_err(|e| format!("tls handshake failed: {e}{}", tls_hint(&e)))?;
         Ok(Box::new(stream) as Box<dyn Io>)
     })
 }
@@ -277,6 +381,20 @@ async fn open_stream(target: &Target) -> Result<Box<dyn Io>, String> {
             }
             Err(last)
         }
+    }
+}
+
+/// What a TLS handshake that read garbage usually means: the port speaks
+/// plaintext (an HTTP/2 server's first frame is no TLS record).
+fn tls_hint(e: &std::io::Error) -> &'static str {
+    let garbage = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| matches!(e, rustls::Error::InvalidMessage(_)));
+    if garbage {
+        " (is it a plaintext port? drop -tls)"
+    } else {
+        ""
     }
 }
 

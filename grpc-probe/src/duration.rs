@@ -152,6 +152,29 @@ mod tests {
         assert_eq!(format(Duration::from_secs(3600)), "1h0m0s");
     }
 
+    proptest::proptest! {
+        // proptest's 256 cases each run in CI; PROPTEST_CASES sets more:
+        // PROPTEST_CASES=100000 cargo test -p grpc-health-exec-probe duration::
+        /// Any text: no panic; an error names the text it refuses.
+        #[test]
+        fn parse_never_panics(text in "[-+.0-9a-zµμ]{0,16}|\\PC{0,16}") {
+            if let Err(why) = parse(&text) {
+                proptest::prop_assert!(
+                    why == "must be greater than zero" || why.contains(&format!("{text:?}")),
+                    "{}",
+                    why
+                );
+            }
+        }
+
+        /// Whatever Go prints for a duration parses back to it.
+        #[test]
+        fn any_duration_round_trips(nanos in 0..u64::MAX / 2) {
+            let d = Duration::from_nanos(nanos);
+            proptest::prop_assert_eq!(parse(&format(d)), Ok(d));
+        }
+    }
+
     #[test]
     fn format_then_parse_round_trips() {
         for ms in [1, 999, 1000, 1001, 59_999, 60_000, 3_723_250] {

@@ -11,6 +11,8 @@ use h2::RecvStream;
 use h2::client::SendRequest;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 
+use crate::server_text::ServerText;
+
 /// Largest accepted response message, as grpc-go's default.
 const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
@@ -113,10 +115,14 @@ impl Status {
     /// A transport failure during a call, as grpc-go reports it.
     fn transport(e: &h2::Error) -> Self {
         let code = match e.reason() {
+            // A GOAWAY first, whatever its reason: with NO_ERROR it is a
+            // graceful close that left this stream unprocessed, which grpc-go
+            // reports as UNAVAILABLE (and `-wait` retries).
+            _ if e.is_go_away() || e.is_io() => Code::UNAVAILABLE,
             Some(h2::Reason::CANCEL) => Code::CANCELLED,
             Some(h2::Reason::REFUSED_STREAM) => Code::UNAVAILABLE,
+            // RST_STREAM(NO_ERROR) before the trailers, as grpc-go: INTERNAL.
             Some(h2::Reason::NO_ERROR) if e.is_remote() => Code::INTERNAL,
-            _ if e.is_go_away() || e.is_io() => Code::UNAVAILABLE,
             _ => Code::INTERNAL,
         };
         Status::new(code, e.to_string())
@@ -125,7 +131,13 @@ impl Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rpc error: code = {} desc = {}", self.code, self.message)
+        // The message is the server's: printed escaped and bounded.
+        write!(
+            f,
+            "rpc error: code = {} desc = {}",
+            self.code,
+            ServerText(&self.message)
+        )
     }
 }
 
@@ -336,33 +348,41 @@ impl Messages {
 
     /// Takes one complete length-prefixed message off the buffer.
     fn frame(&mut self) -> Result<Option<Bytes>, Status> {
-        if self.buf.len() < 5 {
-            return Ok(None);
-        }
-        let compressed = self.buf[0] == 1;
-        let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
-        if len > MAX_MESSAGE {
-            return Err(Status::new(
-                Code::RESOURCE_EXHAUSTED,
-                format!("received message larger than max ({len} vs. {MAX_MESSAGE})"),
-            ));
-        }
-        if self.buf.len() < 5 + len {
-            return Ok(None);
-        }
-        self.buf.advance(5);
-        let raw = self.buf.split_to(len).freeze();
-        if !compressed {
-            return Ok(Some(raw));
-        }
-        if !self.gzip {
-            return Err(Status::new(
-                Code::INTERNAL,
-                "compressed message without a known grpc-encoding",
-            ));
-        }
-        gunzip(&raw).map(Some)
+        take_message(&mut self.buf, self.gzip, MAX_MESSAGE)
     }
+}
+
+/// Takes one complete length-prefixed message off `buf`, inflated if it is
+/// compressed (`gzip`: the response's `grpc-encoding` is gzip); `Ok(None)`
+/// while it is incomplete. A message over `max` bytes ([`MAX_MESSAGE`]),
+/// compressed or inflated, is RESOURCE_EXHAUSTED, as in grpc-go.
+fn take_message(buf: &mut BytesMut, gzip: bool, max: usize) -> Result<Option<Bytes>, Status> {
+    if buf.len() < 5 {
+        return Ok(None);
+    }
+    let compressed = buf[0] == 1;
+    let len = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
+    if len > max {
+        return Err(Status::new(
+            Code::RESOURCE_EXHAUSTED,
+            format!("received message larger than max ({len} vs. {max})"),
+        ));
+    }
+    if buf.len() < 5 + len {
+        return Ok(None);
+    }
+    buf.advance(5);
+    let raw = buf.split_to(len).freeze();
+    if !compressed {
+        return Ok(Some(raw));
+    }
+    if !gzip {
+        return Err(Status::new(
+            Code::INTERNAL,
+            "compressed message without a known grpc-encoding",
+        ));
+    }
+    gunzip(&raw, max).map(Some)
 }
 
 /// Inflates a gzip message. Its own function, never inlined: the inflater's
@@ -370,12 +390,21 @@ impl Messages {
 /// every one of those pages on each call, compressed or not.
 #[cold]
 #[inline(never)]
-fn gunzip(raw: &[u8]) -> Result<Bytes, Status> {
+fn gunzip(raw: &[u8], max: usize) -> Result<Bytes, Status> {
     let mut out = Vec::new();
+    // One byte past the limit tells an oversize message from one of exactly
+    // the limit; what is past it is never read, so memory stays bounded.
     flate2::read::GzDecoder::new(raw)
-        .take(MAX_MESSAGE as u64 + 1)
+        .take(max as u64 + 1)
         .read_to_end(&mut out)
         .map_err(|e| Status::new(Code::INTERNAL, format!("bad gzip message: {e}")))?;
+    if out.len() > max {
+        // Never decode a prefix: a cut message can parse as SERVING.
+        return Err(Status::new(
+            Code::RESOURCE_EXHAUSTED,
+            format!("received message after decompression larger than max (more than {max} bytes)"),
+        ));
+    }
     Ok(out.into())
 }
 
@@ -489,6 +518,8 @@ pub(crate) fn grpc_timeout(t: Duration) -> HeaderValue {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -561,6 +592,128 @@ mod tests {
             http_status(http::StatusCode::FORBIDDEN).code,
             Code::PERMISSION_DENIED
         );
+    }
+
+    /// grpc-message as grpc-go encodes it: bytes outside printable ASCII, and `%`.
+    fn percent_encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b' '..=b'~' if b != b'%' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// A framed message, gzip-compressed if asked.
+    fn framed(payload: &[u8], gzip: bool) -> BytesMut {
+        let body = if gzip {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(payload).unwrap();
+            enc.finish().unwrap()
+        } else {
+            payload.to_vec()
+        };
+        let mut buf = BytesMut::new();
+        buf.put_u8(u8::from(gzip));
+        buf.put_u32(u32::try_from(body.len()).unwrap());
+        buf.put_slice(&body);
+        buf
+    }
+
+    #[test]
+    fn inflating_past_the_limit_is_resource_exhausted() {
+        let max = 64;
+        let mut exact = framed(&[7; 64], true);
+        assert_eq!(
+            take_message(&mut exact, true, max).unwrap().unwrap().len(),
+            64
+        );
+        let mut over = framed(&[7; 65], true);
+        let status = take_message(&mut over, true, max).unwrap_err();
+        assert_eq!(status.code, Code::RESOURCE_EXHAUSTED);
+        let mut framed_over = framed(&[7; 65], false);
+        assert_eq!(
+            take_message(&mut framed_over, false, max).unwrap_err().code,
+            Code::RESOURCE_EXHAUSTED
+        );
+    }
+
+    proptest! {
+        // proptest's 256 cases each run in CI; PROPTEST_CASES sets more:
+        // PROPTEST_CASES=100000 cargo test -p grpc-health-exec-probe grpc::tests
+
+        /// Any bytes from the server: no panic, nothing larger than the
+        /// limit, and what is left in the buffer never grows.
+        #[test]
+        fn any_response_bytes_are_framed_safely(
+            bytes in proptest::collection::vec(any::<u8>(), 0..512),
+            gzip in any::<bool>(),
+        ) {
+            let max = 128;
+            let mut buf = BytesMut::from(&bytes[..]);
+            while let Ok(Some(message)) = take_message(&mut buf, gzip, max) {
+                prop_assert!(message.len() <= max);
+            }
+            prop_assert!(buf.len() <= bytes.len());
+        }
+
+        /// A message cut anywhere is incomplete, never a (shorter) message;
+        /// whole, it is exactly what was sent, compressed or not.
+        #[test]
+        fn a_cut_message_is_never_a_message(
+            payload in proptest::collection::vec(any::<u8>(), 0..300),
+            gzip in any::<bool>(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let whole = framed(&payload, gzip);
+            let mut part = BytesMut::from(&whole[..cut.index(whole.len())]);
+            prop_assert!(matches!(take_message(&mut part, gzip, MAX_MESSAGE), Ok(None)));
+            let mut all = whole;
+            let message = take_message(&mut all, gzip, MAX_MESSAGE).ok().flatten();
+            prop_assert_eq!(message.as_deref(), Some(&payload[..]));
+        }
+
+        /// Gzip that inflates past the limit is refused, never cut to it.
+        #[test]
+        fn oversize_gzip_is_refused(payload in proptest::collection::vec(any::<u8>(), 65..400)) {
+            let mut buf = framed(&payload, true);
+            let status = take_message(&mut buf, true, 64).unwrap_err();
+            prop_assert_eq!(status.code, Code::RESOURCE_EXHAUSTED);
+        }
+
+        /// Any grpc-message bytes decode without panic; grpc-go's encoding
+        /// of any text decodes back to it.
+        #[test]
+        fn percent_decoding_round_trips(
+            text in any::<String>(),
+            raw in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            prop_assert_eq!(percent_decode(percent_encode(&text).as_bytes()), text);
+            let _ = percent_decode(&raw);
+        }
+
+        /// `grpc-timeout` is at most 8 digits and a unit, and never shorter
+        /// than the timeout (it rounds up) unless it saturates.
+        #[test]
+        fn grpc_timeout_is_valid_and_never_shorter(nanos in any::<u64>(), secs in 0..u64::MAX / 2) {
+            for t in [Duration::from_nanos(nanos), Duration::new(secs, 0)] {
+                let header = grpc_timeout(t);
+                let text = header.to_str().unwrap();
+                let (digits, unit) = text.split_at(text.len() - 1);
+                prop_assert!(!digits.is_empty() && digits.len() <= 8, "{}", text);
+                let value: u128 = digits.parse().unwrap();
+                let scale: u128 = match unit {
+                    "n" => 1,
+                    "u" => 1_000,
+                    "m" => 1_000_000,
+                    "S" => 1_000_000_000,
+                    "M" => 60_000_000_000,
+                    "H" => 3_600_000_000_000,
+                    _ => return Err(TestCaseError::fail(format!("unit of {text}"))),
+                };
+                prop_assert!(value * scale >= t.as_nanos() || text == "99999999H", "{} < {:?}", text, t);
+            }
+        }
     }
 
     #[tokio::test]

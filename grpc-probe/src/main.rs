@@ -16,6 +16,7 @@ mod output;
 #[cfg(test)]
 mod readme_examples;
 mod run;
+mod server_text;
 mod tls;
 
 fn main() -> std::process::ExitCode {

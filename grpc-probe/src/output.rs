@@ -8,6 +8,7 @@ use grpc_health_checks::pb::health_check_response::ServingStatus;
 use crate::duration;
 use crate::exit_code::ProbeExit;
 use crate::grpc::{Code, Status};
+use crate::server_text::ServerText;
 
 /// The end of one step: its exit code, its message, and whether `-wait`
 /// should try again.
@@ -67,11 +68,11 @@ impl Outcome {
         let message = match status.code {
             Code::UNIMPLEMENTED => format!(
                 "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): {}",
-                if status.message.is_empty() {
+                ServerText(if status.message.is_empty() {
                     "UNIMPLEMENTED"
                 } else {
                     &status.message
-                }
+                })
             ),
             Code::DEADLINE_EXCEEDED => {
                 format!(

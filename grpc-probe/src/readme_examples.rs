@@ -1,5 +1,6 @@
 //! Tests that the README stays true: every command it shows parses and
-//! passes the argument checks, and its flag table names every flag.
+//! passes the argument checks, its flag table names every flag, and every
+//! link works on its crates.io page too (absolute, or within the page).
 
 use crate::cli;
 use crate::config::Config;
@@ -78,6 +79,27 @@ fn flag_table_names_every_flag() {
         assert!(
             README.contains(&format!("| `-{name}")) || README.contains(&format!(", `-{name}`")),
             "the flag table lacks -{name}"
+        );
+    }
+}
+
+#[test]
+fn links_stand_alone() {
+    // `[text](target)` links; a relative one would break on crates.io.
+    for (i, _) in README.match_indices("](") {
+        let target = README[i + 2..].split(')').next().unwrap_or_default();
+        assert!(
+            target.starts_with("https://") || target.starts_with('#'),
+            "relative link in README.md: {target:?}"
+        );
+    }
+    for line in README
+        .lines()
+        .filter(|l| l.starts_with('[') && l.contains("]: "))
+    {
+        assert!(
+            line.contains("]: https://"),
+            "relative link in README.md: {line}"
         );
     }
 }

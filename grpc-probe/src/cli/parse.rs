@@ -444,19 +444,46 @@ mod tests {
         }
     }
 
+    /// How every argument error begins: Go's `flag` wording, or ours where
+    /// we refuse what Go would ignore.
+    const ERROR_STARTS: [&str; 8] = [
+        "flag provided but not defined: -",
+        "bad flag syntax: -",
+        "flag needs an argument: -",
+        "invalid value \"",
+        "invalid boolean value \"",
+        "unexpected argument \"",
+        "argument \"",
+        "-install cannot be used with -",
+    ];
+
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        // proptest's 256 cases each run in CI; PROPTEST_CASES sets more:
+        // PROPTEST_CASES=100000 cargo test -p grpc-health-exec-probe parser_
+        /// Any argv: no panic, and an error is in Go's words, then the hint;
+        /// `-h`/`-help` alone stop without an error, with the help.
         #[test]
-        fn parser_never_panics(args in proptest::collection::vec(
+        fn parser_never_panics_and_words_errors_as_go(args in proptest::collection::vec(
             prop_oneof![
                 "-{1,3}(addr|service|tls|v|version|rpc-header|connect-timeout|wait|install|h|help)(=[ -~]{0,8})?",
+                "-{1,2}(rpc-timeout|connect-timeout|wait)=[-+.0-9a-zµ]{0,8}",
                 "[ -~]{0,12}",
                 "-[^ ]{0,4}",
                 Just("--".to_owned()),
             ],
             0..8,
         )) {
-            let _ = parse(std::iter::once("p".to_owned()).chain(args));
+            match parse(std::iter::once("p".to_owned()).chain(args)) {
+                Err(stop) if stop.is_error => {
+                    let message = stop.text.strip_suffix(&format!("\n{HINT}\n"));
+                    prop_assert!(message.is_some(), "no hint: {:?}", stop.text);
+                    let message = message.unwrap_or_default();
+                    let known = ERROR_STARTS.iter().any(|start| message.starts_with(start));
+                    prop_assert!(known, "not Go's wording: {message:?}");
+                }
+                Err(help) => prop_assert!(help.text.contains("-addr")),
+                Ok(_) => {}
+            }
         }
     }
 }

@@ -11,16 +11,15 @@ use crate::exit_code::ProbeExit;
 use crate::grpc::Client;
 use crate::output::Outcome;
 
-/// Checks all services and folds their outcomes.
-pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
+/// Checks all services, each within `timeout`, and folds their outcomes.
+pub(super) async fn run(cfg: &Config, client: &Client, timeout: Duration) -> Outcome {
     match cfg.services.as_slice() {
-        [one] => check(client, one, cfg.rpc_timeout).await,
+        [one] => check(client, one, timeout).await,
         many => {
             let calls: Vec<_> = many
                 .iter()
                 .map(|service| {
-                    let (client, service, timeout) =
-                        (client.clone(), service.clone(), cfg.rpc_timeout);
+                    let (client, service) = (client.clone(), service.clone());
                     tokio::spawn(async move {
                         check(&client, &service, timeout)
                             .await

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::exit_code::ProbeExit;
 use crate::grpc::Client;
 use crate::output::{self, Outcome};
+use crate::server_text::ServerText;
 
 /// Lists every service the server knows.
 pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
@@ -32,7 +33,8 @@ pub(super) async fn run(cfg: &Config, client: &Client) -> Outcome {
         .iter()
         .map(|(name, status)| {
             let name = if name.is_empty() { "\"\"" } else { name };
-            format!("{name}: {}", output::status_name(*status))
+            // Names are the server's: one escaped, bounded name per line.
+            format!("{}: {}", ServerText(name), output::status_name(*status))
         })
         .collect();
     Outcome::new(code, lines.join("\n"))

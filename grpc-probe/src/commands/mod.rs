@@ -11,7 +11,7 @@ mod wait;
 mod watch;
 
 use std::cell::Cell;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::{Config, Mode};
 use crate::connect::{self, Tls};
@@ -50,31 +50,40 @@ pub(crate) async fn execute(cfg: &Config, tls: Option<&Tls>) -> ProbeExit {
 async fn run(cfg: &Config, tls: Option<&Tls>, if_interrupted: &Cell<ProbeExit>) -> Outcome {
     match cfg.mode {
         Mode::Check { wait: Some(total) } => {
-            let attempt = |budget: Duration| attempt(cfg, tls, budget, if_interrupted);
-            wait::retry(total, cfg.connect_timeout, if_interrupted, attempt).await
+            let attempt = |deadline: Instant| attempt(cfg, tls, Some(deadline), if_interrupted);
+            wait::retry(total, if_interrupted, attempt).await
         }
-        _ => attempt(cfg, tls, cfg.connect_timeout, if_interrupted).await,
+        _ => attempt(cfg, tls, None, if_interrupted).await,
     }
 }
 
-/// One connection and the mode's RPC on it; connecting gets `connect_timeout`.
+/// One connection and the mode's RPC on it. With a `deadline` (`-wait`'s),
+/// the connect and RPC timeouts (and so `grpc-timeout`) are cut to what is
+/// left of it: no attempt runs past it.
 async fn attempt(
     cfg: &Config,
     tls: Option<&Tls>,
-    connect_timeout: Duration,
+    deadline: Option<Instant>,
     if_interrupted: &Cell<ProbeExit>,
 ) -> Outcome {
+    let left = |timeout: Duration| {
+        deadline.map_or(timeout, |d| {
+            timeout.min(d.saturating_duration_since(Instant::now()))
+        })
+    };
     if_interrupted.set(ProbeExit::ConnectionFailure);
-    let connection = match connect::open(cfg, tls, connect_timeout).await {
+    let connection = match connect::open(cfg, tls, left(cfg.connect_timeout)).await {
         Ok(connection) => connection,
         Err(failed) => return failed,
     };
+    let rpc_timeout = left(cfg.rpc_timeout);
     let client = connection.client().clone();
-    let rpc = async {
+    // The RPC owns its client, so that the connection closes once it is done.
+    let rpc = async move {
         match cfg.mode {
             Mode::Watch => watch::run(cfg, &client, if_interrupted).await,
             Mode::List => list::run(cfg, &client).await,
-            Mode::Check { .. } => check::run(cfg, &client).await,
+            Mode::Check { .. } => check::run(cfg, &client, rpc_timeout).await,
         }
     };
     match connection.run_once_established(if_interrupted, rpc).await {

@@ -13,17 +13,15 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Runs `attempt` until SERVING, a non-retryable outcome, or `total` has
-/// elapsed. Each attempt may connect for `connect_timeout`, or what is left
-/// of `total` if less. Between attempts a signal ends the run with the last
-/// attempt's code.
+/// elapsed. Each attempt is given the deadline, which it must not run past.
+/// Between attempts a signal ends the run with the last attempt's code.
 pub(super) async fn retry<F, Fut>(
     total: Duration,
-    connect_timeout: Duration,
     if_interrupted: &Cell<ProbeExit>,
     mut attempt: F,
 ) -> Outcome
 where
-    F: FnMut(Duration) -> Fut,
+    F: FnMut(Instant) -> Fut,
     Fut: Future<Output = Outcome>,
 {
     let deadline = Instant::now() + total;
@@ -31,12 +29,16 @@ where
     let mut number = 0_u32;
     loop {
         number = number.saturating_add(1);
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let outcome = attempt(connect_timeout.min(remaining)).await;
-        if outcome.code == ProbeExit::Serving || !outcome.retry {
+        let outcome = attempt(deadline).await;
+        if outcome.code == ProbeExit::Serving {
             return outcome;
         }
         let remaining = deadline.saturating_duration_since(Instant::now());
+        // At the deadline, even an RPC that timed out (its timeout was cut
+        // to what was left) ends as -wait running out.
+        if !outcome.retry && !remaining.is_zero() {
+            return outcome;
+        }
         if remaining.is_zero() {
             let message = format!(
                 "{}\ntimeout: not SERVING within -wait={}",
@@ -68,22 +70,17 @@ mod tests {
     #[tokio::test]
     async fn retries_until_serving() {
         let (attempts, code) = (Cell::new(0), Cell::new(ProbeExit::ConnectionFailure));
-        let outcome = retry(
-            Duration::from_secs(60),
-            Duration::from_secs(1),
-            &code,
-            |_| {
-                attempts.set(attempts.get() + 1);
-                let done = attempts.get() == 3;
-                async move {
-                    if done {
-                        Outcome::new(ProbeExit::Serving, "status: SERVING".into())
-                    } else {
-                        unhealthy()
-                    }
+        let outcome = retry(Duration::from_secs(60), &code, |_| {
+            attempts.set(attempts.get() + 1);
+            let done = attempts.get() == 3;
+            async move {
+                if done {
+                    Outcome::new(ProbeExit::Serving, "status: SERVING".into())
+                } else {
+                    unhealthy()
                 }
-            },
-        )
+            }
+        })
         .await;
         assert_eq!((attempts.get(), outcome.code), (3, ProbeExit::Serving));
         assert_eq!(
@@ -96,25 +93,18 @@ mod tests {
     #[tokio::test]
     async fn stops_at_a_final_outcome_or_the_deadline() {
         let code = Cell::new(ProbeExit::ConnectionFailure);
-        let not_found = retry(
-            Duration::from_secs(60),
-            Duration::from_secs(1),
-            &code,
-            |_| async { Outcome::new(ProbeExit::RpcFailure, "NotFound".into()) },
-        )
+        let not_found = retry(Duration::from_secs(60), &code, |_| async {
+            Outcome::new(ProbeExit::RpcFailure, "NotFound".into())
+        })
         .await;
         assert_eq!(not_found.code, ProbeExit::RpcFailure);
 
-        let budgets = Cell::new(Duration::MAX);
-        let late = retry(
-            Duration::from_millis(1),
-            Duration::from_secs(1),
-            &code,
-            |budget| {
-                budgets.set(budgets.get().min(budget));
-                async { unhealthy() }
-            },
-        )
+        let latest = Cell::new(None);
+        let before = Instant::now();
+        let late = retry(Duration::from_millis(1), &code, |deadline| {
+            latest.set(latest.get().max(Some(deadline)));
+            async { unhealthy() }
+        })
         .await;
         assert_eq!(late.code, ProbeExit::Unhealthy);
         assert!(
@@ -122,9 +112,10 @@ mod tests {
             "{}",
             late.message
         );
+        let latest = latest.get().expect("one attempt at least");
         assert!(
-            budgets.get() <= Duration::from_millis(1),
-            "connect budget capped by -wait"
+            latest <= Instant::now() && latest >= before + Duration::from_millis(1),
+            "every attempt is given -wait's deadline"
         );
     }
 }

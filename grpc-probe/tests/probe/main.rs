@@ -5,7 +5,9 @@
 mod args;
 mod check;
 mod connection;
+mod evil_server;
 mod extras;
+mod hostile;
 mod install;
 mod support;
 mod tls;

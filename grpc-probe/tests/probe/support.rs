@@ -147,7 +147,7 @@ pub(crate) async fn empty_tonic_server() -> (String, Stop) {
 
 /// Binds 127.0.0.1:0 and hands every accepted socket to `handle` (spawned)
 /// until the returned [`Stop`] is dropped.
-async fn tcp_server<F, Fut>(handle: F) -> (String, Stop)
+pub(crate) async fn tcp_server<F, Fut>(handle: F) -> (String, Stop)
 where
     F: Fn(TcpStream) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
