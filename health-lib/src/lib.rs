@@ -43,7 +43,7 @@ pub use pb::health_check_response::ServingStatus;
 #[cfg(feature = "server")]
 pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthChecks};
 #[cfg(feature = "server")]
-pub use check::{Check, CheckOutput};
+pub use check::{Check, CheckOutput, IntoCheck, IntoChecks};
 #[cfg(feature = "server")]
 pub use drain::termination_signal;
 #[cfg(feature = "server")]
@@ -59,19 +59,26 @@ pub use snapshot::{CheckSnapshot, CheckStatus};
 #[cfg(feature = "server")]
 pub use watch_stream::WatchStream;
 
-/// A health service running `checks` as readiness checks: the one-line form of
+#[cfg(feature = "server")]
+pub mod into_checks {
+    //! The markers that tell [`IntoChecks`](crate::IntoChecks) implementations
+    //! apart: always inferred, never written.
+    pub use crate::check::into::{Iterable, Tuple};
+}
+
+/// A health service running `checks`: the one-line form of
 /// [`HealthChecks::from_checks`], for when no [`HealthHandle`] is needed.
+///
+/// `checks` is a tuple of closures, each of its own type so that they may
+/// capture, or anything iterable of closures or [`Check`]s (see [`IntoChecks`]).
+/// Closures are readiness checks named `check-1`, `check-2`, … by position.
 ///
 /// # Panics
 ///
 /// Outside a Tokio runtime, as `tokio::spawn` does.
 #[cfg(feature = "server")]
-pub fn from_checks<F, O>(
-    checks: impl IntoIterator<Item = F>,
-) -> pb::health_server::HealthServer<HealthService>
-where
-    F: Fn() -> O + Send + Sync + 'static,
-    O: CheckOutput,
-{
+pub fn from_checks<M>(
+    checks: impl IntoChecks<M>,
+) -> pb::health_server::HealthServer<HealthService> {
     HealthChecks::from_checks(checks).build().0
 }
