@@ -37,6 +37,15 @@ mod test_support;
 #[cfg(feature = "server")]
 mod watch_stream;
 
+/// The prometheus-client crate that the `metrics` feature records into,
+/// prometheus-client 0.24 as this crate pins it. Its
+/// [`Registry`](prometheus_client::registry::Registry) is part of this crate's
+/// API ([`HealthChecks::metrics`], and `AdminService::metrics` with `http`):
+/// use it from here rather than adding prometheus-client yourself, since
+/// another version is another `Registry` type.
+#[cfg(feature = "metrics")]
+pub use prometheus_client;
+
 /// A service's health, as sent on the wire.
 pub use pb::health_check_response::ServingStatus;
 
