@@ -209,18 +209,25 @@ fn record(check: &mut CheckState, observation: Observation) {
     }
 }
 
+/// Logs a check's change of status, once per transition (never per run): a
+/// warning with the reason when it starts failing, else info (a check only
+/// starts passing on a passing run, which has no reason).
 fn log_transition(snapshot: &CheckSnapshot, to: CheckStatus, duration: Duration) {
-    let reason = snapshot.reason.as_deref().unwrap_or("");
     let duration_ms = duration.as_secs_f64() * 1000.0;
     if to == CheckStatus::Failing {
+        let reason = snapshot.reason.as_deref().unwrap_or("");
         tracing::warn!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, reason, duration_ms, "health check changed");
     } else {
-        tracing::info!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, reason, duration_ms, "health check changed");
+        tracing::info!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, duration_ms, "health check changed");
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
     use super::*;
 
     fn evaluator(checks: Vec<Check>) -> Evaluator {
@@ -257,6 +264,75 @@ mod tests {
         assert_eq!(db.status, CheckStatus::Failing);
         assert_eq!(db.reason.as_deref(), Some("connection refused"));
         assert_eq!(db.evaluations, 1);
+    }
+
+    /// Everything logged at INFO and above while `run` runs, without colours.
+    async fn logs<F: Future<Output = ()>>(run: impl FnOnce() -> F) -> String {
+        #[derive(Clone, Default)]
+        struct Capture(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Capture {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("log buffer").extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        // Other tests' threads may have cached "no subscriber wants this
+        // event" for the log's call site while this one was being registered.
+        tracing::callsite::rebuild_interest_cache();
+        run().await;
+        let bytes = capture.0.lock().expect("log buffer").clone();
+        String::from_utf8(bytes).expect("utf-8 logs")
+    }
+
+    #[tokio::test]
+    async fn a_transition_is_logged_once_with_its_reason_not_every_run() {
+        let up = Arc::new(AtomicBool::new(false));
+        let check_up = up.clone();
+        let mut evaluator = evaluator(vec![Check::new("db", move || {
+            if check_up.load(Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err("connection refused")
+            }
+        })]);
+        let logs = logs(|| async {
+            for _ in 0..3 {
+                evaluator.evaluate().await;
+            }
+            up.store(true, Ordering::SeqCst);
+            for _ in 0..3 {
+                evaluator.evaluate().await;
+            }
+        })
+        .await;
+        let changes: Vec<&str> = logs
+            .lines()
+            .filter(|line| line.contains("health check changed"))
+            .collect();
+        assert_eq!(changes.len(), 2, "{logs}");
+        assert!(
+            changes[0].contains("WARN")
+                && changes[0].contains("check=db")
+                && changes[0].contains("to=Failing")
+                && changes[0].contains(r#"reason="connection refused""#),
+            "{logs}"
+        );
+        assert!(
+            changes[1].contains("INFO")
+                && changes[1].contains("from=Failing to=Passing")
+                && !changes[1].contains("reason"),
+            "{logs}"
+        );
     }
 
     #[test]
