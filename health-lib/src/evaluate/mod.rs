@@ -224,11 +224,11 @@ fn log_transition(snapshot: &CheckSnapshot, to: CheckStatus, duration: Duration)
 
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::test_support::logs;
 
     fn evaluator(checks: Vec<Check>) -> Evaluator {
         Evaluator::new(
@@ -264,34 +264,6 @@ mod tests {
         assert_eq!(db.status, CheckStatus::Failing);
         assert_eq!(db.reason.as_deref(), Some("connection refused"));
         assert_eq!(db.evaluations, 1);
-    }
-
-    /// Everything logged at INFO and above while `run` runs, without colours.
-    async fn logs<F: Future<Output = ()>>(run: impl FnOnce() -> F) -> String {
-        #[derive(Clone, Default)]
-        struct Capture(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Capture {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().expect("log buffer").extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let capture = Capture::default();
-        let writer = capture.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
-        // Other tests' threads may have cached "no subscriber wants this
-        // event" for the log's call site while this one was being registered.
-        tracing::callsite::rebuild_interest_cache();
-        run().await;
-        let bytes = capture.0.lock().expect("log buffer").clone();
-        String::from_utf8(bytes).expect("utf-8 logs")
     }
 
     #[tokio::test]
