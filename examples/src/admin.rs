@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use grpc_health_checks::http::{self, AdminService};
 use grpc_health_checks::pb::health_server::HealthServer;
+use grpc_health_checks::prometheus_client::registry::Registry;
 use grpc_health_checks::{HealthChecks, HealthHandle, HealthService};
-use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
 use crate::serve::ServeError;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::check::{Check, CheckOutput};
+use crate::check::{Check, IntoChecks};
 use crate::evaluate::{DerivedService, Evaluator, Source};
 use crate::metrics::Metrics;
 use crate::pb::health_server::HealthServer;
@@ -62,18 +62,22 @@ impl HealthChecks {
         }
     }
 
-    /// Readiness checks named `check-1`, `check-2`, … from plain closures.
-    pub fn from_checks<F, O>(checks: impl IntoIterator<Item = F>) -> Self
-    where
-        F: Fn() -> O + Send + Sync + 'static,
-        O: CheckOutput,
-    {
+    /// A builder with `checks`: a tuple of closures (which may capture), or
+    /// anything iterable of closures or [`Check`]s; see [`IntoChecks`].
+    /// Closures become readiness checks named `check-1`, `check-2`, … by position.
+    ///
+    /// ```
+    /// use grpc_health_checks::{Check, HealthChecks};
+    ///
+    /// let db = String::from("db:5432");
+    /// let _ = HealthChecks::from_checks((|| true, move || !db.is_empty()));
+    /// let _ = HealthChecks::from_checks([Check::new("disk", || true), Check::new("cache", || true)]);
+    /// ```
+    pub fn from_checks<M>(checks: impl IntoChecks<M>) -> Self {
         checks
+            .into_checks()
             .into_iter()
-            .enumerate()
-            .fold(Self::new(), |builder, (index, check)| {
-                builder.check(Check::new(format!("check-{}", index + 1), check))
-            })
+            .fold(Self::new(), Self::check)
     }
 
     /// Adds a check.

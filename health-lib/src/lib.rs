@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+// docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "server")]
 pub mod auth;
@@ -37,13 +39,22 @@ mod test_support;
 #[cfg(feature = "server")]
 mod watch_stream;
 
+/// The prometheus-client crate that the `metrics` feature records into,
+/// prometheus-client 0.24 as this crate pins it. Its
+/// [`Registry`](prometheus_client::registry::Registry) is part of this crate's
+/// API ([`HealthChecks::metrics`], and `AdminService::metrics` with `http`):
+/// use it from here rather than adding prometheus-client yourself, since
+/// another version is another `Registry` type.
+#[cfg(feature = "metrics")]
+pub use prometheus_client;
+
 /// A service's health, as sent on the wire.
 pub use pb::health_check_response::ServingStatus;
 
 #[cfg(feature = "server")]
 pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthChecks};
 #[cfg(feature = "server")]
-pub use check::{Check, CheckOutput};
+pub use check::{Check, CheckOutput, IntoCheck, IntoChecks};
 #[cfg(feature = "server")]
 pub use drain::termination_signal;
 #[cfg(feature = "server")]
@@ -59,19 +70,26 @@ pub use snapshot::{CheckSnapshot, CheckStatus};
 #[cfg(feature = "server")]
 pub use watch_stream::WatchStream;
 
-/// A health service running `checks` as readiness checks: the one-line form of
+#[cfg(feature = "server")]
+pub mod into_checks {
+    //! The markers that tell [`IntoChecks`](crate::IntoChecks) implementations
+    //! apart: always inferred, never written.
+    pub use crate::check::into::{Iterable, Tuple};
+}
+
+/// A health service running `checks`: the one-line form of
 /// [`HealthChecks::from_checks`], for when no [`HealthHandle`] is needed.
+///
+/// `checks` is a tuple of closures, each of its own type so that they may
+/// capture, or anything iterable of closures or [`Check`]s (see [`IntoChecks`]).
+/// Closures are readiness checks named `check-1`, `check-2`, … by position.
 ///
 /// # Panics
 ///
 /// Outside a Tokio runtime, as `tokio::spawn` does.
 #[cfg(feature = "server")]
-pub fn from_checks<F, O>(
-    checks: impl IntoIterator<Item = F>,
-) -> pb::health_server::HealthServer<HealthService>
-where
-    F: Fn() -> O + Send + Sync + 'static,
-    O: CheckOutput,
-{
+pub fn from_checks<M>(
+    checks: impl IntoChecks<M>,
+) -> pb::health_server::HealthServer<HealthService> {
     HealthChecks::from_checks(checks).build().0
 }

@@ -4,8 +4,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,8 @@ use crate::{HANG_GUARD, process};
 pub struct Daemon {
     name: String,
     pid: u32,
-    log: Arc<Mutex<String>>,
+    /// Everything it printed so far; receivers wake on each new line.
+    log: Arc<tokio::sync::watch::Sender<String>>,
     exit: tokio::sync::watch::Receiver<Option<ExitStatus>>,
 }
 
@@ -43,7 +44,7 @@ impl Daemon {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {name} ({command:?}): {error}"));
-        let log = Arc::new(Mutex::new(String::new()));
+        let log = Arc::new(tokio::sync::watch::Sender::new(String::new()));
         let (lines_tx, lines) = mpsc::channel();
         let pipes: [Box<dyn Read + Send>; 2] = [
             Box::new(child.stdout.take().expect("piped stdout")),
@@ -54,10 +55,10 @@ impl Daemon {
             // Keep reading, so that the server never blocks on a full pipe.
             thread::spawn(move || {
                 for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    if let Ok(mut text) = log.lock() {
+                    log.send_modify(|text| {
                         text.push_str(&line);
                         text.push('\n');
-                    }
+                    });
                     let _ = lines_tx.send(line);
                 }
             });
@@ -102,7 +103,26 @@ impl Daemon {
 
     /// Everything it printed so far, stdout and stderr.
     pub fn log(&self) -> String {
-        self.log.lock().map(|text| text.clone()).unwrap_or_default()
+        self.log.borrow().clone()
+    }
+
+    /// Waits until its output so far (stdout and stderr) satisfies
+    /// `condition`, and returns it; fails the test with the output after
+    /// [`HANG_GUARD`].
+    pub async fn output_until(
+        &self,
+        what: &str,
+        mut condition: impl FnMut(&str) -> bool,
+    ) -> String {
+        let mut log = self.log.subscribe();
+        match tokio::time::timeout(HANG_GUARD, log.wait_for(|text| condition(text))).await {
+            Ok(Ok(text)) => text.clone(),
+            _ => panic!(
+                "{} did not print {what} within {HANG_GUARD:?}; output:\n{}",
+                self.name,
+                self.log()
+            ),
+        }
     }
 
     /// Sends `signal`.

@@ -55,6 +55,12 @@ impl Demo {
         self.admin_addr.as_deref()
     }
 
+    /// Waits until its output so far (stdout and stderr) satisfies
+    /// `condition`, and returns it; see [`Daemon::output_until`].
+    pub async fn output_until(&self, what: &str, condition: impl FnMut(&str) -> bool) -> String {
+        self.process.output_until(what, condition).await
+    }
+
     /// The process id.
     pub const fn pid(&self) -> u32 {
         self.process.pid()

@@ -2,7 +2,9 @@
 //!
 //! A greeter next to a health service: `""`, `liveness`, `readiness` and
 //! `helloworld.Greeter` (which follows readiness). With `--ready-file`,
-//! readiness passes only while that file exists. SIGTERM or SIGINT drains:
+//! readiness passes only while that file exists; each time a check starts
+//! failing, its reason is logged to stderr (`... does not exist`), and each
+//! recovery too (`RUST_LOG` sets the level, default `info`). SIGTERM or SIGINT drains:
 //! everything goes NOT_SERVING, then the server stops and the process exits 0.
 //! With `--auth-token TOKEN` the greeter needs `authorization: Bearer TOKEN`
 //! while health stays open to probes (`grpc_health_checks::auth`).

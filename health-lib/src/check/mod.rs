@@ -1,7 +1,9 @@
 //! A named health check: the closure to run, its group, timeout and thresholds.
 
+pub(crate) mod into;
 mod output;
 
+pub use into::{IntoCheck, IntoChecks};
 pub use output::CheckOutput;
 pub(crate) use output::CheckResult;
 

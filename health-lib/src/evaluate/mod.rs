@@ -209,19 +209,26 @@ fn record(check: &mut CheckState, observation: Observation) {
     }
 }
 
+/// Logs a check's change of status, once per transition (never per run): a
+/// warning with the reason when it starts failing, else info (a check only
+/// starts passing on a passing run, which has no reason).
 fn log_transition(snapshot: &CheckSnapshot, to: CheckStatus, duration: Duration) {
-    let reason = snapshot.reason.as_deref().unwrap_or("");
     let duration_ms = duration.as_secs_f64() * 1000.0;
     if to == CheckStatus::Failing {
+        let reason = snapshot.reason.as_deref().unwrap_or("");
         tracing::warn!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, reason, duration_ms, "health check changed");
     } else {
-        tracing::info!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, reason, duration_ms, "health check changed");
+        tracing::info!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, duration_ms, "health check changed");
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use super::*;
+    use crate::test_support::logs;
 
     fn evaluator(checks: Vec<Check>) -> Evaluator {
         Evaluator::new(
@@ -257,6 +264,47 @@ mod tests {
         assert_eq!(db.status, CheckStatus::Failing);
         assert_eq!(db.reason.as_deref(), Some("connection refused"));
         assert_eq!(db.evaluations, 1);
+    }
+
+    #[tokio::test]
+    async fn a_transition_is_logged_once_with_its_reason_not_every_run() {
+        let up = Arc::new(AtomicBool::new(false));
+        let check_up = up.clone();
+        let mut evaluator = evaluator(vec![Check::new("db", move || {
+            if check_up.load(Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err("connection refused")
+            }
+        })]);
+        let logs = logs(|| async {
+            for _ in 0..3 {
+                evaluator.evaluate().await;
+            }
+            up.store(true, Ordering::SeqCst);
+            for _ in 0..3 {
+                evaluator.evaluate().await;
+            }
+        })
+        .await;
+        let changes: Vec<&str> = logs
+            .lines()
+            .filter(|line| line.contains("health check changed"))
+            .collect();
+        assert_eq!(changes.len(), 2, "{logs}");
+        assert!(
+            changes[0].contains("WARN")
+                && changes[0].contains("check=db")
+                && changes[0].contains("to=Failing")
+                && changes[0].contains(r#"reason="connection refused""#),
+            "{logs}"
+        );
+        assert!(
+            changes[1].contains("INFO")
+                && changes[1].contains("from=Failing to=Passing")
+                && !changes[1].contains("reason"),
+            "{logs}"
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! exists, the root README's examples are the crate READMEs' (which their
 //! crates' tests compile, render or run), its two commands are the ones CI and
 //! the demo test run, the probe's Dockerfile and Kubernetes examples are the
-//! tested Dockerfile and the renderer's output, and the repository cites no
-//! document outside it.
+//! tested Dockerfile and the renderer's output, the library's README links
+//! only to absolute addresses (it is the crate's page on crates.io and
+//! docs.rs) and names the prometheus-client version its `metrics` feature
+//! pins, and the repository cites no document outside it.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -267,4 +269,47 @@ fn probe_readme_crates_io_install_carries_the_probe_profile() {
         !read("grpc-probe/Cargo.toml").contains("[profile"),
         "a member's profile is ignored inside the workspace, with a warning on every build"
     );
+}
+
+/// The targets of the Markdown links (`[text](target)`) in `markdown`.
+fn link_targets(markdown: &str) -> Vec<&str> {
+    markdown
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect()
+}
+
+#[test]
+fn library_readme_links_work_on_crates_io_and_docs_rs() {
+    // The README is the crate's page on crates.io and docs.rs, where a
+    // relative link points nowhere.
+    let readme = read("health-lib/README.md");
+    let targets = link_targets(&readme);
+    assert!(!targets.is_empty(), "no links found");
+    let relative: Vec<&&str> = targets
+        .iter()
+        .filter(|target| !target.starts_with("https://") && !target.starts_with('#'))
+        .collect();
+    assert!(
+        relative.is_empty(),
+        "relative links in health-lib/README.md: {relative:?}"
+    );
+}
+
+#[test]
+fn library_docs_name_the_prometheus_client_version_the_metrics_feature_pins() {
+    let manifest = read("Cargo.toml");
+    let pinned = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("prometheus-client = \""))
+        .and_then(|rest| rest.split('"').next())
+        .expect("a prometheus-client version in the workspace Cargo.toml");
+    for document in ["health-lib/README.md", "health-lib/src/lib.rs"] {
+        let text = read(document).replace("\n/// ", " ").replace('\n', " ");
+        assert!(
+            text.contains(&format!("prometheus-client {pinned}")),
+            "{document} does not say the metrics feature pins prometheus-client {pinned}"
+        );
+    }
 }
