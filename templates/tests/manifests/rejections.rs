@@ -40,6 +40,26 @@ fn missing_port() {
     );
 }
 
+/// `--set image=` (empty) names the value as required, with a valid example,
+/// and never suggests a default it does not have.
+#[test]
+fn empty_required_values_say_they_are_required() {
+    for (set, example) in [
+        ("name=", "--set name=greeter"),
+        ("image=", "--set image=registry.example/greeter:1.0"),
+        ("port=", "--set port=50051"),
+    ] {
+        let path = set.trim_end_matches('=');
+        let stderr = refused(
+            &with(&[set]),
+            &format!("`{path}` is empty, but it is required"),
+        );
+        assert!(stderr.contains(example), "{stderr}");
+        assert!(!stderr.contains("default to"), "{stderr}");
+        assert!(!stderr.contains("leave it out"), "{stderr}");
+    }
+}
+
 #[test]
 fn value_removed_with_null() {
     refused(&with(&["image=null"]), "`image` is missing");
