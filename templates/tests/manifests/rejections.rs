@@ -437,3 +437,36 @@ fn helper_with_a_misspelt_keyword() {
     let stderr = refused(&args, "d.yaml.j2 line 2");
     assert!(stderr.contains("indnt"), "{stderr}");
 }
+
+/// A bad list position in `--set` is refused, naming the position and the
+/// range `--set` takes.
+#[test]
+fn bad_list_positions_in_set() {
+    for (set, problem) in [
+        ("env[x].name=A", "`[x]`, which is not a whole number"),
+        ("env[-1].name=A", "`[-1]`, which is not a whole number"),
+        ("env[100000].name=A", "`[100000]`, above 999"),
+        ("env[0.name=A", "`[` that is not closed"),
+    ] {
+        let stderr = refused(&with(&[set]), problem);
+        assert!(stderr.contains(&format!("--set `{set}`")), "{stderr}");
+        assert!(
+            stderr.contains("from 0 to 999") || stderr.contains("[N]"),
+            "{stderr}"
+        );
+    }
+}
+
+/// A gap left by a position past the end is refused by the Kubernetes type,
+/// naming the list.
+#[test]
+fn a_gap_in_a_list_set_by_position_is_refused() {
+    let stderr = refused(&with(&["env[1].name=A", "env[1].value=x"]), "`env`");
+    assert!(stderr.contains("null"), "{stderr}");
+}
+
+/// A misspelt list name is refused like any unknown key, the position aside.
+#[test]
+fn a_misspelt_list_in_set_names_the_closest_value() {
+    refused(&with(&["envs[0].name=A"]), "did you mean `env`?");
+}
