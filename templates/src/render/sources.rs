@@ -75,6 +75,14 @@ impl Sources {
             .collect()
     }
 
+    /// The text of `file`.
+    pub(crate) fn text(&self, file: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|source| source.file == file)
+            .map(|source| source.text.as_str())
+    }
+
     /// Where `file` comes from, for error messages.
     pub(crate) fn location(&self, file: &str) -> String {
         match &self.dir {

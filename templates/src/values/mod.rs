@@ -13,6 +13,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::Error;
 
+pub(crate) use suggest::closest;
 pub(crate) use yaml::kind;
 
 /// The defaults, with a comment on each value; embedded so the binary runs from anywhere.

@@ -51,9 +51,55 @@ fn a_team_template_reading_a_missing_value_names_file_and_line() {
     let run = cli::run(&team_args(&example_team(), &[]));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
+        run.stderr.contains(
+            "examples/team/deployment.yaml.j2 line 14: undefined value `extra.team`: it is not \
+             set; set it with `--set extra.team=VALUE`"
+        ),
+        "{}",
         run.stderr
-            .contains("examples/team/deployment.yaml.j2 line 14")
-            && run.stderr.contains("undefined"),
+    );
+}
+
+/// An undefined nested value is named by its whole path, also when a partial
+/// reads it, and a misspelt value with the closest one.
+#[test]
+fn an_undefined_nested_value_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(
+        dir.path().join("_owner.j2"),
+        "{% macro owner() %}{{ extra.team.lead | lower }}{% endmacro %}",
+    )
+    .expect("write partial");
+    fs::write(
+        dir.path().join("configmap.yaml.j2"),
+        "{% from '_owner.j2' import owner %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  \
+         name: {{ name }}\ndata:\n  team: {{ extra.team.name }}\n  lead: {{ owner() }}\n  \
+         port: {{ prot }}\n",
+    )
+    .expect("write template");
+    let run = cli::run(&team_args(dir.path(), &["extra.team.other=x"]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("configmap.yaml.j2 line 6: undefined value `extra.team.name`"),
+        "{}",
+        run.stderr
+    );
+    let run = cli::run(&team_args(dir.path(), &["extra.team.name=core"]));
+    assert!(
+        run.stderr
+            .contains("_owner.j2 line 1: undefined value `extra.team.lead`"),
+        "{}",
+        run.stderr
+    );
+    let run = cli::run(&team_args(
+        dir.path(),
+        &["extra.team.name=core", "extra.team.lead=Ann"],
+    ));
+    assert!(
+        run.stderr.contains(
+            "configmap.yaml.j2 line 8: undefined value `prot`: not a value the templates get"
+        ) && run.stderr.contains("did you mean `port`?"),
         "{}",
         run.stderr
     );
