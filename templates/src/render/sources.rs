@@ -92,10 +92,21 @@ impl Sources {
     }
 }
 
+/// For a relative path that is not there: where it was looked for.
+fn relative_hint(path: &Path, error: &std::io::Error) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() && error.kind() == std::io::ErrorKind::NotFound => format!(
+            "; a relative path is read from the current directory, {}",
+            cwd.display()
+        ),
+        _ => String::new(),
+    }
+}
+
 fn collect(root: &Path, dir: &Path, files: &mut Vec<Source>) -> Result<(), Error> {
     let refuse = |path: &Path, error: std::io::Error| Error::Templates {
         dir: path.to_owned(),
-        reason: format!("cannot be read ({error})"),
+        reason: format!("cannot be read ({error}){}", relative_hint(path, &error)),
     };
     let entries = fs::read_dir(dir).map_err(|error| refuse(dir, error))?;
     for entry in entries {

@@ -46,6 +46,52 @@ fn the_example_team_deployment_renders_valid_with_the_built_in_probes() {
     }
 }
 
+/// The command in the example's own header runs from where it says, the
+/// repository root; the path relative to `templates/` does not, and the
+/// refusal says where relative paths are read from.
+#[test]
+fn the_example_teams_documented_command_runs_from_the_repository_root() {
+    let text = fs::read_to_string(example_team().join("deployment.yaml.j2")).expect("read it");
+    let (_, after) = text
+        .split_once("from the repository root")
+        .expect("the header says where to run it");
+    let command = after
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("health-manifests "))
+        .expect("the header shows the command");
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let root = test_support::workspace_root();
+    let run = cli::run_from(&root, &args);
+    assert_eq!(
+        run.code,
+        0,
+        "`{command}` from {}: {}",
+        root.display(),
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("\n    team: payments\n"),
+        "{}",
+        run.stdout
+    );
+
+    let run = cli::run_from(
+        &root,
+        &team_args(std::path::Path::new("examples/team"), &[]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "templates directory `examples/team` cannot be read (No such file or directory \
+             (os error 2)); a relative path is read from the current directory, {}",
+            root.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_team_template_reading_a_missing_value_names_file_and_line() {
     let run = cli::run(&team_args(&example_team(), &[]));
