@@ -2,7 +2,7 @@
 //! only where it happened (minijinja does not name the value).
 //!
 //! The values a template reads from the context are minijinja's own list
-//! ([`Template::undeclared_variables`], dotted paths such as `extra.team`).
+//! ([`minijinja::Template::undeclared_variables`], dotted paths such as `extra.team`).
 //! Those missing from the context are the suspects. The template is rendered
 //! again with a placeholder in every suspect, which must clear the error, then
 //! with every suspect but one: a suspect whose absence alone brings the same

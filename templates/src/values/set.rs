@@ -146,7 +146,7 @@ fn split_key(key: &str) -> Result<Vec<Step>, String> {
                          position as [N], as in env[0].value=x"
                     )
                 })?;
-                steps.push(Step::Index(index(inside)?));
+                steps.push(Step::Index(index(inside, key)?));
                 chars = rest.chars();
                 after_index = true;
             }
@@ -169,21 +169,21 @@ fn non_empty(part: String) -> Option<String> {
     (!part.is_empty()).then_some(part)
 }
 
-/// The list position written between `[` and `]`.
-fn index(text: &str) -> Result<usize, String> {
+/// The list position written between `[` and `]` in `key`.
+fn index(text: &str, key: &str) -> Result<usize, String> {
     let range = format!("from 0 to {MAX_INDEX} (0 is the first item)");
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
-            "has the list position `[{text}]`, which is not a whole number; write a \
-             position {range}"
+            "has the list position `[{text}]` in the key `{key}`, which is not a whole \
+             number; write a position {range}"
         ));
     }
     match text.parse::<usize>() {
         Ok(index) if index <= MAX_INDEX => Ok(index),
         _ => Err(format!(
-            "has the list position `[{text}]`, above {MAX_INDEX}, the largest --set takes \
-             (the positions before it would be filled with null); write a position {range}, \
-             or a longer list in a values file"
+            "has the list position `[{text}]` in the key `{key}`, above {MAX_INDEX}, the \
+             largest --set takes (the positions before it would be filled with null); write \
+             a position {range}, or a longer list in a values file"
         )),
     }
 }
@@ -191,6 +191,7 @@ fn index(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     /// `values` after applying `args` in order.
@@ -309,10 +310,19 @@ mod tests {
             ("=1", "empty part"),
             ("a..b=1", "empty part"),
             ("a.=1", "empty part"),
-            ("env[x]=1", "`[x]`, which is not a whole number"),
-            ("env[]=1", "`[]`, which is not a whole number"),
-            ("env[-1]=1", "`[-1]`, which is not a whole number"),
-            ("env[1000]=1", "`[1000]`, above 999"),
+            (
+                "env[x]=1",
+                "`[x]` in the key `env[x]`, which is not a whole number",
+            ),
+            (
+                "env[]=1",
+                "`[]` in the key `env[]`, which is not a whole number",
+            ),
+            (
+                "env[-1]=1",
+                "`[-1]` in the key `env[-1]`, which is not a whole number",
+            ),
+            ("env[1000]=1", "`[1000]` in the key `env[1000]`, above 999"),
             ("env[99999999999999999999999]=1", "above 999"),
             ("env[0=1", "`[` that is not closed"),
             ("[0]=1", "no list before it"),
@@ -321,6 +331,100 @@ mod tests {
         ] {
             let error = parse(arg).unwrap_err();
             assert!(error.contains(problem), "{arg}: {error}");
+        }
+    }
+
+    /// `steps` written as a `--set` key, escaping what a key may hold.
+    fn written(steps: &[Step]) -> String {
+        let mut key = String::new();
+        for step in steps {
+            match step {
+                Step::Key(name) => {
+                    if !key.is_empty() {
+                        key.push('.');
+                    }
+                    key.push_str(&name.replace('.', "\\.").replace('[', "\\["));
+                }
+                Step::Index(index) => key.push_str(&format!("[{index}]")),
+            }
+        }
+        key
+    }
+
+    /// A path as `--set` takes it: a key first, keys that hold neither `=`
+    /// nor `\`, positions up to the largest.
+    fn path(key: &'static str) -> impl Strategy<Value = Vec<Step>> {
+        let step = prop_oneof![
+            key.prop_map(Step::Key),
+            (0..=MAX_INDEX).prop_map(Step::Index),
+        ];
+        (key.prop_map(Step::Key), prop::collection::vec(step, 0..5)).prop_map(|(first, rest)| {
+            let mut path = vec![first];
+            path.extend(rest);
+            path
+        })
+    }
+
+    /// The value at `path` in `values`.
+    fn at<'a>(values: &'a Json, path: &[Step]) -> Option<&'a Json> {
+        path.iter().try_fold(values, |value, step| match step {
+            Step::Key(key) => value.get(key),
+            Step::Index(index) => value.get(index),
+        })
+    }
+
+    // 256 cases per run (proptest's default). Run longer with e.g.
+    // `PROPTEST_CASES=100000 cargo test -p grpc-health-manifests set::`.
+    proptest! {
+        #![proptest_config(ProptestConfig::default())]
+
+        /// No argument makes the parser panic; each refusal names the key it
+        /// refuses (or the missing `=`), and each parse starts with a key and
+        /// stays within the positions `--set` takes.
+        #[test]
+        fn any_argument_parses_or_is_refused_naming_the_key(
+            arg in prop_oneof![
+                any::<String>(),
+                "[a-z.\\[\\]0-9x\\\\=-]{0,16}",
+                "[a-z]{1,3}(\\[[0-9x-]{0,8}\\]?){0,3}(\\.[a-z]{0,2})?=[a-z0-9]{0,3}",
+            ]
+        ) {
+            match parse(&arg) {
+                Ok(set) => {
+                    prop_assert!(matches!(set.path.first(), Some(Step::Key(_))));
+                    for step in &set.path {
+                        match step {
+                            Step::Key(key) => prop_assert!(!key.is_empty()),
+                            Step::Index(index) => prop_assert!(*index <= MAX_INDEX),
+                        }
+                    }
+                    let text = arg.split_once('=').map_or("", |(_, text)| text);
+                    prop_assert_eq!(set.value, typed(text));
+                }
+                Err(error) => match arg.split_once('=') {
+                    Some((key, _)) => {
+                        let named = format!("in the key `{key}`");
+                        prop_assert!(error.contains(&named), "{:?}: {}", arg, error);
+                    }
+                    None => prop_assert!(error.contains("no `=`"), "{:?}: {}", arg, error),
+                },
+            }
+        }
+
+        /// A path written as a `--set` key reads back as the same steps.
+        #[test]
+        fn written_paths_read_back(path in path("[^=\\\\]{1,8}")) {
+            let set = parse(&format!("{}=v", written(&path))).unwrap();
+            prop_assert_eq!(set.path, path);
+        }
+
+        /// Wherever it points, in whatever is there, the value ends up at its path.
+        #[test]
+        fn the_value_lands_at_its_path(path in path("[almkx]")) {
+            let mut values = json!({"a": 1, "l": [1, {"k": 2}], "m": {"x": null, "l": "s"}});
+            let Json::Object(map) = &mut values else { unreachable!("a mapping") };
+            Assignment { path: path.clone(), value: json!("v") }.apply(map);
+            prop_assert_eq!(at(&values, &path), Some(&json!("v")));
         }
     }
 }

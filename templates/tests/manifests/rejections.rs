@@ -443,9 +443,18 @@ fn helper_with_a_misspelt_keyword() {
 #[test]
 fn bad_list_positions_in_set() {
     for (set, problem) in [
-        ("env[x].name=A", "`[x]`, which is not a whole number"),
-        ("env[-1].name=A", "`[-1]`, which is not a whole number"),
-        ("env[100000].name=A", "`[100000]`, above 999"),
+        (
+            "env[x].name=A",
+            "`[x]` in the key `env[x].name`, which is not a whole number",
+        ),
+        (
+            "env[-1].name=A",
+            "`[-1]` in the key `env[-1].name`, which is not a whole number",
+        ),
+        (
+            "env[100000].name=A",
+            "`[100000]` in the key `env[100000].name`, above 999",
+        ),
         ("env[0.name=A", "`[` that is not closed"),
     ] {
         let stderr = refused(&with(&[set]), problem);
