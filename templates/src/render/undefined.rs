@@ -206,47 +206,48 @@ mod tests {
             "{% if extra.other is defined %}{{ extra.other }}{% endif %}{{ extra.team }}",
             "{{ extra.other | default('x') }}{{ extra.team }}",
         ] {
-            let said = explained(text, &context);
-            assert!(
-                said.starts_with("undefined value `extra.team`: it is not set"),
-                "{text}: {said}"
+            assert_starts(
+                text,
+                &context,
+                "undefined value `extra.team`: it is not set; set it with `--set extra.team=VALUE`",
             );
-            assert!(said.contains("--set extra.team=VALUE"), "{text}: {said}");
         }
+    }
+
+    /// Asserts what [`explain`] says about `text` starts with `start`.
+    fn assert_starts(text: &str, context: &Json, start: &str) {
+        let said = explained(text, context);
+        assert!(said.starts_with(start), "{text}: {said}");
     }
 
     #[test]
     fn nested_values_are_named_by_their_whole_path() {
-        let said = explained("a: {{ extra.team.name }}", &json!({"extra": {}}));
-        assert!(
-            said.starts_with("undefined value `extra.team.name`"),
-            "{said}"
-        );
-        let said = explained("a: {{ extra.team.name }}", &json!({"extra": null}));
-        assert!(
-            said.starts_with("undefined value `extra.team.name`"),
-            "{said}"
-        );
+        for extra in [json!({}), json!(null)] {
+            let context = json!({ "extra": extra });
+            assert_starts(
+                "a: {{ extra.team.name }}",
+                &context,
+                "undefined value `extra.team.name`",
+            );
+        }
     }
 
     #[test]
     fn a_value_read_in_an_imported_macro_is_named() {
-        let said = explained(
-            "{% from '_m.j2' import m %}a: {{ m() }}",
+        let text = "{% from '_m.j2' import m %}a: {{ m() }}";
+        assert_starts(
+            text,
             &json!({"extra": {}}),
-        );
-        assert!(
-            said.starts_with("undefined value `extra.deep.name`"),
-            "{said}"
+            "undefined value `extra.deep.name`",
         );
     }
 
     #[test]
     fn two_values_missing_in_one_expression_are_both_named() {
-        let said = explained("a: {{ extra.a ~ extra.b }}", &json!({"extra": {}}));
-        assert!(
-            said.starts_with("undefined values `extra.a` and `extra.b`: they are not set"),
-            "{said}"
+        assert_starts(
+            "a: {{ extra.a ~ extra.b }}",
+            &json!({"extra": {}}),
+            "undefined values `extra.a` and `extra.b`: they are not set",
         );
     }
 

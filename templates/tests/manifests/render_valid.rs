@@ -3,6 +3,8 @@
 //! rules and the "restricted" Pod Security profile, and the values come
 //! through unchanged.
 
+use k8s_openapi::api::core::v1::Container;
+
 use crate::cli::{self, REQUIRED};
 use crate::manifest::{deployment, pod, probes, rendered_server, server, valid};
 use crate::schema;
@@ -530,14 +532,10 @@ fn set_addresses_list_items_like_helm() {
         "tolerations[0].key=dedicated",
         "tolerations[0].operator=Exists",
     ]);
-    let env: Vec<(&str, Option<&str>)> = container
-        .env
-        .as_ref()
-        .expect("env")
-        .iter()
-        .map(|var| (var.name.as_str(), var.value.as_deref()))
-        .collect();
-    assert_eq!(env, [("LOG", Some("debug")), ("MODE", Some("x"))]);
+    assert_eq!(
+        env(&container),
+        [("LOG", Some("debug")), ("MODE", Some("x"))]
+    );
     assert_eq!(
         container.args.as_deref(),
         Some(&["--verbose".to_owned()][..])
@@ -551,12 +549,16 @@ fn set_addresses_list_items_like_helm() {
     ]);
     args.extend(["--template".into(), "deployment".into()]);
     let docs = valid(&args);
-    let env: Vec<(&str, Option<&str>)> = server(deployment(&docs))
-        .env
-        .as_ref()
-        .expect("env")
-        .iter()
+    assert_eq!(
+        env(server(deployment(&docs))),
+        [("A", Some("1")), ("B", Some("three")), ("C", None)]
+    );
+}
+
+/// A container's env as (name, value) pairs.
+fn env(container: &Container) -> Vec<(&str, Option<&str>)> {
+    let env = container.env.as_deref().unwrap_or_default();
+    env.iter()
         .map(|var| (var.name.as_str(), var.value.as_deref()))
-        .collect();
-    assert_eq!(env, [("A", Some("1")), ("B", Some("three")), ("C", None)]);
+        .collect()
 }
