@@ -6,8 +6,9 @@
 //! Those missing from the context are the suspects. The template is rendered
 //! again with a placeholder in every suspect, which must clear the error, then
 //! with every suspect but one: a suspect whose absence alone brings the same
-//! error back (same file, line and span) is named. A value read through a
-//! local variable or `x["key"]` is not on the list; then the failing
+//! error back (same file, line and span) is named; a value first stored in a
+//! `{% set %}` variable is found too. An attribute of a loop variable or a
+//! macro argument, or `x["key"]`, is not on the list; then the failing
 //! expression is quoted instead.
 
 use minijinja::{Environment, ErrorKind, Value};
