@@ -466,12 +466,15 @@ fn bad_list_positions_in_set() {
     }
 }
 
-/// A gap left by a position past the end is refused by the Kubernetes type,
-/// naming the list.
+/// A gap left by a position past the end is refused, naming the empty position.
 #[test]
 fn a_gap_in_a_list_set_by_position_is_refused() {
-    let stderr = refused(&with(&["env[1].name=A", "env[1].value=x"]), "`env`");
-    assert!(stderr.contains("null"), "{stderr}");
+    let stderr = refused(
+        &with(&["env[1].name=A", "env[1].value=x"]),
+        "`env[0]` is null",
+    );
+    assert!(stderr.contains("counting from 0"), "{stderr}");
+    refused(&with(&["args[2]=--verbose"]), "`args[0]` is null");
 }
 
 /// A misspelt list name is refused like any unknown key, the position aside.
