@@ -18,8 +18,9 @@ pub(crate) struct Cli {
     #[arg(long = "values", short = 'f', value_name = "FILE")]
     pub(crate) values: Vec<PathBuf>,
 
-    /// Sets one value, e.g. `--set port=8080` or `--set readiness.periodSeconds=5`;
-    /// typed like Helm (true/false, integers, else string); applied after the files, later wins.
+    /// Sets one value, e.g. `--set port=8080`, `--set readiness.periodSeconds=5` or a
+    /// list item by position, `--set env[0].value=x` (0 to 999); typed like Helm
+    /// (true/false, integers, else string); applied after the files, later wins.
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub(crate) set: Vec<String>,
 

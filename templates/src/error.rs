@@ -40,11 +40,11 @@ pub(crate) enum Error {
         /// Why it was refused.
         reason: String,
     },
-    /// A `--set` argument that is not `key.path=value`.
+    /// A `--set` argument that is not `key.path=value` (or `list[N].key=value`).
     Set {
         /// The argument as given.
         arg: String,
-        /// Why it was refused.
+        /// Why it was refused and how to write it.
         reason: String,
     },
     /// A value that is missing or invalid.
@@ -88,7 +88,7 @@ impl fmt::Display for Error {
                 write!(f, "values file `{}`: {reason}", path.display())
             }
             Self::Set { arg, reason } => {
-                write!(f, "--set `{arg}`: {reason}; write it as key.path=value")
+                write!(f, "--set `{arg}`: {reason}")
             }
             Self::Value(error) => error.fmt(f),
             Self::Templates { dir, reason } => {

@@ -6,6 +6,7 @@ mod emit;
 mod escape;
 mod helpers;
 pub(crate) mod sources;
+mod undefined;
 
 use std::sync::Arc;
 
@@ -33,7 +34,7 @@ pub(crate) fn render(
         });
     }
     let config = Arc::new(config);
-    let env = environment(sources, &config).map_err(|error| located(sources, &error))?;
+    let env = environment(sources, &config).map_err(|error| located(sources, &error, None))?;
     let context = Value::from_serialize(config.as_ref());
     let mut out = String::new();
     let chosen = sources.files.iter().filter(|source| {
@@ -46,7 +47,12 @@ pub(crate) fn render(
         let text = env
             .get_template(&source.file)
             .and_then(|template| template.render(&context))
-            .map_err(|error| located(sources, &error))?;
+            .map_err(|error| {
+                let context = serde_json::to_value(config.as_ref()).unwrap_or_default();
+                let failed = error.name().and_then(|name| sources.text(name));
+                let undefined = undefined::explain(&env, &source.file, &context, &error, failed);
+                located(sources, &error, undefined)
+            })?;
         let text = text.trim();
         if text.is_empty() {
             if only.is_some() {
@@ -86,8 +92,9 @@ fn environment<'a>(
     Ok(env)
 }
 
-/// A template error with the file and line it happened at.
-fn located(sources: &Sources, error: &minijinja::Error) -> Error {
+/// A template error with the file and line it happened at; `explained`, when
+/// known, replaces minijinja's own words for what went wrong.
+fn located(sources: &Sources, error: &minijinja::Error, explained: Option<String>) -> Error {
     let file = error
         .name()
         .map_or_else(|| "a template".to_owned(), |name| sources.location(name));
@@ -95,16 +102,19 @@ fn located(sources: &Sources, error: &minijinja::Error) -> Error {
         .line()
         .map(|line| format!(" line {line}"))
         .unwrap_or_default();
-    let mut reason = error.kind().to_string();
-    if let Some(detail) = error.detail() {
-        reason.push_str(": ");
-        reason.push_str(detail);
-    }
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        reason.push_str(&format!("; {inner}"));
-        cause = inner.source();
-    }
+    let reason = explained.unwrap_or_else(|| {
+        let mut reason = error.kind().to_string();
+        if let Some(detail) = error.detail() {
+            reason.push_str(": ");
+            reason.push_str(detail);
+        }
+        let mut cause = std::error::Error::source(error);
+        while let Some(inner) = cause {
+            reason.push_str(&format!("; {inner}"));
+            cause = inner.source();
+        }
+        reason
+    });
     Error::Render {
         at: format!("{file}{line}"),
         reason,
@@ -139,7 +149,10 @@ mod tests {
         let error = render(config(), &sources("a: 1\nport: {{ prot }}"), None).unwrap_err();
         let error = error.to_string();
         assert!(error.contains("team/t.yaml.j2 line 2"), "{error}");
-        assert!(error.contains("undefined"), "{error}");
+        assert!(
+            error.contains("undefined value `prot`") && error.contains("did you mean `port`?"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -75,6 +75,14 @@ impl Sources {
             .collect()
     }
 
+    /// The text of `file`.
+    pub(crate) fn text(&self, file: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|source| source.file == file)
+            .map(|source| source.text.as_str())
+    }
+
     /// Where `file` comes from, for error messages.
     pub(crate) fn location(&self, file: &str) -> String {
         match &self.dir {
@@ -84,10 +92,21 @@ impl Sources {
     }
 }
 
+/// For a relative path that is not there: where it was looked for.
+fn relative_hint(path: &Path, error: &std::io::Error) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() && error.kind() == std::io::ErrorKind::NotFound => format!(
+            "; a relative path is read from the current directory, {}",
+            cwd.display()
+        ),
+        _ => String::new(),
+    }
+}
+
 fn collect(root: &Path, dir: &Path, files: &mut Vec<Source>) -> Result<(), Error> {
     let refuse = |path: &Path, error: std::io::Error| Error::Templates {
         dir: path.to_owned(),
-        reason: format!("cannot be read ({error})"),
+        reason: format!("cannot be read ({error}){}", relative_hint(path, &error)),
     };
     let entries = fs::read_dir(dir).map_err(|error| refuse(dir, error))?;
     for entry in entries {

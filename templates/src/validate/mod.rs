@@ -7,6 +7,7 @@ mod names;
 mod objects;
 mod probes;
 mod read;
+mod required;
 mod service;
 
 use serde_json::{Map, Value as Json};
@@ -20,6 +21,7 @@ use self::read::{INT32_MAX, Values};
 /// Checks `values` and builds the template context.
 pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
     let values = Values::new(values);
+    required::present(values)?;
     let name = values.string("name")?;
     names::app_name("name", name)?;
     let image = values.string("image")?.to_owned();

@@ -80,6 +80,16 @@ pub(crate) fn typed<T: DeserializeOwned>(
     let Some(value) = values.optional(path) else {
         return Ok(Json::Null);
     };
+    if let Some(gap) = value
+        .as_array()
+        .and_then(|items| items.iter().position(Json::is_null))
+    {
+        return Err(ValueError::new(
+            format!("{path}[{gap}]"),
+            "is null; a list item cannot be empty (a --set position past the end of a list \
+             fills the positions before it with null: set those too, counting from 0)",
+        ));
+    }
     check::<T>(value, path, kind)?;
     Ok(value.clone())
 }

@@ -1,10 +1,11 @@
-//! Deep merge of value mappings, and the check that every key set is one
-//! `values.yaml` knows.
+//! Deep merge of value mappings, and the check that every key set (in a
+//! values file or by `--set`) is one `values.yaml` knows.
 
 use serde_json::{Map, Value as Json};
 
 use crate::error::ValueError;
 
+use super::set::Step;
 use super::suggest::closest;
 
 /// Values whose keys are not listed in `values.yaml`: label and annotation
@@ -48,6 +49,27 @@ pub(crate) fn known_keys(
     check(defaults, overlay, "")
 }
 
+/// Fails unless every key of a `--set` path, up to its first list position,
+/// is one `defaults` knows. List items are not listed in `values.yaml`; they
+/// are checked against their Kubernetes type instead.
+pub(crate) fn known_path(defaults: &Map<String, Json>, path: &[Step]) -> Result<(), ValueError> {
+    let mut defaults = defaults;
+    let mut prefix = String::new();
+    for step in path {
+        let Step::Key(key) = step else {
+            break;
+        };
+        let path = format!("{prefix}{key}");
+        match known(defaults, key, &prefix)? {
+            _ if FREE_FORM.contains(&path.as_str()) => break,
+            Json::Object(inner) => defaults = inner,
+            _ => break,
+        }
+        prefix = format!("{path}.");
+    }
+    Ok(())
+}
+
 fn check(
     defaults: &Map<String, Json>,
     overlay: &Map<String, Json>,
@@ -55,29 +77,37 @@ fn check(
 ) -> Result<(), ValueError> {
     for (key, value) in overlay {
         let path = format!("{prefix}{key}");
-        match (defaults.get(key), value) {
-            (None, _) => {
-                let known: Vec<&str> = defaults.keys().map(String::as_str).collect();
-                let hint = closest(key, known.iter().copied()).map_or_else(
-                    || "check the spelling against values.yaml".to_owned(),
-                    |key| format!("did you mean `{prefix}{key}`?"),
-                );
-                return Err(ValueError::new(
-                    path,
-                    format!(
-                        "is not a known value; {hint} (known here: {})",
-                        known.join(", ")
-                    ),
-                ));
-            }
+        match (known(defaults, key, prefix)?, value) {
             _ if FREE_FORM.contains(&path.as_str()) => {}
-            (Some(Json::Object(inner)), Json::Object(value)) => {
+            (Json::Object(inner), Json::Object(value)) => {
                 check(inner, value, &format!("{path}."))?;
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// The default of `key`, or an error naming `prefix` + `key` and the closest known key.
+fn known<'a>(
+    defaults: &'a Map<String, Json>,
+    key: &str,
+    prefix: &str,
+) -> Result<&'a Json, ValueError> {
+    defaults.get(key).ok_or_else(|| {
+        let known: Vec<&str> = defaults.keys().map(String::as_str).collect();
+        let hint = closest(key, known.iter().copied()).map_or_else(
+            || "check the spelling against values.yaml".to_owned(),
+            |key| format!("did you mean `{prefix}{key}`?"),
+        );
+        ValueError::new(
+            format!("{prefix}{key}"),
+            format!(
+                "is not a known value; {hint} (known here: {})",
+                known.join(", ")
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -126,6 +156,24 @@ mod tests {
         let defaults = map(json!({"labels": {}, "securityContext": {"runAsNonRoot": true}}));
         let overlay = json!({"labels": {"team": "core"}, "securityContext": {"runAsGroup": 1}});
         known_keys(&defaults, &map(overlay)).unwrap();
+    }
+
+    #[test]
+    fn set_paths_are_checked_up_to_their_first_list_position() {
+        let defaults = map(json!({"env": [], "readiness": {"periodSeconds": 10}, "labels": {}}));
+        let steps = |arg: &str| super::super::set::parse(arg).unwrap().path;
+        known_path(&defaults, &steps("env[0].anything=x")).unwrap();
+        known_path(&defaults, &steps("labels.any\\.key=x")).unwrap();
+        known_path(&defaults, &steps("readiness.periodSeconds=1")).unwrap();
+        let error = known_path(&defaults, &steps("readiness.period[0]=1")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("did you mean `readiness.periodSeconds`?"),
+            "{error}"
+        );
+        let error = known_path(&defaults, &steps("envs[0].name=A")).unwrap_err();
+        assert!(error.to_string().contains("did you mean `env`?"), "{error}");
     }
 
     #[test]

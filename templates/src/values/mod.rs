@@ -13,6 +13,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::Error;
 
+pub(crate) use suggest::closest;
 pub(crate) use yaml::kind;
 
 /// The defaults, with a comment on each value; embedded so the binary runs from anywhere.
@@ -35,12 +36,12 @@ pub(crate) fn load(files: &[PathBuf], sets: &[String]) -> Result<Map<String, Jso
         merge::merge(&mut values, overlay);
     }
     for arg in sets {
-        let overlay = set::parse(arg).map_err(|reason| Error::Set {
+        let set = set::parse(arg).map_err(|reason| Error::Set {
             arg: arg.clone(),
             reason,
         })?;
-        merge::known_keys(&defaults, &overlay)?;
-        merge::merge(&mut values, overlay);
+        merge::known_path(&defaults, &set.path)?;
+        set.apply(&mut values);
     }
     Ok(values)
 }

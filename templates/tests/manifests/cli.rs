@@ -1,7 +1,7 @@
 //! Running the `health-manifests` binary and reading what it printed.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tempfile::NamedTempFile;
@@ -28,9 +28,20 @@ pub(crate) fn with_sets(sets: &[&str]) -> Vec<String> {
 
 /// Runs `health-manifests` with `args`.
 pub(crate) fn run<S: AsRef<str>>(args: &[S]) -> Run {
+    process::run_blocking(command(args))
+}
+
+/// Runs `health-manifests` with `args` from the directory `dir`.
+pub(crate) fn run_from<S: AsRef<str>>(dir: &Path, args: &[S]) -> Run {
+    let mut command = command(args);
+    command.current_dir(dir);
+    process::run_blocking(command)
+}
+
+fn command<S: AsRef<str>>(args: &[S]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_health-manifests"));
     command.args(args.iter().map(AsRef::as_ref));
-    process::run_blocking(command)
+    command
 }
 
 /// Runs `health-manifests` with `args`, expecting success; returns stdout.

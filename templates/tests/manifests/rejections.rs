@@ -40,6 +40,26 @@ fn missing_port() {
     );
 }
 
+/// `--set image=` (empty) names the value as required, with a valid example,
+/// and never suggests a default it does not have.
+#[test]
+fn empty_required_values_say_they_are_required() {
+    for (set, example) in [
+        ("name=", "--set name=greeter"),
+        ("image=", "--set image=registry.example/greeter:1.0"),
+        ("port=", "--set port=50051"),
+    ] {
+        let path = set.trim_end_matches('=');
+        let stderr = refused(
+            &with(&[set]),
+            &format!("`{path}` is empty, but it is required"),
+        );
+        assert!(stderr.contains(example), "{stderr}");
+        assert!(!stderr.contains("default to"), "{stderr}");
+        assert!(!stderr.contains("leave it out"), "{stderr}");
+    }
+}
+
 #[test]
 fn value_removed_with_null() {
     refused(&with(&["image=null"]), "`image` is missing");
@@ -416,4 +436,49 @@ fn helper_with_a_misspelt_keyword() {
     ]);
     let stderr = refused(&args, "d.yaml.j2 line 2");
     assert!(stderr.contains("indnt"), "{stderr}");
+}
+
+/// A bad list position in `--set` is refused, naming the position and the
+/// range `--set` takes.
+#[test]
+fn bad_list_positions_in_set() {
+    for (set, problem) in [
+        (
+            "env[x].name=A",
+            "`[x]` in the key `env[x].name`, which is not a whole number",
+        ),
+        (
+            "env[-1].name=A",
+            "`[-1]` in the key `env[-1].name`, which is not a whole number",
+        ),
+        (
+            "env[100000].name=A",
+            "`[100000]` in the key `env[100000].name`, above 999",
+        ),
+        ("env[0.name=A", "`[` that is not closed"),
+    ] {
+        let stderr = refused(&with(&[set]), problem);
+        assert!(stderr.contains(&format!("--set `{set}`")), "{stderr}");
+        assert!(
+            stderr.contains("from 0 to 999") || stderr.contains("[N]"),
+            "{stderr}"
+        );
+    }
+}
+
+/// A gap left by a position past the end is refused, naming the empty position.
+#[test]
+fn a_gap_in_a_list_set_by_position_is_refused() {
+    let stderr = refused(
+        &with(&["env[1].name=A", "env[1].value=x"]),
+        "`env[0]` is null",
+    );
+    assert!(stderr.contains("counting from 0"), "{stderr}");
+    refused(&with(&["args[2]=--verbose"]), "`args[0]` is null");
+}
+
+/// A misspelt list name is refused like any unknown key, the position aside.
+#[test]
+fn a_misspelt_list_in_set_names_the_closest_value() {
+    refused(&with(&["envs[0].name=A"]), "did you mean `env`?");
 }

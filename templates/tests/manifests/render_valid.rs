@@ -3,8 +3,10 @@
 //! rules and the "restricted" Pod Security profile, and the values come
 //! through unchanged.
 
+use k8s_openapi::api::core::v1::Container;
+
 use crate::cli::{self, REQUIRED};
-use crate::manifest::{deployment, pod, probes, server, valid};
+use crate::manifest::{deployment, pod, probes, rendered_server, server, valid};
 use crate::schema;
 
 const FIXTURES: [&str; 4] = ["minimal.yaml", "tricky.yaml", "tuned.yaml", "full.yaml"];
@@ -514,4 +516,49 @@ fn the_full_values_file_sets_every_top_level_value() {
         .filter(|key| !full.contains_key(*key))
         .collect();
     assert!(missing.is_empty(), "full.yaml leaves out {missing:?}");
+}
+
+/// `--set` takes Helm's list positions: items are filled in key by key, a
+/// values file's list is edited in place, and a position past the end grows it.
+#[test]
+fn set_addresses_list_items_like_helm() {
+    let container = rendered_server(&[
+        "env[0].name=LOG",
+        "env[0].value=debug",
+        "env[1].name=MODE",
+        "env[1].value=x",
+        "args[0]=--verbose",
+        "securityContext.capabilities.drop[0]=ALL",
+        "tolerations[0].key=dedicated",
+        "tolerations[0].operator=Exists",
+    ]);
+    assert_eq!(
+        env(&container),
+        [("LOG", Some("debug")), ("MODE", Some("x"))]
+    );
+    assert_eq!(
+        container.args.as_deref(),
+        Some(&["--verbose".to_owned()][..])
+    );
+
+    let file = cli::values_file("env:\n  - {name: A, value: \"1\"}\n  - {name: B, value: \"2\"}\n");
+    let mut args = cli::with_sets(&["env[1].value=three", "env[2].name=C"]);
+    args.extend([
+        "--values".into(),
+        file.path().to_str().expect("UTF-8 path").into(),
+    ]);
+    args.extend(["--template".into(), "deployment".into()]);
+    let docs = valid(&args);
+    assert_eq!(
+        env(server(deployment(&docs))),
+        [("A", Some("1")), ("B", Some("three")), ("C", None)]
+    );
+}
+
+/// A container's env as (name, value) pairs.
+fn env(container: &Container) -> Vec<(&str, Option<&str>)> {
+    let env = container.env.as_deref().unwrap_or_default();
+    env.iter()
+        .map(|var| (var.name.as_str(), var.value.as_deref()))
+        .collect()
 }

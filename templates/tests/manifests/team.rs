@@ -46,34 +46,121 @@ fn the_example_team_deployment_renders_valid_with_the_built_in_probes() {
     }
 }
 
+/// The command in the example's own header runs from where it says, the
+/// repository root; the path relative to `templates/` does not, and the
+/// refusal says where relative paths are read from.
 #[test]
-fn a_team_template_reading_a_missing_value_names_file_and_line() {
-    let run = cli::run(&team_args(&example_team(), &[]));
+fn the_example_teams_documented_command_runs_from_the_repository_root() {
+    let text = fs::read_to_string(example_team().join("deployment.yaml.j2")).expect("read it");
+    let (_, after) = text
+        .split_once("from the repository root")
+        .expect("the header says where to run it");
+    let command = after
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("health-manifests "))
+        .expect("the header shows the command");
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let root = test_support::workspace_root();
+    let run = cli::run_from(&root, &args);
+    assert_eq!(
+        run.code,
+        0,
+        "`{command}` from {}: {}",
+        root.display(),
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("\n    team: payments\n"),
+        "{}",
+        run.stdout
+    );
+
+    let run = cli::run_from(
+        &root,
+        &team_args(std::path::Path::new("examples/team"), &[]),
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("examples/team/deployment.yaml.j2 line 14")
-            && run.stderr.contains("undefined"),
+        run.stderr.contains(&format!(
+            "templates directory `examples/team` cannot be read (No such file or directory \
+             (os error 2)); a relative path is read from the current directory, {}",
+            root.display()
+        )),
         "{}",
         run.stderr
     );
 }
 
 #[test]
-fn partials_are_included_and_only_top_level_templates_render() {
+fn a_team_template_reading_a_missing_value_names_file_and_line() {
+    let run = cli::run(&team_args(&example_team(), &[]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "examples/team/deployment.yaml.j2 line 14: undefined value `extra.team`: it is not \
+             set; set it with `--set extra.team=VALUE`"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// An undefined nested value is named by its whole path, also when a partial
+/// reads it, and a misspelt value with the closest one.
+#[test]
+fn an_undefined_nested_value_is_named() {
+    let dir = team_dir(&[
+        (
+            "_owner.j2",
+            "{% macro owner() %}{{ extra.team.lead | lower }}{% endmacro %}",
+        ),
+        (
+            "configmap.yaml.j2",
+            "{% from '_owner.j2' import owner %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  \
+             name: {{ name }}\ndata:\n  team: {{ extra.team.name }}\n  lead: {{ owner() }}\n  \
+             port: {{ prot }}\n",
+        ),
+    ]);
+    cli::run(&team_args(dir.path(), &["extra.team.other=x"])).assert_exit(
+        1,
+        &["configmap.yaml.j2 line 6: undefined value `extra.team.name`: it is not set"],
+    );
+    cli::run(&team_args(dir.path(), &["extra.team.name=core"]))
+        .assert_exit(1, &["_owner.j2 line 1: undefined value `extra.team.lead`"]);
+    let sets = ["extra.team.name=core", "extra.team.lead=Ann"];
+    cli::run(&team_args(dir.path(), &sets)).assert_exit(
+        1,
+        &[
+            "configmap.yaml.j2 line 8: undefined value `prot`: not a value the templates get",
+            "did you mean `port`?",
+        ],
+    );
+}
+
+/// A temporary templates directory holding `files` (name and text).
+fn team_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    fs::write(
-        dir.path().join("_labels.j2"),
-        "{% macro team_labels() %}team: {{ extra.team }}{% endmacro %}",
-    )
-    .expect("write partial");
-    fs::write(
-        dir.path().join("configmap.yaml.j2"),
-        "{% from '_labels.j2' import team_labels %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\n  labels:\n    {{ team_labels() }}\ndata:\n  answer: {{ extra.answer }}\n",
-    )
-    .expect("write template");
-    fs::write(dir.path().join("notes.txt.j2"), "{{ nothing }}").expect("write notes");
-    fs::write(dir.path().join("README.md"), "{% not jinja").expect("write README");
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text).expect("write a template");
+    }
+    dir
+}
+
+#[test]
+fn partials_are_included_and_only_top_level_templates_render() {
+    let dir = team_dir(&[
+        (
+            "_labels.j2",
+            "{% macro team_labels() %}team: {{ extra.team }}{% endmacro %}",
+        ),
+        (
+            "configmap.yaml.j2",
+            "{% from '_labels.j2' import team_labels %}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\n  labels:\n    {{ team_labels() }}\ndata:\n  answer: {{ extra.answer }}\n",
+        ),
+        ("notes.txt.j2", "{{ nothing }}"),
+        ("README.md", "{% not jinja"),
+    ]);
     let args = team_args(dir.path(), &["extra.team=on", "extra.answer=42"]);
     let out = cli::render(&args);
     assert_eq!(
@@ -87,8 +174,7 @@ fn partials_are_included_and_only_top_level_templates_render() {
 
 #[test]
 fn a_team_template_with_a_syntax_error_names_file_and_line() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    fs::write(dir.path().join("broken.yaml.j2"), "a: 1\nb: {{ name \n").expect("write");
+    let dir = team_dir(&[("broken.yaml.j2", "a: 1\nb: {{ name \n")]);
     let run = cli::run(&team_args(dir.path(), &[]));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
