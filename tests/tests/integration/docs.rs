@@ -271,30 +271,58 @@ fn probe_readme_crates_io_install_carries_the_probe_profile() {
     );
 }
 
-/// The targets of the Markdown links (`[text](target)`) in `markdown`.
-fn link_targets(markdown: &str) -> Vec<&str> {
-    markdown
-        .split("](")
-        .skip(1)
-        .filter_map(|rest| rest.split(')').next())
+/// A heading's anchor, as GitHub and crates.io make it.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
         .collect()
 }
 
+/// The targets of the inline (`[text](target)`) and reference
+/// (`[name]: target`) links in `markdown`.
+fn link_targets(markdown: &str) -> Vec<&str> {
+    let inline = markdown
+        .split("](")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap_or(rest));
+    let reference = markdown
+        .lines()
+        .filter(|line| line.starts_with('[') && line.contains("]: "))
+        .filter_map(|line| line.split("]: ").nth(1));
+    inline.chain(reference).collect()
+}
+
+/// A crate README is its page on crates.io and docs.rs, where a relative
+/// link points nowhere: every link is absolute or to one of its headings.
 #[test]
-fn library_readme_links_work_on_crates_io_and_docs_rs() {
-    // The README is the crate's page on crates.io and docs.rs, where a
-    // relative link points nowhere.
-    let readme = read("health-lib/README.md");
-    let targets = link_targets(&readme);
-    assert!(!targets.is_empty(), "no links found");
-    let relative: Vec<&&str> = targets
-        .iter()
-        .filter(|target| !target.starts_with("https://") && !target.starts_with('#'))
-        .collect();
-    assert!(
-        relative.is_empty(),
-        "relative links in health-lib/README.md: {relative:?}"
-    );
+fn crate_readme_links_work_on_their_crates_io_pages() {
+    for path in CRATE_READMES {
+        let readme = read(path);
+        let anchors: Vec<String> = readme
+            .lines()
+            .filter_map(|line| line.strip_prefix('#'))
+            .map(|heading| anchor(heading.trim_start_matches('#')))
+            .collect();
+        let targets = link_targets(&readme);
+        assert!(!targets.is_empty(), "{path} has no links");
+        for target in targets {
+            match target.strip_prefix('#') {
+                Some(name) => assert!(
+                    anchors.iter().any(|a| a == name),
+                    "{path} links to `#{name}`, which is no heading of it"
+                ),
+                None => assert!(
+                    target.starts_with("https://"),
+                    "{path} links to `{target}`, which breaks on crates.io; link to \
+                     https://crates.io/crates/... or https://docs.rs/... instead"
+                ),
+            }
+        }
+    }
 }
 
 #[test]
