@@ -41,6 +41,8 @@ mod watch_stream;
 pub use pb::health_check_response::ServingStatus;
 
 #[cfg(feature = "server")]
+pub use builder::MAX_REQUEST_BYTES;
+#[cfg(feature = "server")]
 pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthChecks};
 #[cfg(feature = "server")]
 pub use check::{Check, CheckOutput};
