@@ -22,6 +22,8 @@ mod handle;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "server")]
+pub mod incoming;
+#[cfg(feature = "server")]
 mod metrics;
 pub mod pb;
 #[cfg(feature = "server")]
