@@ -12,7 +12,7 @@ use crate::incoming::Incoming;
 /// The most a request head (request line and headers) may take; hyper's
 /// minimum. A longer head is answered 431 by hyper before it is read whole,
 /// so no connection makes the server buffer more.
-pub(super) const MAX_HEAD_BYTES: usize = 16 * 1024;
+const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Serves `service` on every connection `listener` accepts, until the future
 /// is dropped; spawn it next to the gRPC server.
