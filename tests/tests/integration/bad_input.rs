@@ -128,6 +128,31 @@ async fn service_name_over_the_message_limit_is_out_of_range() {
     still_answering(&server, &mut client).await;
 }
 
+/// A gzip-compressed request that fits the limit on the wire but not once
+/// decompressed (1 MiB of one letter is about a kilobyte of gzip) is refused
+/// while it is decompressed: RESOURCE_EXHAUSTED, the memory never spent.
+#[tokio::test]
+async fn gzip_bomb_service_name_is_resource_exhausted() {
+    let server = start(HealthChecks::new()).await;
+    let mut plain = client(server.addr).await;
+    let mut gzip = plain
+        .clone()
+        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let name = "x".repeat(MIB);
+    let error = gzip
+        .check(test_support::health::request(&name))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.code(), Code::ResourceExhausted, "{error:?}");
+    assert!(error.message().contains("size limit"), "{error:?}");
+    let small = gzip
+        .check(test_support::health::request(""))
+        .await
+        .expect("a small gzip request is served");
+    assert_eq!(small.into_inner().status(), Serving);
+    still_answering(&server, &mut plain).await;
+}
+
 /// `string` fields must be UTF-8; prost refuses to decode the request and
 /// tonic answers INTERNAL before the service sees it.
 #[tokio::test]

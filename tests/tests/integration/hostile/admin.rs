@@ -52,7 +52,8 @@ fn long_request(line_len: usize) -> Vec<u8> {
 /// The documented answers to long request lines: over 4 KiB of query is 414
 /// while the request head fits hyper's 16 KiB head limit; a longer head
 /// (a 64 KiB or 1 MiB request line) is 431, answered after reading 16 KiB,
-/// never buffering more. The port keeps serving.
+/// never buffering more. The port keeps serving, and the library's README and
+/// module docs say so (they promised 414 for any long query before).
 #[tokio::test]
 async fn long_request_lines_get_the_documented_status() {
     let demo = AdminDemo::start();
@@ -73,6 +74,18 @@ async fn long_request_lines_get_the_documented_status() {
             );
         }
         assert_eq!(get(demo.admin, "/livez").await.status, 200);
+    }
+    for document in ["health-lib/README.md", "health-lib/src/http/mod.rs"] {
+        let text = std::fs::read_to_string(test_support::workspace_root().join(document))
+            .expect("the document");
+        assert!(
+            text.contains("over 4 KiB") || text.contains("above 4 KiB"),
+            "{document} documents 414"
+        );
+        assert!(
+            text.contains("16 KiB") && text.contains("431"),
+            "{document} documents 431 for a head over 16 KiB"
+        );
     }
 }
 
