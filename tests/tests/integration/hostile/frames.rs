@@ -64,7 +64,7 @@ enum Reader {
     /// never blocked writing them.
     Tallying(JoinHandle<Answers>),
     /// Nobody reads: what the server sends piles up in the socket.
-    Unread(#[allow(dead_code)] OwnedReadHalf),
+    Unread { _reader: OwnedReadHalf },
 }
 
 impl RawConnection {
@@ -89,7 +89,7 @@ impl RawConnection {
         let (reader, writer) = handshake(addr, &no_window).await;
         Self {
             writer,
-            reader: Reader::Unread(reader),
+            reader: Reader::Unread { _reader: reader },
             next_stream: 1,
         }
     }
