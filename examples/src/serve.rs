@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use grpc_health_checks::auth::RequireAuthExceptHealthLayer;
+use grpc_health_checks::incoming::Incoming;
 use grpc_health_checks::{HealthChecks, HealthHandle};
 use tokio::net::TcpListener;
 
 use crate::admin::build_with_admin;
 use crate::greeter::{GreeterServer, HelloGreeter};
 use tonic::service::Routes;
-use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic::{Request, Status};
 
@@ -78,6 +78,12 @@ pub fn init_logging() {
 
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Streams one client may have open on one connection (RFC 9113 recommends
+/// at least 100); tonic sets no limit.
+const MAX_STREAMS_PER_CONNECTION: u32 = 100;
+/// Streams the server may reset for a client's protocol errors before it ends
+/// the connection: hyper's default, which tonic turns off unless set.
+const MAX_LOCAL_ERROR_RESETS: usize = 1024;
 
 /// Starts `checks`, serves them next to the greeter, and drains on SIGTERM/SIGINT.
 pub async fn serve_with_greeter(
@@ -97,10 +103,13 @@ pub async fn serve(
     health: HealthHandle,
 ) -> Result<(), ServeError> {
     // Keepalive pings find clients that vanished without closing (their
-    // watchers are then released); NODELAY keeps probe answers off Nagle's delay.
+    // watchers are then released); the stream and reset limits bound what
+    // one hostile connection can hold.
     let mut server = Server::builder()
         .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
-        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .http2_max_local_error_reset_streams(Some(MAX_LOCAL_ERROR_RESETS));
     if let Some(tls) = tls_config(options)? {
         server = server.tls_config(tls)?;
     }
@@ -117,7 +126,8 @@ pub async fn serve(
     server
         .add_routes(routes)
         .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            // Pauses accepting while out of file descriptors instead of spinning.
+            Incoming::new(listener),
             shutdown,
         )
         .await?;

@@ -17,6 +17,15 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(800);
 /// The most services `List` returns before answering RESOURCE_EXHAUSTED (gRFC A90).
 pub const DEFAULT_LIST_LIMIT: usize = 100;
+/// The largest request the health service decodes, after decompression.
+///
+/// A request is a service name (a few hundred bytes at most) or nothing; tonic's
+/// default of 4 MiB let each Watch hold megabytes for as long as it stays open.
+/// A larger request is refused before it is read, with tonic's OUT_OF_RANGE
+/// (RESOURCE_EXHAUSTED when it only grows too large while being decompressed).
+/// To allow more, call `max_decoding_message_size` on the server
+/// [`HealthChecks::build`] returns.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024;
 
 /// Builds a health service from a list of checks.
 ///
@@ -141,7 +150,8 @@ impl HealthChecks {
     }
 
     /// Starts evaluating in the background and returns the service to add to a
-    /// tonic server, and a handle to control it.
+    /// tonic server, and a handle to control it. The service decodes requests
+    /// of at most [`MAX_REQUEST_BYTES`].
     ///
     /// Evaluation stops when both are dropped, or on shutdown.
     ///
@@ -162,8 +172,9 @@ impl HealthChecks {
         let service = HealthService {
             shared: shared.clone(),
         };
-        let server =
-            HealthServer::new(service).accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let server = HealthServer::new(service)
+            .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
+            .max_decoding_message_size(MAX_REQUEST_BYTES);
         (server, HealthHandle { shared })
     }
 }

@@ -24,6 +24,8 @@ mod handle;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "server")]
+pub mod incoming;
+#[cfg(feature = "server")]
 mod metrics;
 pub mod pb;
 #[cfg(feature = "server")]
@@ -51,6 +53,8 @@ pub use prometheus_client;
 /// A service's health, as sent on the wire.
 pub use pb::health_check_response::ServingStatus;
 
+#[cfg(feature = "server")]
+pub use builder::MAX_REQUEST_BYTES;
 #[cfg(feature = "server")]
 pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthChecks};
 #[cfg(feature = "server")]

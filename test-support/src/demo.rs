@@ -22,8 +22,23 @@ impl Demo {
     /// name an address) and waits until it prints `listening on <addr>`, and
     /// `admin listening on <addr>` too when `args` ask for an admin address.
     pub fn start<S: AsRef<str>>(args: &[S]) -> Self {
+        Self::start_under::<&str, S>(&[], args)
+    }
+
+    /// [`Demo::start`] through a wrapper command that runs the program it is
+    /// given, such as `["prlimit", "--nofile=64:64"]`; the wrapper must exec
+    /// it, so that [`Demo::pid`] is the demo's.
+    pub fn start_under<W: AsRef<str>, S: AsRef<str>>(wrapper: &[W], args: &[S]) -> Self {
         let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
-        let mut command = Command::new(bins::health_demo());
+        let mut command = match wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program.as_ref());
+                command.args(wrapper_args.iter().map(AsRef::as_ref));
+                command.arg(bins::health_demo());
+                command
+            }
+            None => Command::new(bins::health_demo()),
+        };
         if !args.contains(&"--addr") {
             command.args(["--addr", "127.0.0.1:0"]);
         }

@@ -8,6 +8,7 @@
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
 //! - [`postgres`], [`redis`]: throwaway PostgreSQL and Redis servers that stop and restart on one port.
 //! - [`process`]: running a binary to completion, signals, free ports.
+//! - [`procfs`]: a process's memory, CPU time and open descriptors, from `/proc`.
 //! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
 //! - [`system`]: Debian packages a suite needs, installed when missing.
 //! - [`eventually`]: polling a condition that no event announces.
@@ -31,6 +32,7 @@ pub mod pki;
 pub mod postgres;
 #[cfg(feature = "harness")]
 pub mod process;
+pub mod procfs;
 #[cfg(feature = "harness")]
 pub mod redis;
 #[cfg(feature = "harness")]

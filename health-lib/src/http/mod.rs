@@ -13,15 +13,18 @@
 //! | `HEAD` on any of these | the same status and headers, no body |
 //! | other methods | 405 with `Allow: GET, HEAD` |
 //! | any other path | 404 |
-//! | a bad query (invalid percent-encoding, unknown parameter) | 400 with a one-line reason; above 4 KiB, 414 |
+//! | a bad query (invalid percent-encoding, unknown parameter) | 400 with a one-line reason |
+//! | a path or query above 4 KiB | 414 |
+//! | a request head (request line and headers) above 16 KiB | 431 from hyper, before the rest is read: a 64 KiB query gets 431, not 414 |
 //!
 //! Failure reasons stay off the wire (`reason withheld`) unless
 //! [`AdminService::show_details`] turns them on, as Spring Boot's
 //! `show-details`: they can name hosts, users or internal errors.
 //!
 //! [`serve`] serves HTTP/1.1 with a header read timeout (default 10 s), so a
-//! client that connects and stays silent cannot hold a connection forever.
-//! Request bodies are never read.
+//! client that connects and stays silent, or trickles its headers, cannot hold
+//! a connection forever. Request bodies are never read. Accepting pauses
+//! while it fails, as [`Incoming`](crate::incoming::Incoming) does.
 
 mod query;
 mod report;

@@ -127,6 +127,7 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn bad(raw: &str) -> String {
         match Query::parse(Some(raw)) {
@@ -182,5 +183,111 @@ mod tests {
         assert!(Query::parse(Some(&at_bound)).is_ok());
         let above = format!("{at_bound}x");
         assert_eq!(Query::parse(Some(&above)), Err(QueryError::TooLong));
+    }
+
+    // Property tests: whatever the query string, the parser returns a query
+    // or one of the documented errors, and never panics. 256 cases each
+    // (proptest's default, the same in CI); for a longer run:
+    // `PROPTEST_CASES=100000 cargo test -p grpc-health-checks --features http query::tests`.
+
+    /// The start of every `QueryError::Bad` message the parser writes.
+    const DOCUMENTED: [&str; 5] = [
+        "invalid percent-encoding: % must be followed by two hex digits",
+        "percent-encoded bytes are not UTF-8",
+        "exclude needs a check name",
+        "verbose takes no value, true or false, not ",
+        "unknown query parameter ",
+    ];
+
+    /// Query strings near the grammar: keys, values, separators, escapes.
+    fn near_miss() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("verbose".to_owned()),
+                Just("exclude=".to_owned()),
+                Just("&".to_owned()),
+                Just("=".to_owned()),
+                Just("+".to_owned()),
+                "%[0-9a-fA-FgG]{0,2}",
+                "[a-z0-9]{0,6}",
+                any::<char>().prop_map(String::from),
+            ],
+            0..24,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    /// Percent-encodes every byte that is not alphanumeric.
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|byte| {
+                if byte.is_ascii_alphanumeric() {
+                    char::from(byte).to_string()
+                } else {
+                    format!("%{byte:02X}")
+                }
+            })
+            .collect()
+    }
+
+    fn assert_documented(raw: &str, result: &Result<Query, QueryError>) {
+        match result {
+            Ok(query) => {
+                assert!(query.exclude.iter().all(|name| !name.is_empty()), "{raw:?}");
+                assert!(raw.len() <= MAX_QUERY_BYTES, "{raw:?} is too long");
+            }
+            Err(QueryError::TooLong) => assert!(raw.len() > MAX_QUERY_BYTES),
+            Err(QueryError::Bad(message)) => {
+                assert!(raw.len() <= MAX_QUERY_BYTES);
+                assert!(
+                    DOCUMENTED.iter().any(|start| message.starts_with(start)),
+                    "{raw:?} gave an undocumented error {message:?}"
+                );
+                assert!(
+                    message.chars().count() < 160,
+                    "{message:?} echoes the input"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_parses_or_gets_a_documented_error(raw in any::<String>()) {
+            assert_documented(&raw, &Query::parse(Some(&raw)));
+        }
+
+        #[test]
+        fn near_misses_parse_or_get_a_documented_error(raw in near_miss()) {
+            assert_documented(&raw, &Query::parse(Some(&raw)));
+        }
+
+        #[test]
+        fn long_strings_are_too_long_exactly_above_the_bound(
+            len in (MAX_QUERY_BYTES - 64)..(MAX_QUERY_BYTES + 64),
+            fill in "[a-z&=%+]",
+        ) {
+            let raw = fill.repeat(len);
+            assert_documented(&raw, &Query::parse(Some(&raw)));
+        }
+
+        #[test]
+        fn encoded_queries_read_back_as_written(
+            verbose in any::<bool>(),
+            exclude in prop::collection::vec("\\PC{1,12}", 0..6),
+        ) {
+            let mut pairs = vec![format!("verbose={verbose}")];
+            pairs.extend(exclude.iter().map(|name| format!("exclude={}", encode(name))));
+            let raw = pairs.join("&");
+            prop_assume!(raw.len() <= MAX_QUERY_BYTES);
+            prop_assert_eq!(Query::parse(Some(&raw)), Ok(Query { verbose, exclude }));
+        }
+
+        #[test]
+        fn path_names_decode_or_get_a_documented_error(raw in any::<String>()) {
+            if let Err(error) = decode(&raw, Plus::Literal) {
+                assert_documented(&raw, &Err(error));
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use grpc_health_checks::pb::HealthCheckResponse;
 use grpc_health_checks::pb::health_client::HealthClient;
-use grpc_health_checks::{HealthChecks, ServingStatus};
+use grpc_health_checks::{HealthChecks, MAX_REQUEST_BYTES, ServingStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tonic::Code;
@@ -79,11 +79,14 @@ async fn still_answering(server: &TestServer, existing: &mut HealthClient<Channe
     assert_eq!(check(&mut fresh, "").await, Ok(Serving));
 }
 
+/// The longest name that fits the 4 KiB request limit is served as any
+/// other unknown name.
 #[tokio::test]
-async fn one_mib_service_name_is_not_found_and_watched_as_unknown() {
+async fn service_name_at_the_request_limit_is_not_found_and_watched_as_unknown() {
     let server = start(HealthChecks::new()).await;
     let mut client = client(server.addr).await;
-    let name = "x".repeat(MIB);
+    // With its field tag and 2-byte length, the request is 4,096 bytes.
+    let name = "x".repeat(MAX_REQUEST_BYTES - 3);
     assert_eq!(check(&mut client, &name).await, Err(Code::NotFound));
     let mut stream = watch(&mut client, &name).await;
     assert_eq!(next_status(&mut stream).await, ServiceUnknown);
@@ -104,22 +107,50 @@ async fn refused_by_both(addr: SocketAddr, what: &str, name: &[u8], code: Code, 
     }
 }
 
-/// Over tonic's default 4 MiB decoding limit, the request is refused before it
-/// reaches the service: tonic answers OUT_OF_RANGE ("decoded message length too large").
+/// Over the health service's 4 KiB request limit (`MAX_REQUEST_BYTES`), the
+/// request is refused before it reaches the service: tonic answers
+/// OUT_OF_RANGE ("decoded message length too large"), one byte over as for
+/// megabytes.
 #[tokio::test]
 async fn service_name_over_the_message_limit_is_out_of_range() {
     let server = start(HealthChecks::new()).await;
     let mut client = client(server.addr).await;
-    let name = vec![b'x'; 5 * MIB];
-    refused_by_both(
-        server.addr,
-        "5 MiB name",
-        &name,
-        Code::OutOfRange,
-        "message length too large",
-    )
-    .await;
+    for len in [MAX_REQUEST_BYTES - 2, MIB, 5 * MIB] {
+        refused_by_both(
+            server.addr,
+            &format!("{len}-byte name"),
+            &vec![b'x'; len],
+            Code::OutOfRange,
+            "message length too large",
+        )
+        .await;
+    }
     still_answering(&server, &mut client).await;
+}
+
+/// A gzip-compressed request that fits the limit on the wire but not once
+/// decompressed (1 MiB of one letter is about a kilobyte of gzip) is refused
+/// while it is decompressed: RESOURCE_EXHAUSTED, the memory never spent.
+#[tokio::test]
+async fn gzip_bomb_service_name_is_resource_exhausted() {
+    let server = start(HealthChecks::new()).await;
+    let mut plain = client(server.addr).await;
+    let mut gzip = plain
+        .clone()
+        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let name = "x".repeat(MIB);
+    let error = gzip
+        .check(test_support::health::request(&name))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.code(), Code::ResourceExhausted, "{error:?}");
+    assert!(error.message().contains("size limit"), "{error:?}");
+    let small = gzip
+        .check(test_support::health::request(""))
+        .await
+        .expect("a small gzip request is served");
+    assert_eq!(small.into_inner().status(), Serving);
+    still_answering(&server, &mut plain).await;
 }
 
 /// `string` fields must be UTF-8; prost refuses to decode the request and

@@ -13,9 +13,10 @@ use std::process::Command;
 use test_support::{bins, process, workspace_root};
 
 /// Where each suite named in RELIABILITY.md keeps its modules.
-const SUITES: [(&str, &str); 8] = [
+const SUITES: [(&str, &str); 9] = [
     ("lib", "health-lib/src"),
     ("units", "grpc-probe/src"),
+    ("renderer", "templates/src"),
     ("xtask", "xtask/src"),
     ("containers", "tests/tests/containers"),
     ("integration", "tests/tests/integration"),

@@ -6,6 +6,7 @@ mod codegen;
 mod docs;
 mod drain;
 mod faults;
+mod hostile;
 mod http;
 mod prometheus;
 mod protocol;
