@@ -2,7 +2,8 @@
 //! prometheus-client [`Registry`](prometheus_client::registry::Registry)
 //! (the one the health metrics go into), under the names go-grpc-middleware's
 //! Prometheus interceptors use, so dashboards and alerts written for grpc-go
-//! services work unchanged.
+//! services work unchanged; and [`graphite`], a pusher of that registry to a
+//! Graphite plaintext endpoint.
 //!
 //! ```
 //! use grpc_rpc_metrics::{RpcKind, RpcMetrics};
@@ -44,12 +45,18 @@
 //!   request body is boxed once more as a `tonic::body::Body`, and the first
 //!   call of a method that ends with a code not seen before.
 
+// The README's examples compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod body;
 mod builder;
 mod call;
 mod code;
 mod families;
 mod frames;
+pub mod graphite;
 mod kind;
 mod layer;
 

@@ -2,6 +2,7 @@
 //! every RPC kind, codes in headers and trailers, cancellation, the health
 //! service left out, unknown methods, and the exposed names pinned.
 
+mod carbon;
 mod client;
 mod echo;
 mod golden;
