@@ -95,6 +95,12 @@ impl ServerMetricsLayer {
     pub(crate) fn new(recorder: Arc<Recorder>) -> Self {
         Self { recorder }
     }
+
+    /// A layer that records nothing: for a server whose metrics are
+    /// optional, so that it has one type either way.
+    pub fn disabled() -> Self {
+        Self::new(Arc::new(Recorder::new(HashMap::new(), None, false)))
+    }
 }
 
 impl<S> Layer<S> for ServerMetricsLayer {
