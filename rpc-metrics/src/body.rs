@@ -23,69 +23,30 @@ fn count(frames: &mut FrameCounter, counter: Option<&Counter>, frame: &Frame<Byt
 }
 
 pin_project_lite::pin_project! {
-    /// A request body that counts the messages in it (received on a server,
-    /// sent on a client).
+    /// A body that counts the gRPC messages in it: a request's (received
+    /// on a server, sent on a client) or a response's, which also finishes
+    /// the call with the status in its trailers.
     #[derive(Debug)]
-    pub struct RequestBody<B> {
+    pub struct MeteredBody<B> {
         #[pin]
         inner: B,
         frames: FrameCounter,
         messages: Option<Counter>,
-    }
-}
-
-impl<B> RequestBody<B> {
-    pub(crate) fn new(inner: B, messages: Option<Counter>) -> Self {
-        Self {
-            inner,
-            frames: FrameCounter::default(),
-            messages,
-        }
-    }
-}
-
-impl<B: Body<Data = Bytes>> Body for RequestBody<B> {
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
-        let this = self.project();
-        let frame = ready!(this.inner.poll_frame(cx));
-        if let Some(Ok(frame)) = &frame {
-            count(this.frames, this.messages.as_ref(), frame);
-        }
-        Poll::Ready(frame)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A response body that counts its messages (sent on a server, received
-    /// on a client) and finishes the call with the status in its trailers.
-    #[derive(Debug)]
-    pub struct ResponseBody<B> {
-        #[pin]
-        inner: B,
-        frames: FrameCounter,
-        messages: Option<Counter>,
+        // Responses only: the call to finish.
         call: Option<Call>,
         // The code if the body ends without trailers.
         no_trailers: Code,
     }
 }
 
-impl<B> ResponseBody<B> {
-    pub(crate) fn new(
+impl<B> MeteredBody<B> {
+    /// A request body: counts messages only.
+    pub(crate) fn request(inner: B, messages: Option<Counter>) -> Self {
+        Self::response(inner, messages, None, Code::UNKNOWN)
+    }
+
+    /// A response body that finishes `call`.
+    pub(crate) fn response(
         inner: B,
         messages: Option<Counter>,
         call: Option<Call>,
@@ -101,7 +62,7 @@ impl<B> ResponseBody<B> {
     }
 }
 
-impl<B: Body<Data = Bytes>> Body for ResponseBody<B> {
+impl<B: Body<Data = Bytes>> Body for MeteredBody<B> {
     type Data = Bytes;
     type Error = B::Error;
 

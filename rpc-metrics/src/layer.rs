@@ -13,7 +13,7 @@ use http::{Request, Response};
 use prometheus_client::metrics::counter::Counter;
 use tower::{Layer, Service};
 
-use crate::body::{RequestBody, ResponseBody};
+use crate::body::MeteredBody;
 use crate::builder::HEALTH_SERVICE;
 use crate::call::{Call, status_in};
 use crate::code::Code;
@@ -123,9 +123,9 @@ pub struct ServerMetricsService<S> {
 
 impl<S, B, R> Service<Request<B>> for ServerMetricsService<S>
 where
-    S: Service<Request<RequestBody<B>>, Response = Response<R>>,
+    S: Service<Request<MeteredBody<B>>, Response = Response<R>>,
 {
-    type Response = Response<ResponseBody<R>>;
+    type Response = Response<MeteredBody<R>>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
@@ -135,7 +135,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (call, received, sent) = begin(&self.recorder, &request, received, sent);
-        let request = request.map(|body| RequestBody::new(body, received));
+        let request = request.map(|body| MeteredBody::request(body, received));
         // An error instead of a response: the server could not answer.
         ResponseFuture::new(self.inner.call(request), call, sent, Code::INTERNAL)
     }
@@ -178,7 +178,7 @@ impl<S, R> Service<Request<tonic::body::Body>> for ClientMetricsService<S>
 where
     S: Service<Request<tonic::body::Body>, Response = Response<R>>,
 {
-    type Response = Response<ResponseBody<R>>;
+    type Response = Response<MeteredBody<R>>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
@@ -189,7 +189,7 @@ where
     fn call(&mut self, request: Request<tonic::body::Body>) -> Self::Future {
         let (call, sent, received) = begin(&self.recorder, &request, sent, received);
         let request = if sent.is_some() {
-            request.map(|body| tonic::body::Body::new(RequestBody::new(body, sent)))
+            request.map(|body| tonic::body::Body::new(MeteredBody::request(body, sent)))
         } else {
             request
         };
@@ -226,7 +226,7 @@ impl<F, R, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<R>, E>>,
 {
-    type Output = Result<Response<ResponseBody<R>>, E>;
+    type Output = Result<Response<MeteredBody<R>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -251,8 +251,8 @@ where
             call.finish(code);
         }
         let messages = this.messages.take();
-        Poll::Ready(Ok(
-            response.map(|body| ResponseBody::new(body, messages, call, no_trailers))
-        ))
+        Poll::Ready(Ok(response.map(|body| {
+            MeteredBody::response(body, messages, call, no_trailers)
+        })))
     }
 }

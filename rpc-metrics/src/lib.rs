@@ -60,7 +60,7 @@ pub mod graphite;
 mod kind;
 mod layer;
 
-pub use body::{RequestBody, ResponseBody};
+pub use body::MeteredBody;
 pub use builder::{
     ConfigError, DEFAULT_BUCKETS, HEALTH_SERVICE, OTEL_BUCKETS, RpcMetrics, UNKNOWN, UnknownMethods,
 };

@@ -1,32 +1,39 @@
 //! Client-side metrics: the same layer around a tonic channel.
 
-use grpc_rpc_metrics::RpcMetrics;
+use grpc_rpc_metrics::{ClientMetricsService, RpcMetrics};
 use prometheus_client::registry::Registry;
 use tonic::Code;
+use tonic::transport::Channel;
 
-use crate::echo::{EchoServerFixture, declare, labels, request, value};
+use crate::echo::{
+    EchoClient, EchoServerFixture, declare, labels, ok_then_unavailable, request, value, wait_for,
+};
 
-#[tokio::test]
-async fn a_measured_client_counts_codes_and_messages() {
-    let mut registry = Registry::default();
+/// A measured echo server and a measured client of it: the client's
+/// registry, the server's, the server, the client.
+async fn measured() -> (
+    Registry,
+    Registry,
+    EchoServerFixture,
+    EchoClient<ClientMetricsService<Channel>>,
+) {
+    let (mut client_registry, mut server_registry) = (Registry::default(), Registry::default());
     let server_layer = declare(RpcMetrics::server())
-        .register_server(&mut Registry::default())
+        .register_server(&mut server_registry)
         .expect("valid metrics");
     let server = EchoServerFixture::start(server_layer).await;
     let layer = declare(RpcMetrics::client())
-        .register_client(&mut registry)
+        .register_client(&mut client_registry)
         .expect("valid metrics");
-    let mut client = server.measured_client(layer).await;
+    let client = server.measured_client(layer).await;
+    (client_registry, server_registry, server, client)
+}
 
-    client
-        .unary(request("a", Code::Ok, 0))
-        .await
-        .expect("OK call");
-    let error = client
-        .unary(request("b", Code::Unavailable, 0))
-        .await
-        .expect_err("asked to fail");
-    assert_eq!(error.code(), Code::Unavailable);
+#[tokio::test]
+async fn a_measured_client_counts_codes_and_messages() {
+    let (registry, _server_registry, _server, mut client) = measured().await;
+
+    ok_then_unavailable(&mut client).await;
     let mut replies = client
         .bidi_stream(tokio_stream::iter(vec![request("c", Code::Ok, 0); 2]))
         .await
@@ -61,16 +68,8 @@ async fn a_measured_client_counts_codes_and_messages() {
 }
 
 #[tokio::test]
-async fn a_client_that_stops_reading_a_stream_counts_it_as_canceled() {
-    let mut registry = Registry::default();
-    let server_layer = declare(RpcMetrics::server())
-        .register_server(&mut Registry::default())
-        .expect("valid metrics");
-    let server = EchoServerFixture::start(server_layer).await;
-    let layer = declare(RpcMetrics::client())
-        .register_client(&mut registry)
-        .expect("valid metrics");
-    let mut client = server.measured_client(layer).await;
+async fn a_stream_dropped_by_its_client_counts_as_canceled_on_both_sides() {
+    let (registry, server_registry, _server, mut client) = measured().await;
     let mut hanging = request("a", Code::Ok, 1);
     hanging.hang = true;
     let mut replies = client
@@ -88,6 +87,11 @@ async fn a_client_that_stops_reading_a_stream_counts_it_as_canceled() {
     let stream = labels("server_stream", "ServerStream");
     let canceled = format!(r#"grpc_client_handled_total{{{stream},grpc_code="Canceled"}}"#);
     assert_eq!(value(&registry, &canceled), Some(1.0));
+    // The server learns of it from the stream's reset, a moment later.
+    let canceled = format!(r#"grpc_server_handled_total{{{stream},grpc_code="Canceled"}}"#);
+    wait_for(&server_registry, &canceled, 1.0).await;
+    let handling = format!("grpc_server_handling_seconds_count{{{stream}}}");
+    assert_eq!(value(&server_registry, &handling), Some(1.0));
 }
 
 #[tokio::test]

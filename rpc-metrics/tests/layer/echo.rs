@@ -46,6 +46,25 @@ pub(crate) fn request(message: &str, code: Code, replies: u32) -> EchoRequest {
     }
 }
 
+/// One OK unary call, then one that fails with UNAVAILABLE.
+pub(crate) async fn ok_then_unavailable<T>(client: &mut EchoClient<T>)
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    client
+        .unary(request("a", Code::Ok, 0))
+        .await
+        .expect("OK call");
+    let error = client
+        .unary(request("b", Code::Unavailable, 0))
+        .await
+        .expect_err("asked to fail");
+    assert_eq!(error.code(), Code::Unavailable);
+}
+
 type ReplyStream = Pin<Box<dyn Stream<Item = Result<EchoReply, Status>> + Send>>;
 
 fn outcome(request: &EchoRequest) -> Result<EchoReply, Status> {

@@ -3,20 +3,14 @@
 use grpc_rpc_metrics::{RpcKind, RpcMetrics, UnknownMethods};
 use tonic::Code;
 
-use crate::echo::{labels, request, scrape, served, served_with, value, wait_for};
+use crate::echo::{
+    labels, ok_then_unavailable, request, scrape, served, served_with, value, wait_for,
+};
 
 #[tokio::test]
 async fn unary_calls_count_by_final_code() {
     let (registry, _server, mut client) = served().await;
-    client
-        .unary(request("a", Code::Ok, 0))
-        .await
-        .expect("OK call");
-    let error = client
-        .unary(request("b", Code::Unavailable, 0))
-        .await
-        .expect_err("asked to fail");
-    assert_eq!(error.code(), Code::Unavailable);
+    ok_then_unavailable(&mut client).await;
 
     let unary = labels("unary", "Unary");
     let series = |name: &str| format!("{name}{{{unary}}}");
@@ -148,39 +142,6 @@ async fn bidi_streams_count_both_ways() {
     );
     let handled = format!(r#"grpc_server_handled_total{{{bidi},grpc_code="OK"}}"#);
     assert_eq!(value(&registry, &handled), Some(1.0));
-}
-
-#[tokio::test]
-async fn a_stream_the_client_drops_counts_as_canceled() {
-    let (registry, _server, mut client) = served().await;
-    let mut hanging = request("a", Code::Ok, 1);
-    hanging.hang = true;
-    let mut replies = client
-        .server_stream(hanging)
-        .await
-        .expect("stream starts")
-        .into_inner();
-    replies
-        .message()
-        .await
-        .expect("first reply")
-        .expect("a reply");
-    drop(replies);
-
-    let stream = labels("server_stream", "ServerStream");
-    wait_for(
-        &registry,
-        &format!(r#"grpc_server_handled_total{{{stream},grpc_code="Canceled"}}"#),
-        1.0,
-    )
-    .await;
-    assert_eq!(
-        value(
-            &registry,
-            &format!("grpc_server_handling_seconds_count{{{stream}}}")
-        ),
-        Some(1.0)
-    );
 }
 
 #[tokio::test]

@@ -302,28 +302,34 @@ fn number(values: Values<'_>, path: &str) -> Result<f64, ValueError> {
         .ok_or_else(|| ValueError::new(path, format!("must be a number, not {}", kind(value))))
 }
 
-fn fraction(values: Values<'_>, path: &str) -> Result<f64, ValueError> {
+/// A number `valid` accepts; else the error says to `use` something else.
+fn number_where(
+    values: Values<'_>,
+    path: &str,
+    valid: fn(f64) -> bool,
+    instead: &str,
+) -> Result<f64, ValueError> {
     let value = number(values, path)?;
-    if value > 0.0 && value < 1.0 {
+    if valid(value) {
         Ok(value)
     } else {
-        Err(ValueError::new(
-            path,
-            format!("is {value}: use a fraction between 0 and 1, e.g. 0.05 for 5%"),
-        ))
+        Err(ValueError::new(path, format!("is {value}: use {instead}")))
     }
 }
 
+fn fraction(values: Values<'_>, path: &str) -> Result<f64, ValueError> {
+    let instead = "a fraction between 0 and 1, e.g. 0.05 for 5%";
+    number_where(values, path, |value| value > 0.0 && value < 1.0, instead)
+}
+
 fn positive(values: Values<'_>, path: &str) -> Result<f64, ValueError> {
-    let value = number(values, path)?;
-    if value > 0.0 && value.is_finite() {
-        Ok(value)
-    } else {
-        Err(ValueError::new(
-            path,
-            format!("is {value}: use a number of seconds above 0, e.g. 0.5"),
-        ))
-    }
+    let instead = "a number of seconds above 0, e.g. 0.5";
+    number_where(
+        values,
+        path,
+        |value| value > 0.0 && value.is_finite(),
+        instead,
+    )
 }
 
 fn severity(values: Values<'_>, path: &str) -> Result<String, ValueError> {
@@ -371,26 +377,20 @@ fn percent(fraction: f64) -> String {
 mod tests {
     use super::*;
 
-    fn with(value: Json, test: impl FnOnce(Values<'_>)) {
-        let Json::Object(map) = value else {
-            unreachable!("test values are mappings")
-        };
-        test(Values::new(&map));
-    }
-
     #[test]
     fn durations_are_prometheus_durations() {
-        with(
-            json!({"ok": "1h30m", "ms": "500ms", "bad": "5 min", "neg": "-5m", "unitless": "5"}),
-            |v| {
-                assert_eq!(duration(v, "ok").unwrap(), "1h30m");
-                assert_eq!(duration(v, "ms").unwrap(), "500ms");
-                for path in ["bad", "neg", "unitless"] {
-                    let error = duration(v, path).unwrap_err().to_string();
-                    assert!(error.contains("not a Prometheus duration"), "{error}");
-                }
-            },
-        );
+        let durations =
+            json!({"ok": "1h30m", "ms": "500ms", "bad": "5 min", "neg": "-5m", "unitless": "5"});
+        let Json::Object(map) = durations else {
+            unreachable!("a mapping")
+        };
+        let values = Values::new(&map);
+        assert_eq!(duration(values, "ok").unwrap(), "1h30m");
+        assert_eq!(duration(values, "ms").unwrap(), "500ms");
+        for path in ["bad", "neg", "unitless"] {
+            let error = duration(values, path).unwrap_err().to_string();
+            assert!(error.contains("not a Prometheus duration"), "{error}");
+        }
     }
 
     #[test]
