@@ -37,6 +37,8 @@ pub(crate) enum Section {
     Slow,
     /// `/readyz` beside Check on one server, and the cost of a `/metrics` scrape.
     Http,
+    /// Check load with and without grpc-rpc-metrics' server layer.
+    RpcLayer,
     /// Watch fan-out and server memory at each scale, and Check p99 while
     /// 10,000 watchers are open; health-lib and tonic-health in turn.
     Watch,

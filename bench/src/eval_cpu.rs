@@ -124,7 +124,7 @@ pub(crate) fn main(
 }
 
 /// This process's user and system CPU time so far.
-fn cpu_time() -> Result<Duration> {
+pub(crate) fn cpu_time() -> Result<Duration> {
     let usage = getrusage(UsageWho::RUSAGE_SELF)?;
     Ok(duration(usage.user_time()) + duration(usage.system_time()))
 }

@@ -17,6 +17,7 @@
 //! | `metrics_scrape_us`, `metrics_scrape_p99_us`, `metrics_scrape_bytes` | `/metrics` of that server scraped back to back on one connection |
 //! | `watch_fanout_*_ms`, `watch_server_*_mib`, `watch_fanout_vs_tonic_health`, `watch_kb_per_watcher` | 1k, 10k (and 50k) Watch streams on one service of each server in a child process, then flips taken in turn |
 //! | `check_p99_ms_10k_watchers` | open-loop Check load while 10,000 watchers are open |
+//! | `rpc_layer_check_rps_*`, `rpc_layer_cpu_us_per_call_*`, `rpc_layer_rps_cost`, `rpc_layer_cpu_cost` | closed-loop Check load on health-lib plain and behind grpc-rpc-metrics' layer, taking turns in short slices; medians |
 //! | `eval_cpu_us_*` | CPU time per evaluation interval at 10, 100 and 1000 checks |
 //! | `*_tonic_health` | the same load on tonic-health: the floor of the stack |
 //!
@@ -41,6 +42,7 @@ mod markdown;
 mod naive;
 mod plots;
 mod report;
+mod rpc_layer;
 mod rusage;
 mod servers;
 mod slow_dependency;
@@ -88,6 +90,9 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
         }
         if cli.runs(Section::Http) {
             admin_http::measure(&plan, &mut figures).await?;
+        }
+        if cli.runs(Section::RpcLayer) {
+            rpc_layer::measure(&plan, &mut figures).await?;
         }
         if cli.runs(Section::Watch) {
             watch_fanout::measure(&plan, &mut figures).await?;

@@ -52,6 +52,12 @@ const METHOD: &str = "\
   connections with 16 calls in flight on each, in short slices taken in turn,
   the order rotating. `check_rps_ratio` is the median of each round's
   health-lib ÷ tonic-health.
+- **RPC metrics layer.** The same Check load on health-lib served plain and
+  behind grpc-rpc-metrics' server layer (recording every Check, health calls
+  included), in slices taken in turn. `rpc_layer_rps_cost` is the median of
+  each round's plain ÷ layered throughput, `rpc_layer_cpu_cost` of layered ÷
+  plain CPU time per call (the bench process's `getrusage(RUSAGE_SELF)`,
+  client and server together, over a slice's calls).
 - **Admin HTTP endpoints.** One health-lib server with 100 instant checks
   and metrics recorded serves gRPC and, on an admin listener, `/readyz` and
   `/metrics`, in the bench process. `/readyz` (64 HTTP/1.1 keep-alive

@@ -36,16 +36,24 @@ impl Drop for Running {
 pub(crate) async fn serve(routes: Routes) -> Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let served = Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming(incoming(listener));
+    Ok(spawn(addr, served))
+}
+
+/// Runs the server future `served` (listening on `addr`) as a task that
+/// reports its failure.
+pub(crate) fn spawn(
+    addr: SocketAddr,
+    served: impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static,
+) -> Running {
     let task = tokio::spawn(async move {
-        let served = Server::builder()
-            .add_routes(routes)
-            .serve_with_incoming(incoming(listener))
-            .await;
-        if let Err(error) = served {
+        if let Err(error) = served.await {
             eprintln!("bench: server on {addr} failed: {error}");
         }
     });
-    Ok(Running { addr, task })
+    Running { addr, task }
 }
 
 /// The connections `listener` accepts, with `TCP_NODELAY` set as tonic's own

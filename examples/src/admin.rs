@@ -24,11 +24,22 @@ pub async fn build_with_admin(
     };
     let mut registry = Registry::default();
     let (health, handle) = checks.metrics(&mut registry).build();
+    serve_admin(addr, &handle, Arc::new(registry)).await?;
+    Ok((health, handle))
+}
+
+/// Prints `admin listening on ADDR` and serves `/livez`, `/readyz`,
+/// `/healthz` and `registry` on `/metrics` there in the background.
+pub async fn serve_admin(
+    addr: SocketAddr,
+    handle: &HealthHandle,
+    registry: Arc<Registry>,
+) -> Result<(), ServeError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on --admin-addr {addr}: {error}"))?;
     println!("admin listening on {}", listener.local_addr()?);
-    let admin = AdminService::new(&handle).metrics(Arc::new(registry));
+    let admin = AdminService::new(handle).metrics(registry);
     tokio::spawn(http::serve(listener, admin));
-    Ok((health, handle))
+    Ok(())
 }

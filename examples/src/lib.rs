@@ -1,10 +1,12 @@
 //! Shared pieces of the example servers: the greeter, the command-line
-//! options every example takes, serving with drain and optional TLS, and the
-//! demo's ready-made dependency checks.
+//! options every example takes, serving with drain and optional TLS, the
+//! demo's ready-made dependency checks, and its RPC metrics and Graphite push.
 
 pub mod admin;
 pub mod dependencies;
+pub mod flaky;
 pub mod greeter;
+pub mod monitoring;
 pub mod serve;
 
 mod generated;

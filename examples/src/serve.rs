@@ -10,6 +10,7 @@ use std::time::Duration;
 use grpc_health_checks::auth::RequireAuthExceptHealthLayer;
 use grpc_health_checks::incoming::Incoming;
 use grpc_health_checks::{HealthChecks, HealthHandle};
+use grpc_rpc_metrics::ServerMetricsLayer;
 use tokio::net::TcpListener;
 
 use crate::admin::build_with_admin;
@@ -92,15 +93,16 @@ pub async fn serve_with_greeter(
 ) -> Result<(), ServeError> {
     let (health, handle) = build_with_admin(options.admin_addr, checks).await?;
     let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
-    serve(options, routes, handle).await
+    serve(options, routes, handle, ServerMetricsLayer::disabled()).await
 }
 
 /// Binds, prints `listening on ADDR`, and serves `routes` until SIGTERM/SIGINT
-/// has drained the health service.
+/// has drained the health service; `rpc_metrics` records every call.
 pub async fn serve(
     options: &ServeOptions,
     routes: Routes,
     health: HealthHandle,
+    rpc_metrics: ServerMetricsLayer,
 ) -> Result<(), ServeError> {
     // Keepalive pings find clients that vanished without closing (their
     // watchers are then released); the stream and reset limits bound what
@@ -113,6 +115,8 @@ pub async fn serve(
     if let Some(tls) = tls_config(options)? {
         server = server.tls_config(tls)?;
     }
+    // Outermost, so that calls the token check refuses are counted too.
+    let server = server.layer(rpc_metrics);
     let mut server = server.layer(RequireAuthExceptHealthLayer::new(require_token(
         options.auth_token.as_deref(),
     )));

@@ -13,7 +13,7 @@ pub(crate) struct Template {
 }
 
 /// Every template, in the order they are rendered.
-pub(crate) const TEMPLATES: [Template; 3] = [
+pub(crate) const TEMPLATES: [Template; 5] = [
     Template {
         name: "deployment",
         file: "deployment.yaml.j2",
@@ -29,4 +29,18 @@ pub(crate) const TEMPLATES: [Template; 3] = [
         file: "pdb.yaml.j2",
         source: include_str!("../templates/pdb.yaml.j2"),
     },
+    Template {
+        name: "alerts",
+        file: "alerts.yaml.j2",
+        source: include_str!("../templates/alerts.yaml.j2"),
+    },
+    Template {
+        name: "alert-rules",
+        file: "alert-rules.yaml.j2",
+        source: include_str!("../templates/alert-rules.yaml.j2"),
+    },
 ];
+
+/// Templates rendered only when `--template` names them: not Kubernetes
+/// objects, so they stay out of the stream `kubectl apply` reads.
+pub(crate) const ONLY_BY_NAME: [&str; 1] = ["alert-rules"];

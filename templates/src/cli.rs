@@ -26,6 +26,8 @@ pub(crate) struct Cli {
 
     /// Renders only this template (default: all of them). Built in: `deployment`,
     /// `service`, `pdb` (when pdb.enabled); with --templates, a file name without `.yaml.j2`.
+    /// Alerts: `alerts` (a PrometheusRule, in the full render when alerts.enabled) and
+    /// `alert-rules` (a plain Prometheus rules file, only when named here).
     #[arg(long = "template", value_name = "NAME")]
     pub(crate) template: Option<String>,
 

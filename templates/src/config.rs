@@ -66,8 +66,19 @@ pub(crate) struct Config {
     pub(crate) service: ServiceSetup,
     /// The PodDisruptionBudget's spec, when enabled.
     pub(crate) pdb: Option<Pdb>,
+    /// The alert rules, when `alerts.grpcService` is set.
+    pub(crate) alerts: Option<Alerts>,
     /// Free-form values for a team's own templates.
     pub(crate) extra: Json,
+}
+
+/// `alerts.*`: the rule groups both alert templates lay out.
+#[derive(Debug, Serialize)]
+pub(crate) struct Alerts {
+    /// Whether the PrometheusRule joins the full render.
+    pub(crate) enabled: bool,
+    /// The rule groups, as Prometheus reads them.
+    pub(crate) groups: Json,
 }
 
 /// Kubernetes objects and lists from the values, checked against the Kubernetes

@@ -1,6 +1,7 @@
 //! Helpers shared by every test suite of the workspace, written once.
 //!
 //! - [`bins`]: the workspace's binaries, as `cargo test --workspace` builds them.
+//! - [`carbon`]: a throwaway carbon-cache (Graphite) and its points read back.
 //! - [`daemon`]: a server process a test starts, ready once it says so.
 //! - [`demo`]: a running `health-demo` process and the addresses it printed.
 //! - [`health`]: a tonic health client and Check/Watch helpers with hang guards.
@@ -18,6 +19,8 @@
 
 #[cfg(feature = "harness")]
 pub mod bins;
+#[cfg(feature = "harness")]
+pub mod carbon;
 #[cfg(feature = "harness")]
 pub mod daemon;
 #[cfg(feature = "harness")]

@@ -2,7 +2,7 @@
 //!
 //! Step 1 is every crate's tests (`cargo test --workspace`). The slow suites
 //! follow as their own steps so that their cost is explicit and paid once:
-//! `package` (the three published crates packaged and verified as crates.io
+//! `package` (the published crates packaged and verified as crates.io
 //! would build them), `dist` (the static probes, their ELF checks and the
 //! aarch64 probe under qemu, and the images), then the container suite, which
 //! runs the rendered manifests with podman against those images.
@@ -23,8 +23,9 @@ const CONTAINER_PROGRAMS: [Program; 4] = [
 ];
 
 /// The crates published to crates.io, in dependency order.
-const PUBLISHED: [&str; 3] = [
+const PUBLISHED: [&str; 4] = [
     "grpc-health-checks",
+    "grpc-rpc-metrics",
     "grpc-health-exec-probe",
     "grpc-health-manifests",
 ];

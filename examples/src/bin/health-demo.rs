@@ -11,7 +11,11 @@
 //! `--postgres URL`, `--redis URL` and `--upstream ADDR` add readiness checks
 //! on those dependencies (`grpc_health_checks::checks`). `--admin-addr ADDR`
 //! serves `/livez`, `/readyz`, `/healthz` and `/metrics` over HTTP and prints
-//! `admin listening on ADDR`.
+//! `admin listening on ADDR`; its `/metrics` carries the RPC metrics of
+//! `helloworld.Greeter` (`grpc_server_*`) beside the health metrics.
+//! `--fail-ratio R` fails that fraction of SayHello calls with UNAVAILABLE;
+//! `--graphite HOST:PORT` pushes the metrics to Graphite every
+//! `--graphite-interval` (default 10s).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +23,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use examples::dependencies::DependencyOptions;
 use examples::greeter::SERVICE_NAME;
-use examples::serve::{ServeError, ServeOptions, exit_code, init_logging, serve_with_greeter};
+use examples::monitoring::{MonitoringOptions, serve_monitored_greeter};
+use examples::serve::{ServeError, ServeOptions, exit_code, init_logging};
 use grpc_health_checks::{Check, Group, HealthChecks};
 
 /// A demo gRPC server with health checks.
@@ -33,6 +38,8 @@ struct Cli {
     serve: ServeOptions,
     #[command(flatten)]
     dependencies: DependencyOptions,
+    #[command(flatten)]
+    monitoring: MonitoringOptions,
 }
 
 async fn run(cli: Cli) -> Result<(), ServeError> {
@@ -49,7 +56,7 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
         }));
     }
     let checks = cli.dependencies.add_checks(checks)?;
-    serve_with_greeter(&cli.serve, checks).await
+    serve_monitored_greeter(&cli.serve, &cli.monitoring, checks).await
 }
 
 #[tokio::main]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+use crate::catalog::ONLY_BY_NAME;
 use crate::config::Config;
 use crate::error::Error;
 
@@ -38,10 +39,10 @@ pub(crate) fn render(
     let context = Value::from_serialize(config.as_ref());
     let mut out = String::new();
     let chosen = sources.files.iter().filter(|source| {
-        source
-            .name
-            .as_deref()
-            .is_some_and(|name| only.is_none_or(|only| only == name))
+        source.name.as_deref().is_some_and(|name| match only {
+            Some(only) => only == name,
+            None => sources.dir.is_some() || !ONLY_BY_NAME.contains(&name),
+        })
     });
     for source in chosen {
         let text = env
@@ -58,6 +59,8 @@ pub(crate) fn render(
             if only.is_some() {
                 let hint = match (&sources.dir, source.file.as_str()) {
                     (None, "pdb.yaml.j2") => "; set pdb.enabled=true",
+                    (None, "alerts.yaml.j2") => "; set alerts.enabled=true and alerts.grpcService",
+                    (None, "alert-rules.yaml.j2") => "; set alerts.grpcService",
                     _ => "",
                 };
                 return Err(Error::Empty {

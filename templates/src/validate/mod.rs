@@ -2,6 +2,7 @@
 //! [`Config`] the templates see. The first problem found is returned, naming the
 //! value; a render never starts from values that could make an invalid manifest.
 
+mod alerts;
 mod install;
 mod names;
 mod objects;
@@ -85,6 +86,7 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
         probes,
         service: service::service(values, port, admin_port)?,
         pdb: service::pdb(values)?,
+        alerts: alerts::alerts(values, name, &values.text("readiness.service")?)?,
         extra: values.optional("extra").cloned().unwrap_or(Json::Null),
     })
 }

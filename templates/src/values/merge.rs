@@ -11,7 +11,7 @@ use super::suggest::closest;
 /// Values whose keys are not listed in `values.yaml`: label and annotation
 /// maps, Kubernetes objects (checked against the Kubernetes types instead) and
 /// `extra`, which belongs to a team's own templates.
-pub(crate) const FREE_FORM: [&str; 10] = [
+pub(crate) const FREE_FORM: [&str; 11] = [
     "labels",
     "annotations",
     "podAnnotations",
@@ -22,6 +22,7 @@ pub(crate) const FREE_FORM: [&str; 10] = [
     "affinity",
     "strategy",
     "extra",
+    "alerts.labels",
 ];
 
 /// Merges `overlay` into `base`: mappings merge key by key, anything else

@@ -4,6 +4,7 @@
 //! the README's examples, a team's own templates, and a kubelet-like
 //! end-to-end run of the rendered probes against `health-demo`.
 
+mod alerts;
 mod cli;
 mod e2e_exec;
 mod e2e_grpc;

@@ -53,3 +53,13 @@ fn greeter_code_matches_proto() {
         "examples/src/generated/helloworld.rs",
     );
 }
+
+#[test]
+fn echo_code_matches_proto() {
+    assert_checked_in(
+        "echo/echo.proto",
+        "echo",
+        "tonic_prost::ProstCodec",
+        "rpc-metrics/tests/generated/echo.rs",
+    );
+}

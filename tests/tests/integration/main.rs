@@ -1,5 +1,6 @@
 //! Integration tests of health-lib: a real tonic server on `127.0.0.1:0` and a real client.
 
+mod alerts;
 mod bad_input;
 mod checks;
 mod codegen;

@@ -20,7 +20,7 @@ use crate::http::AdminDemo;
 
 /// `promtool` and `prometheus`, both from Debian's `prometheus` package,
 /// installed when missing: never a silent skip.
-fn prometheus_programs() -> (PathBuf, PathBuf) {
+pub(crate) fn prometheus_programs() -> (PathBuf, PathBuf) {
     (
         system::require("promtool", "prometheus"),
         system::require("prometheus", "prometheus"),
@@ -75,7 +75,7 @@ async fn promtool_accepts_a_scrape_of_the_demo() {
 
 /// A Prometheus server on a loopback port, storing in a temp dir and
 /// scraping `target` every second; killed when dropped.
-struct Prometheus {
+pub(crate) struct Prometheus {
     process: tokio::process::Child,
     addr: SocketAddr,
     dir: tempfile::TempDir,
@@ -83,12 +83,31 @@ struct Prometheus {
 
 impl Prometheus {
     async fn start(program: &Path, target: SocketAddr) -> Self {
+        Self::start_with_rules(program, target, None).await
+    }
+
+    /// [`Prometheus::start`], also evaluating the rules file `rules` (its
+    /// text) every second.
+    pub(crate) async fn start_with_rules(
+        program: &Path,
+        target: SocketAddr,
+        rules: Option<&str>,
+    ) -> Self {
         let mut dir = tempfile::tempdir().expect("temp dir");
         let config = dir.path().join("prometheus.yml");
+        let rule_files = match rules {
+            Some(rules) => {
+                let file = dir.path().join("rules.yaml");
+                std::fs::write(&file, rules).expect("write rules.yaml");
+                format!("rule_files:\n  - '{}'\n", file.display())
+            }
+            None => String::new(),
+        };
         std::fs::write(
             &config,
             format!(
                 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+                 {rule_files}\
                  scrape_configs:\n  - job_name: health-demo\n    static_configs:\n      \
                  - targets: ['{target}']\n"
             ),
@@ -119,7 +138,7 @@ impl Prometheus {
         panic!("prometheus exited three times before it was ready");
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
     }
 
@@ -146,11 +165,16 @@ impl Prometheus {
     }
 
     /// The query API's JSON answer for an instant query.
-    async fn query(&self, promql: &str) -> serde_json::Value {
-        let target = format!("/api/v1/query?query={}", encode(promql));
-        let answer = send(self.addr, "GET", &target, None).await;
-        assert_eq!(answer.status, 200, "{promql}: {}", answer.body);
-        serde_json::from_str(&answer.body).expect("query API answers JSON")
+    pub(crate) async fn query(&self, promql: &str) -> serde_json::Value {
+        self.api(&format!("/api/v1/query?query={}", encode(promql)))
+            .await
+    }
+
+    /// The JSON answer of the HTTP API at `target` (`/api/v1/alerts`, …).
+    pub(crate) async fn api(&self, target: &str) -> serde_json::Value {
+        let answer = send(self.addr, "GET", target, None).await;
+        assert_eq!(answer.status, 200, "{target}: {}", answer.body);
+        serde_json::from_str(&answer.body).expect("the API answers JSON")
     }
 
     /// Polls `promql` until its single sample's value is `wanted`; returns the JSON.
@@ -173,7 +197,7 @@ impl Prometheus {
         }
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         self.process.start_kill().expect("kill prometheus");
         tokio::time::timeout(HANG_GUARD, self.process.wait())
             .await
