@@ -105,7 +105,7 @@ impl Shared {
         });
         table.next_id += 1;
         let id = table.next_id;
-        let watch = self.spawn_watch(backend.clone(), id);
+        let watch = self.spawn_watch(&backend, id);
         tracing::info!(backend = %addr, service = %self.settings.service, "backend added");
         table.entries.insert(
             addr,
@@ -177,7 +177,7 @@ impl Shared {
             return;
         }
         entry.id = next_id;
-        entry.watch = self.spawn_watch(entry.backend.clone(), next_id);
+        entry.watch = self.spawn_watch(&entry.backend, next_id);
         table.next_id = next_id;
         self.report_locked(
             &mut table,
@@ -188,7 +188,7 @@ impl Shared {
         );
     }
 
-    fn spawn_watch(self: &Arc<Self>, backend: Arc<Backend>, id: u64) -> AbortHandle {
+    fn spawn_watch(self: &Arc<Self>, backend: &Backend, id: u64) -> AbortHandle {
         let shared = Arc::downgrade(self);
         let client = HealthClient::new(backend.channel.clone());
         let request = HealthCheckRequest {

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod balancing;
 mod discovery;
 mod drain;
 mod health_rules;

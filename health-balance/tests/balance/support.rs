@@ -209,7 +209,6 @@ impl Load {
         for task in self.tasks {
             task.await.expect("a load worker panicked");
         }
-        let failures = self.failures.lock().expect("not poisoned").clone();
-        failures
+        self.failures.lock().expect("not poisoned").clone()
     }
 }
