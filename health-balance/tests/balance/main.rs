@@ -13,3 +13,4 @@ mod balancing;
 mod discovery;
 mod drain;
 mod health_rules;
+mod python;
