@@ -2,7 +2,7 @@
 
 use grpc_health_balance::{BackendState, Balanced, Policy};
 
-use crate::support::{GREETER, backends, list, spread, wait_state};
+use crate::support::{GREETER, backends, list, spread, wait_serving, wait_state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_robin_gives_each_healthy_backend_its_turn() {
@@ -12,9 +12,7 @@ async fn round_robin_gives_each_healthy_backend_its_turn() {
         .policy(Policy::RoundRobin)
         .connect_lazy()
         .expect("a valid target");
-    for backend in &backends {
-        wait_state(&channel, backend.addr(), BackendState::Serving).await;
-    }
+    wait_serving(&channel, &backends).await;
     let counts = spread(&channel, 300).await;
     assert_eq!(
         counts.values().copied().collect::<Vec<_>>(),

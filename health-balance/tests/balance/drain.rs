@@ -5,17 +5,11 @@
 use grpc_health_balance::BackendState;
 use nix::sys::signal::Signal;
 
-use crate::support::{Load, backends, channel, list, spread, wait_state};
+use crate::support::{serving_under_load, spread, wait_state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backend_drained_by_sigterm_loses_no_rpc() {
-    let backends = backends(3, true);
-    let channel = channel(&list(&backends));
-    for backend in &backends {
-        wait_state(&channel, backend.addr(), BackendState::Serving).await;
-    }
-    let load = Load::start(&channel, 8);
-    load.wait_for_more(300).await;
+    let (backends, channel, load) = serving_under_load(3).await;
 
     let drained = backends[1].addr();
     backends[1].demo.terminate();
@@ -50,13 +44,7 @@ async fn a_backend_drained_by_sigterm_loses_no_rpc() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_backend_is_taken_out_and_the_others_keep_serving() {
-    let backends = backends(3, true);
-    let channel = channel(&list(&backends));
-    for backend in &backends {
-        wait_state(&channel, backend.addr(), BackendState::Serving).await;
-    }
-    let load = Load::start(&channel, 8);
-    load.wait_for_more(300).await;
+    let (backends, channel, load) = serving_under_load(3).await;
 
     let killed = backends[2].addr();
     test_support::process::signal(backends[2].demo.pid(), Signal::SIGKILL);

@@ -11,7 +11,9 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::Code;
 
-use crate::support::{Backend, GREETER, backends, channel, list, say_hello, spread, wait_state};
+use crate::support::{
+    Backend, GREETER, backends, channel, list, say_hello, spread, wait_serving, wait_state,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_starts_only_after_the_first_serving() {
@@ -51,9 +53,7 @@ async fn traffic_starts_only_after_the_first_serving() {
 async fn a_backend_that_goes_not_serving_gets_no_further_rpc_until_serving_again() {
     let backends = backends(3, true);
     let channel = channel(&list(&backends));
-    for backend in &backends {
-        wait_state(&channel, backend.addr(), BackendState::Serving).await;
-    }
+    wait_serving(&channel, &backends).await;
     let counts = spread(&channel, 300).await;
     assert_eq!(counts.len(), 3, "every backend takes traffic: {counts:?}");
 

@@ -142,6 +142,24 @@ pub(crate) async fn wait_state(channel: &Balanced, addr: SocketAddr, state: Back
     .await;
 }
 
+/// Waits until every one of `backends` is SERVING.
+pub(crate) async fn wait_serving(channel: &Balanced, backends: &[Backend]) {
+    for backend in backends {
+        wait_state(channel, backend.addr(), BackendState::Serving).await;
+    }
+}
+
+/// `n` ready backends, a channel over them once all are SERVING, and 8
+/// workers' load on it that has already succeeded 300 times.
+pub(crate) async fn serving_under_load(n: usize) -> (Vec<Backend>, Balanced, Load) {
+    let backends = backends(n, true);
+    let channel = channel(&list(&backends));
+    wait_serving(&channel, &backends).await;
+    let load = Load::start(&channel, 8);
+    load.wait_for_more(300).await;
+    (backends, channel, load)
+}
+
 /// RPCs sent continuously by `workers` tasks until stopped, counting
 /// successes and keeping failures.
 pub(crate) struct Load {
