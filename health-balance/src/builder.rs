@@ -94,6 +94,8 @@ impl Builder {
                 #[cfg(feature = "tls")]
                 tls: None,
                 endpoint_hook: None,
+                #[cfg(feature = "metrics")]
+                metrics: None,
             },
             resolution: Resolution {
                 interval: DEFAULT_DNS_INTERVAL,
@@ -170,6 +172,14 @@ impl Builder {
         configure: impl Fn(Endpoint) -> Endpoint + Send + Sync + 'static,
     ) -> Self {
         self.settings.endpoint_hook = Some(Arc::new(configure));
+        self
+    }
+
+    /// Registers the backends' Prometheus series into `registry`: see the
+    /// crate README's Observability section for their names.
+    #[cfg(feature = "metrics")]
+    pub fn metrics(mut self, registry: &mut prometheus_client::registry::Registry) -> Self {
+        self.settings.metrics = Some(crate::metrics::Metrics::register(registry));
         self
     }
 

@@ -6,6 +6,8 @@ mod builder;
 mod deadline;
 mod discovery;
 mod health;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod settings;
 mod state;
 mod table;

@@ -39,6 +39,8 @@ pub(crate) struct Settings {
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<ClientTlsConfig>,
     pub(crate) endpoint_hook: Option<EndpointHook>,
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<crate::metrics::Metrics>,
 }
 
 impl fmt::Debug for Settings {
@@ -53,6 +55,8 @@ impl fmt::Debug for Settings {
             .field("server_name", &self.server_name);
         #[cfg(feature = "tls")]
         debug.field("tls", &self.tls.is_some());
+        #[cfg(feature = "metrics")]
+        debug.field("metrics", &self.metrics.is_some());
         debug
             .field("endpoint_hook", &self.endpoint_hook.is_some())
             .finish()
@@ -89,6 +93,31 @@ impl Settings {
             endpoint = hook(endpoint);
         }
         Ok(endpoint)
+    }
+
+    /// Records a state change in the metrics, if the application asked for them.
+    pub(crate) fn record_transition(
+        &self,
+        addr: SocketAddr,
+        from: Option<crate::state::BackendState>,
+        to: crate::state::BackendState,
+    ) {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.metrics {
+            metrics.transition(addr, from, to);
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = (addr, from, to);
+    }
+
+    /// Drops a removed backend's series, if there are metrics.
+    pub(crate) fn record_removal(&self, addr: SocketAddr) {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.metrics {
+            metrics.remove(addr);
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = addr;
     }
 
     fn tls_enabled(&self) -> bool {

@@ -30,6 +30,17 @@ pub enum BackendState {
 }
 
 impl BackendState {
+    /// Every state.
+    pub const ALL: [Self; 7] = [
+        Self::Connecting,
+        Self::Serving,
+        Self::NoHealthService,
+        Self::NotServing,
+        Self::ServiceUnknown,
+        Self::Unreachable,
+        Self::WatchFailed,
+    ];
+
     /// Whether RPCs may be sent to a backend in this state.
     pub const fn takes_traffic(self) -> bool {
         matches!(self, Self::Serving | Self::NoHealthService)

@@ -107,6 +107,8 @@ impl Shared {
         let id = table.next_id;
         let watch = self.spawn_watch(&backend, id);
         tracing::info!(backend = %addr, service = %self.settings.service, "backend added");
+        self.settings
+            .record_transition(addr, None, BackendState::Connecting);
         table.entries.insert(
             addr,
             Entry {
@@ -129,6 +131,7 @@ impl Shared {
         if let Some(entry) = table.entries.remove(&addr) {
             entry.watch.abort();
             tracing::info!(backend = %addr, service = %self.settings.service, "backend removed");
+            self.settings.record_removal(addr);
             self.publish(&table);
         }
     }
@@ -228,6 +231,8 @@ impl Shared {
             );
         }
         if entry.state != state {
+            self.settings
+                .record_transition(addr, Some(entry.state), state);
             tracing::info!(
                 backend = %addr, %service, from = %entry.state, to = %state,
                 detail = detail.as_deref().unwrap_or(""),
