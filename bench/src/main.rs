@@ -19,6 +19,7 @@
 //! | `check_p99_ms_10k_watchers` | open-loop Check load while 10,000 watchers are open |
 //! | `eval_cpu_us_*` | CPU time per evaluation interval at 10, 100 and 1000 checks |
 //! | `*_tonic_health` | the same load on tonic-health: the floor of the stack |
+//! | `balance_failover_p99_ms_*`, `balance_*drain_*`, `balance_*cpu*`, `balance_*p50*` | grpc-health-balance against tonic's `balance_list` over in-process greeters: failover after a hand-driven NOT_SERVING, a rolling drain, and the cost per RPC |
 //!
 //! With `--markdown BENCHMARKS.md` it also writes the run as that document,
 //! and its plots in `bench/plots/`.
@@ -29,6 +30,7 @@
 
 mod admin_http;
 mod artifacts;
+mod balance;
 mod check_path;
 mod child_server;
 mod cli;
@@ -91,6 +93,9 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
         }
         if cli.runs(Section::Watch) {
             watch_fanout::measure(&plan, &mut figures).await?;
+        }
+        if cli.runs(Section::Balance) {
+            balance::measure(cli.quick, &mut figures).await?;
         }
         Ok::<_, BoxError>(())
     })?;
