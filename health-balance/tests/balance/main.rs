@@ -14,3 +14,4 @@ mod discovery;
 mod drain;
 mod health_rules;
 mod python;
+mod tls;
