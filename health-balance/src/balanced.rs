@@ -195,3 +195,74 @@ impl Picker {
         z ^ (z >> 31)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use tonic::transport::Endpoint;
+
+    use super::*;
+
+    fn backends(loads: &[usize]) -> Vec<Arc<Backend>> {
+        loads
+            .iter()
+            .enumerate()
+            .map(|(port, &load)| {
+                Arc::new(Backend {
+                    addr: SocketAddr::from(([127, 0, 0, 1], port as u16 + 1)),
+                    channel: Endpoint::from_static("http://127.0.0.1:1").connect_lazy(),
+                    in_flight: AtomicUsize::new(load),
+                })
+            })
+            .collect()
+    }
+
+    fn counts(policy: Policy, ready: &[Arc<Backend>], picks: usize) -> BTreeMap<u16, usize> {
+        let picker = Picker::default();
+        let mut counts = BTreeMap::new();
+        for _ in 0..picks {
+            let backend = picker.pick(policy, ready).expect("a backend");
+            *counts.entry(backend.addr.port()).or_default() += 1;
+        }
+        counts
+    }
+
+    #[tokio::test]
+    async fn power_of_two_choices_never_picks_the_busier_of_two() {
+        let ready = backends(&[5, 0]);
+        let counts = counts(Policy::PowerOfTwoChoices, &ready, 100);
+        assert_eq!(counts, BTreeMap::from([(2, 100)]));
+    }
+
+    #[tokio::test]
+    async fn power_of_two_choices_spreads_equal_loads_and_avoids_the_busiest() {
+        let ready = backends(&[0, 0, 0, 9]);
+        let counts = counts(Policy::PowerOfTwoChoices, &ready, 3000);
+        // The busiest loses every pair it is in, so it is never picked; the
+        // others each win about a third (a pair of equals picks either).
+        assert_eq!(counts.get(&4), None, "{counts:?}");
+        for port in 1..=3 {
+            let share = counts.get(&port).copied().unwrap_or(0);
+            assert!((700..=1300).contains(&share), "{counts:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn round_robin_takes_turns_whatever_the_load() {
+        let ready = backends(&[9, 0, 0]);
+        let counts = counts(Policy::RoundRobin, &ready, 300);
+        assert_eq!(counts, BTreeMap::from([(1, 100), (2, 100), (3, 100)]));
+    }
+
+    #[tokio::test]
+    async fn with_no_backend_nothing_is_picked_and_one_is_always_picked() {
+        let picker = Picker::default();
+        assert!(picker.pick(Policy::PowerOfTwoChoices, &[]).is_none());
+        let one = backends(&[3]);
+        assert_eq!(
+            picker.pick(Policy::PowerOfTwoChoices, &one).map(|b| b.addr),
+            Some(one[0].addr)
+        );
+    }
+}
