@@ -87,7 +87,8 @@ impl Balanced {
                 Ok(response)
             }
             Err(error) => {
-                self.shared.connection_failed(backend.addr);
+                self.shared
+                    .connection_failed(backend.addr, &error.to_string());
                 Err(error.into())
             }
         }

@@ -166,19 +166,22 @@ impl Shared {
         self.publish(&table);
     }
 
-    /// An RPC on `addr` failed in the transport: re-resolve DNS soon, and
-    /// if the backend has no health service (so no Watch would notice a
-    /// lost connection), check it again from the start.
-    pub(crate) fn connection_failed(self: &Arc<Self>, addr: SocketAddr) {
+    /// An RPC on `addr` failed in the transport (its connection is lost or
+    /// cannot be made): re-resolve DNS soon, take the backend out at once
+    /// without waiting for its Watch to fail too, and check it again from
+    /// the start, so it takes traffic again after a new SERVING. A backend
+    /// already out is left to its Watch.
+    pub(crate) fn connection_failed(self: &Arc<Self>, addr: SocketAddr, error: &str) {
         self.resolve_now.notify_one();
         let mut table = self.table();
         let next_id = table.next_id + 1;
         let Some(entry) = table.entries.get_mut(&addr) else {
             return;
         };
-        if entry.state != BackendState::NoHealthService {
+        if !entry.state.takes_traffic() {
             return;
         }
+        entry.watch.abort();
         entry.id = next_id;
         entry.watch = self.spawn_watch(&entry.backend, next_id);
         table.next_id = next_id;
@@ -187,7 +190,7 @@ impl Shared {
             addr,
             next_id,
             BackendState::Unreachable,
-            Some("an RPC failed in the transport".to_owned()),
+            Some(format!("an RPC failed in the transport: {error}")),
         );
     }
 

@@ -51,10 +51,11 @@ async fn a_killed_backend_is_taken_out_and_the_others_keep_serving() {
     wait_state(&channel, killed, BackendState::Unreachable).await;
     load.wait_for_more(300).await;
     let failures = load.stop().await;
-    // Only the RPCs in flight on the killed backend, or sent to it before its
-    // connection was seen broken, may fail (grpc-go fails those too).
+    // Only RPCs already on their way to the killed backend may fail (grpc-go
+    // fails those too): the first transport failure takes the backend out,
+    // so each of the 8 workers loses at most the one RPC it had in flight.
     assert!(
-        failures.len() <= 8 * 2,
+        failures.len() <= 8,
         "{} failures: {failures:?}",
         failures.len()
     );
