@@ -71,3 +71,50 @@ code=0
 wait "$demo_pid" || code=$?
 demo_pid=""
 echo "health-demo exited with $code after draining"
+
+# --- A health-aware client rides a rolling restart (grpc-health-balance) ---
+# Three health-demo backends are drained by SIGTERM and restarted on their
+# port one after another while greeter-client sends through its balanced
+# channel: each backend leaves the rotation at NOT_SERVING, before it closes.
+echo
+echo "== greeter-client over three backends, drained and restarted one by one =="
+if [ -z "${DEMO_BIN_DIR:-}" ]; then
+  cargo build -p examples --bin greeter-client
+fi
+backend_pids=()
+start_backend() { # index port
+  "$bin/health-demo" --addr "127.0.0.1:$2" --interval 200ms --drain-delay 1s \
+    >"$work/backend$1.out" 2>"$work/backend$1.log" &
+  backend_pids[$1]=$!
+  for _ in $(seq 1 200); do
+    grep -q '^listening on ' "$work/backend$1.out" && return 0
+    sleep 0.05
+  done
+  echo "backend $1 did not start"; cat "$work/backend$1.log"; exit 1
+}
+cleanup_backends() {
+  for pid in "${backend_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  cleanup
+}
+trap cleanup_backends EXIT
+ports=()
+for i in 0 1 2; do
+  start_backend "$i" 0
+  ports[$i]=$(sed -n 's/^listening on 127.0.0.1://p' "$work/backend$i.out")
+done
+target="127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
+echo "\$ greeter-client --target $target --health-service helloworld.Greeter --rps 100 --duration 12s"
+"$bin/greeter-client" --target "$target" --health-service helloworld.Greeter --rps 100 \
+  --duration 12s 2>"$work/client.log" &
+client_pid=$!
+for i in 0 1 2; do
+  sleep 2
+  echo "   (kill -TERM backend $i, then start it again on port ${ports[$i]})"
+  kill -TERM "${backend_pids[$i]}"
+  wait "${backend_pids[$i]}" || true
+  start_backend "$i" "${ports[$i]}"
+done
+code=0
+wait "$client_pid" || code=$?
+echo "-> greeter-client exit $code"
+[ "$code" -eq 0 ] || { cat "$work/client.log"; exit 1; }

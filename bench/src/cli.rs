@@ -44,6 +44,8 @@ pub(crate) enum Section {
     Watch,
     /// CPU time of one evaluation interval at 10, 100 and 1000 checks.
     Eval,
+    /// grpc-health-balance against `balance_list`: failover, rolling drain, cost.
+    Balance,
 }
 
 impl Cli {

@@ -125,7 +125,12 @@ pub(crate) fn main(
 
 /// This process's user and system CPU time so far.
 pub(crate) fn cpu_time() -> Result<Duration> {
-    let usage = getrusage(UsageWho::RUSAGE_SELF)?;
+    cpu_time_of(UsageWho::RUSAGE_SELF)
+}
+
+/// The user and system CPU time so far of `who` (this process, or this thread).
+pub(crate) fn cpu_time_of(who: UsageWho) -> Result<Duration> {
+    let usage = getrusage(who)?;
     Ok(duration(usage.user_time()) + duration(usage.system_time()))
 }
 

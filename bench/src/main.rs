@@ -20,6 +20,7 @@
 //! | `rpc_layer_check_rps_*`, `rpc_layer_cpu_us_per_call_*`, `rpc_layer_rps_cost`, `rpc_layer_cpu_cost` | closed-loop Check load on health-lib plain and behind grpc-rpc-metrics' layer, taking turns in short slices; medians |
 //! | `eval_cpu_us_*` | CPU time per evaluation interval at 10, 100 and 1000 checks |
 //! | `*_tonic_health` | the same load on tonic-health: the floor of the stack |
+//! | `balance_failover_p99_ms_*`, `balance_*drain_*`, `balance_*cpu*`, `balance_*p50*` | grpc-health-balance against tonic's `balance_list` over in-process greeters: failover after a hand-driven NOT_SERVING, a rolling drain, and the cost per RPC |
 //!
 //! With `--markdown BENCHMARKS.md` it also writes the run as that document,
 //! and its plots in `bench/plots/`.
@@ -30,6 +31,7 @@
 
 mod admin_http;
 mod artifacts;
+mod balance;
 mod check_path;
 mod child_server;
 mod cli;
@@ -96,6 +98,9 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
         }
         if cli.runs(Section::Watch) {
             watch_fanout::measure(&plan, &mut figures).await?;
+        }
+        if cli.runs(Section::Balance) {
+            balance::measure(cli.quick, &mut figures).await?;
         }
         Ok::<_, BoxError>(())
     })?;

@@ -26,7 +26,7 @@ pub(crate) struct Goal {
 }
 
 /// Every goal, in the order the issue lists them.
-const GOALS: [Goal; 12] = [
+const GOALS: [Goal; 17] = [
     Goal::at_most(
         "probe_vs_true",
         2.2,
@@ -94,6 +94,24 @@ const GOALS: [Goal; 12] = [
         "slow_check_dependency_calls_per_s",
         1.0,
         &["naive_check_dependency_calls_per_s"],
+    ),
+    // grpc-health-balance (issue 21): failover, rolling drain, cost.
+    Goal::at_most("balance_failover_p99_ms_3", 10.0, &[]),
+    Goal::at_most("balance_failover_p99_ms_100", 50.0, &[]),
+    Goal::at_most(
+        "balance_drain_failed",
+        0.0,
+        &["balance_drain_sent", "balance_list_drain_failed"],
+    ),
+    Goal::at_most(
+        "balance_cpu_ratio",
+        1.05,
+        &["balance_cpu_us_per_rpc", "balance_list_cpu_us_per_rpc"],
+    ),
+    Goal::at_most(
+        "balance_p50_ratio",
+        1.05,
+        &["balance_p50_us", "balance_list_p50_us"],
     ),
 ];
 

@@ -1,7 +1,8 @@
 //! Programs from Debian's packages that some suites need (podman, prometheus,
 //! postgres, redis-server, …). A missing one is installed with `apt-get`
 //! (CI runs as root and reaches the Debian mirror); where that cannot work the
-//! test fails saying what to install. Never a silent skip.
+//! test fails saying what to install. Python modules come from PyPI with pip
+//! the same way. Never a silent skip.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,4 +86,43 @@ pub fn apt_install(packages: &[&str]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A `python3` that imports every module of `modules`, installing the PyPI
+/// `packages` with pip first if one is missing. Fails the test with the pip
+/// command to run if they cannot be had.
+pub fn require_python_modules(modules: &[&str], packages: &[&str]) -> PathBuf {
+    let python = require("python3", "python3");
+    let imports = |python: &Path| {
+        Command::new(python)
+            .args(["-c", &format!("import {}", modules.join(", "))])
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    if imports(&python) {
+        return python;
+    }
+    let _one_at_a_time = INSTALLING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let pip = Command::new(&python)
+        .args(["-m", "pip", "install", "-q"])
+        .args(packages)
+        .output();
+    let outcome = match pip {
+        Ok(output) if output.status.success() => "pip installed them".to_owned(),
+        Ok(output) => format!(
+            "pip failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+        Err(error) => format!("cannot run pip: {error}"),
+    };
+    assert!(
+        imports(&python),
+        "python3 cannot import {} ({outcome}). Install them with `python3 -m pip install {}` \
+         and run the tests again.",
+        modules.join(", "),
+        packages.join(" ")
+    );
+    python
 }
