@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use grpc_health_checks::HealthChecks;
+use grpc_health_checks::prometheus_client::registry::Registry;
 use grpc_rpc_metrics::graphite::GraphitePusher;
 use grpc_rpc_metrics::{RpcKind, RpcMetrics};
-use grpc_health_checks::prometheus_client::registry::Registry;
 use tonic::service::Routes;
 
 use crate::admin::serve_admin;

@@ -23,9 +23,10 @@ const CONTAINER_PROGRAMS: [Program; 4] = [
 ];
 
 /// The crates published to crates.io, in dependency order.
-const PUBLISHED: [&str; 4] = [
+const PUBLISHED: [&str; 5] = [
     "grpc-health-checks",
     "grpc-rpc-metrics",
+    "grpc-health-balance",
     "grpc-health-exec-probe",
     "grpc-health-manifests",
 ];

@@ -1,10 +1,12 @@
 //! The `health-demo` contract, run as a real process: the services it
 //! registers, the ready file, TLS and mTLS, the auth exemption, the drain on
-//! SIGTERM under load, the monitoring flags, and a soak.
+//! SIGTERM under load, the monitoring flags, greeter-client riding a rolling
+//! drain, and a soak.
 
 mod auth;
 mod contract;
 mod drain;
+mod greeter_client;
 mod load;
 mod monitoring;
 mod script;
