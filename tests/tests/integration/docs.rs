@@ -11,10 +11,11 @@ use std::process::Command;
 use test_support::{bins, process, workspace_root};
 
 /// Where each suite named in RELIABILITY.md keeps its modules.
-const SUITES: [(&str, &str); 7] = [
+const SUITES: [(&str, &str); 8] = [
     ("lib", "health-lib/src"),
     ("xtask", "xtask/src"),
     ("containers", "tests/tests/containers"),
+    ("kubelet", "tests/tests/kubelet"),
     ("integration", "tests/tests/integration"),
     ("demo", "examples/tests/demo"),
     ("probe", "grpc-probe/tests/probe"),
