@@ -6,6 +6,8 @@
 pub const MANIFESTS: &str = "GHC_KUBELET_MANIFESTS";
 /// containerd's root, where the CRI plugin keeps each container's status.
 pub const CONTAINERD_ROOT: &str = "GHC_KUBELET_CONTAINERD_ROOT";
+/// The kubelet's log, which records every probe's result (`--v=3`).
+pub const KUBELET_LOG: &str = "GHC_KUBELET_LOG";
 /// The node's name: a static pod `P` is listed as `P-<node>`.
 pub const NODE: &str = "GHC_KUBELET_NODE";
 /// The kubelet's read-only API (`host:port`), which serves `/pods`.

@@ -27,6 +27,8 @@ pub(crate) struct Node {
     pub(crate) manifests: PathBuf,
     /// containerd's root.
     pub(crate) containerd_root: PathBuf,
+    /// The kubelet's log (`--v=3`: every probe's result).
+    pub(crate) kubelet_log: PathBuf,
     /// The node name, which the kubelet appends to static pod names.
     pub(crate) name: String,
     /// The read-only API.
@@ -57,6 +59,7 @@ pub(crate) fn node() -> &'static Node {
         Node {
             manifests: var(env::MANIFESTS).into(),
             containerd_root: var(env::CONTAINERD_ROOT).into(),
+            kubelet_log: var(env::KUBELET_LOG).into(),
             name: var(env::NODE),
             read_only: var(env::READ_ONLY_ADDR)
                 .parse()
@@ -218,7 +221,10 @@ pub(crate) async fn wait_for(
     let deadline = tokio::time::Instant::now() + KUBELET_GUARD;
     let mut last = None;
     loop {
-        if let Some(status) = pod_status(name).await {
+        // Until its containers are reported, a pod has no state to judge.
+        if let Some(status) = pod_status(name).await
+            && !status.containers.is_empty()
+        {
             if condition(&status) {
                 return status;
             }
@@ -246,36 +252,35 @@ pub(crate) async fn wait_until_gone(name: &str) {
 }
 
 /// How many probes of `probe_type` (`Startup`, `Readiness`, `Liveness`)
-/// ended in `result` (`successful`, `failed`) for the pod `name`: the
-/// kubelet's `prober_probe_total` on `/metrics/probes`.
-pub(crate) async fn probe_count(name: &str, probe_type: &str, result: &str) -> u64 {
-    let answer = http::get(node().read_only, "/metrics/probes").await;
-    assert_eq!(answer.status, 200, "GET /metrics/probes: {}", answer.body);
-    let labels = [
-        format!("pod=\"{name}\""),
-        format!("probe_type=\"{probe_type}\""),
-        format!("result=\"{result}\""),
-    ];
-    answer
-        .body
-        .lines()
-        .filter(|line| line.starts_with("prober_probe_total{"))
-        .filter(|line| labels.iter().all(|label| line.contains(label.as_str())))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .map(|count| count as u64)
-        .sum()
+/// of the pod `name` ended in `result` (`succeeded` or `failed`), as the
+/// kubelet logged them (kubelet 1.20 has no probe metrics; at `--v=3` it
+/// logs every probe's result).
+pub(crate) fn probe_count(name: &str, probe_type: &str, result: &str) -> usize {
+    let log = std::fs::read_to_string(&node().kubelet_log).expect("read the kubelet's log");
+    let subject = format!("{probe_type} probe for \"{name}_");
+    // A failure is logged as `failed (failure)`, or `errored:` when the
+    // probe could not run.
+    let outcomes: &[&str] = match result {
+        "succeeded" => &["\" succeeded"],
+        _ => &["\" failed (", "\" errored: "],
+    };
+    log.lines()
+        .filter(|line| {
+            line.contains(&subject) && outcomes.iter().any(|outcome| line.contains(outcome))
+        })
+        .count()
 }
 
-/// Polls the kubelet's probe metrics until [`probe_count`] reaches `at_least`.
+/// Polls the kubelet's log until [`probe_count`] reaches `at_least`.
 pub(crate) async fn wait_for_probe_count(
     name: &str,
     probe_type: &str,
     result: &str,
-    at_least: u64,
-) -> u64 {
+    at_least: usize,
+) -> usize {
     let deadline = tokio::time::Instant::now() + KUBELET_GUARD;
     loop {
-        let count = probe_count(name, probe_type, result).await;
+        let count = probe_count(name, probe_type, result);
         if count >= at_least {
             return count;
         }

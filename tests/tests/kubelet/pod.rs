@@ -119,8 +119,14 @@ impl StaticPod {
         what: &str,
         condition: impl FnMut(&PodStatus) -> bool,
     ) -> PodStatus {
+        let waiting = std::time::Instant::now();
         let status = node::wait_for(&self.name, what, condition).await;
-        eprintln!("{}: {what}: {status}", self.name);
+        // The time is for the reader; no test judges it.
+        eprintln!(
+            "{}: {what} (seen after {:.1?}): {status}",
+            self.name,
+            waiting.elapsed()
+        );
         status
     }
 
@@ -219,9 +225,14 @@ fn static_pod(name: &str, deployment: &str) -> Value {
     // No CNI here: the pod shares the host's network (and its loopback).
     pod["spec"]["hostNetwork"] = json!(true);
     for list in ["initContainers", "containers"] {
-        for container in pod["spec"][list].as_array_mut().into_iter().flatten() {
+        let containers = pod["spec"].get_mut(list).and_then(Value::as_array_mut);
+        for container in containers.into_iter().flatten() {
             for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
-                if let Some(get) = container[probe]["httpGet"].as_object_mut() {
+                let get = container
+                    .get_mut(probe)
+                    .and_then(|probe| probe.get_mut("httpGet"))
+                    .and_then(Value::as_object_mut);
+                if let Some(get) = get {
                     // Else the kubelet probes the node's address, and the
                     // server listens on loopback only.
                     get.insert("host".to_owned(), json!("127.0.0.1"));
@@ -246,14 +257,12 @@ async fn exit_of(id: &str) -> (i64, SystemTime) {
         let record: Option<Value> = std::fs::read_to_string(&path)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
-        let status = record.as_ref().map(|record| &record["Status"]);
-        if let Some(finished) = status
-            .and_then(|status| status["FinishedAt"].as_u64())
-            .filter(|finished| *finished > 0)
+        if let Some(record) = &record
+            && let Some(finished) = record["FinishedAt"].as_u64().filter(|at| *at > 0)
         {
-            let code = status
-                .and_then(|status| status["ExitCode"].as_i64())
-                .expect("an exit code beside the finish time");
+            let code = record["ExitCode"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("no exit code beside the finish time: {record}"));
             return (code, UNIX_EPOCH + Duration::from_nanos(finished));
         }
         assert!(

@@ -37,11 +37,11 @@ async fn exec_readiness_follows_serving_and_a_failing_dependency_restarts_nothin
             !status.ready
         })
         .await;
-    let liveness_before = node::probe_count(&pod.name, "Liveness", "successful").await;
+    let liveness_before = node::probe_count(&pod.name, "Liveness", "succeeded");
     // The liveness probe (failureThreshold 3) passes on through the
     // outage: a restart would have needed three failures in a row.
     let passes =
-        node::wait_for_probe_count(&pod.name, "Liveness", "successful", liveness_before + 4).await;
+        node::wait_for_probe_count(&pod.name, "Liveness", "succeeded", liveness_before + 4).await;
     let after = pod
         .wait_for("still running, not Ready", |status| !status.ready)
         .await;
@@ -69,8 +69,14 @@ async fn http_mode_probes_the_admin_address() {
     let container = &pod.manifest["spec"]["containers"][0];
     for (probe, path) in [("readinessProbe", "/readyz"), ("livenessProbe", "/livez")] {
         assert_eq!(container[probe]["httpGet"]["path"], path, "{container}");
-        assert_eq!(container[probe]["httpGet"]["port"], admin, "{container}");
+        assert_eq!(container[probe]["httpGet"]["port"], "admin", "{container}");
     }
+    assert!(
+        container["ports"].as_array().is_some_and(|ports| ports
+            .iter()
+            .any(|port| port["name"] == "admin" && port["containerPort"] == admin)),
+        "no container port `admin` {admin}: {container}"
+    );
     pod.wait_for(
         "running and started, not Ready (/readyz fails)",
         started_not_ready,

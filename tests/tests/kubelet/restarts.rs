@@ -64,7 +64,7 @@ async fn the_startup_probe_holds_liveness_off_during_a_slow_start() {
         status.container().state == "running" && status.container().started == Some(false)
     })
     .await;
-    let startup_failures = node::wait_for_probe_count(&pod.name, "Startup", "failed", 2).await;
+    node::wait_for_probe_count(&pod.name, "Startup", "failed", 2).await;
     let ready = pod
         .wait_for("started and Ready", |status| {
             track(status);
@@ -72,13 +72,14 @@ async fn the_startup_probe_holds_liveness_off_during_a_slow_start() {
         })
         .await;
     assert_eq!(restarts, 0, "restarted during the slow start: {ready}");
-    let liveness_failures = node::probe_count(&pod.name, "Liveness", "failed").await;
+    let startup_failures = node::probe_count(&pod.name, "Startup", "failed");
+    let liveness_failures = node::probe_count(&pod.name, "Liveness", "failed");
     assert_eq!(
         liveness_failures, 0,
         "liveness ran before startup passed: {ready}"
     );
     eprintln!(
-        "{}: startup probe failed {startup_failures}+ times during the slow start, liveness \
+        "{}: startup probe failed {startup_failures} times during the slow start, liveness \
          failed {liveness_failures} times, restartCount {}",
         pod.name,
         ready.container().restart_count

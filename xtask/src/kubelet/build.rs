@@ -48,7 +48,8 @@ pub(super) fn kubelet() -> Result<PathBuf, StepError> {
     fs::create_dir_all(parent).map_err(|error| io("create", parent, &error))?;
     source::fetch(&work, &tree)?;
     replace_reflect2(&tree)?;
-    let partial = binary.with_extension("partial");
+    // Renamed into place once built: a cut-short build never counts as cached.
+    let partial = cache.join(format!("kubelet-v{UPSTREAM}.partial"));
     let ldflags = format!(
         "-s -w -X {VERSION_PACKAGE}.gitVersion=v{UPSTREAM} -X {VERSION_PACKAGE}.gitMajor=1 \
          -X {VERSION_PACKAGE}.gitMinor=20 -X {VERSION_PACKAGE}.gitTreeState=clean"

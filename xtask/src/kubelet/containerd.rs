@@ -26,9 +26,14 @@ pub(super) struct Containerd {
 }
 
 impl Containerd {
-    /// Writes the config under `dir` and starts containerd with it, with
-    /// `pause` as the sandbox image; returns once it answers.
-    pub(super) fn start(dir: &Path, pause: &str, runc: &Path) -> Result<Self, StepError> {
+    /// Writes the config under `dir` and starts containerd with it (its log
+    /// in `logs`), with `pause` as the sandbox image; returns once it answers.
+    pub(super) fn start(
+        dir: &Path,
+        logs: &Path,
+        pause: &str,
+        runc: &Path,
+    ) -> Result<Self, StepError> {
         let socket = dir.join("containerd.sock");
         let root = dir.join("containerd");
         let config = dir.join("containerd.toml");
@@ -47,7 +52,7 @@ impl Containerd {
         fs::write(&config, text).map_err(|error| io(&config, &error))?;
         let mut command = Command::new("containerd");
         command.arg("--config").arg(&config);
-        let daemon = Daemon::start(STEP, &mut command, &dir.join("containerd.log"))?;
+        let daemon = Daemon::start(STEP, &mut command, &logs.join("containerd.log"))?;
         let mut containerd = Self {
             socket,
             root,

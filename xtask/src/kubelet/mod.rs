@@ -64,13 +64,18 @@ pub(crate) fn run() -> Result<(), StepError> {
             ),
         ));
     }
+    // The daemons' logs outlive the node, for a failure's post-mortem.
+    let logs = steps::target_dir().join("kubelet-logs");
+    remove_dir("kubelet", &logs)?;
+    std::fs::create_dir_all(&logs)
+        .map_err(|error| StepError::new("kubelet", format!("{}: {error}", logs.display())))?;
     // Dropped in reverse order: pods and kubelet, containerd, then the host.
     let host = host::Host::prepare(&state, &socket)?;
     let archive = state.join("images.tar");
     let images = images::build(&state, &archive)?;
-    let containerd = containerd::Containerd::start(&state, &images.pause, &runc)?;
+    let containerd = containerd::Containerd::start(&state, &logs, &images.pause, &runc)?;
     containerd.import(&archive)?;
-    let node = node::Kubelet::start(&kubelet, &state, containerd.socket(), &images.pause)?;
+    let node = node::Kubelet::start(&kubelet, &state, &logs, containerd.socket(), &images.pause)?;
     let outcome = steps::run("kubelet tests", &mut tests(&node, &containerd, &images));
     drop(node);
     drop(containerd);
@@ -98,6 +103,7 @@ fn tests(
         ])
         .env(env::MANIFESTS, node.manifests())
         .env(env::CONTAINERD_ROOT, containerd.root())
+        .env(env::KUBELET_LOG, node.log())
         .env(env::NODE, node::NODE_NAME)
         .env(
             env::READ_ONLY_ADDR,

@@ -35,17 +35,20 @@ const PODS_STOP_GUARD: Duration = Duration::from_secs(90);
 #[derive(Debug)]
 pub(super) struct Kubelet {
     manifests: PathBuf,
+    log: PathBuf,
     /// Stopped when dropped, after the pods.
     _daemon: Daemon,
 }
 
 impl Kubelet {
-    /// Writes the config under `dir` and starts the kubelet on `runtime`
+    /// Writes the config under `dir` and starts the kubelet (its log in
+    /// `logs`) on `runtime`
     /// (containerd's socket) with `pause` as the sandbox image; returns once
     /// it serves pod status.
     pub(super) fn start(
         binary: &Path,
         dir: &Path,
+        logs: &Path,
         runtime: &Path,
         pause: &str,
     ) -> Result<Self, StepError> {
@@ -69,13 +72,16 @@ impl Kubelet {
             .arg(format!("--image-service-endpoint={endpoint}"))
             .arg(format!("--pod-infra-container-image={pause}"))
             .arg(format!("--hostname-override={NODE_NAME}"))
-            .arg("--v=2");
-        let mut daemon = Daemon::start(STEP, &mut command, &dir.join("kubelet.log"))?;
+            // 3: every probe's result is logged, the tests count them.
+            .arg("--v=3");
+        let log = logs.join("kubelet.log");
+        let mut daemon = Daemon::start(STEP, &mut command, &log)?;
         daemon.wait_until("serves pod status", || {
             get(HEALTHZ_PORT, "/healthz").is_some() && get(READ_ONLY_PORT, "/pods").is_some()
         })?;
         Ok(Self {
             manifests,
+            log,
             _daemon: daemon,
         })
     }
@@ -83,6 +89,11 @@ impl Kubelet {
     /// The static pod directory.
     pub(super) fn manifests(&self) -> &Path {
         &self.manifests
+    }
+
+    /// Its log, where `--v=3` records every probe's result.
+    pub(super) fn log(&self) -> &Path {
+        &self.log
     }
 
     /// Removes every static pod and waits until the kubelet lists none.
@@ -121,7 +132,8 @@ pub(super) fn get(port: u16, path: &str) -> Option<String> {
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_owned())
+    // Go answers an HTTP/1.0 request as HTTP/1.0: only the code counts.
+    (head.split_whitespace().nth(1) == Some("200")).then(|| body.to_owned())
 }
 
 /// Whether a `/pods` answer lists no pod (`"items":null` once all are gone).
