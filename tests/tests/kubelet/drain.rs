@@ -28,4 +28,11 @@ async fn removal_sends_sigterm_and_the_server_drains_to_exit_0_within_the_grace_
         "the server did not drain:\n{}",
         stopped.log
     );
+    for line in stopped.log.lines().filter(|line| {
+        ["SIGTERM", "draining", "server stopped"]
+            .iter()
+            .any(|word| line.contains(word))
+    }) {
+        eprintln!("{name}: logged {line}");
+    }
 }

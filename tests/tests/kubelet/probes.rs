@@ -14,14 +14,10 @@ fn started_not_ready(status: &PodStatus) -> bool {
     container.state == "running" && container.started == Some(true) && !status.ready
 }
 
-/// The exec probe: not Ready until the server is SERVING (the ready file
-/// exists), Ready after, not Ready again when its readiness check fails,
-/// and liveness, which checks the process and not its dependencies, keeps
-/// passing: the kubelet restarts nothing.
-#[tokio::test]
-async fn exec_readiness_follows_serving_and_a_failing_dependency_restarts_nothing() {
-    let node = node::node();
-    let pod = StaticPod::start("ghc-exec", &Spec::new(&node.demo_image)).await;
+/// Not Ready while the ready file is missing (the server NOT_SERVING),
+/// Ready once it exists, not Ready again once it is gone: the first status
+/// and the last.
+async fn readiness_follows_the_ready_file(pod: &StaticPod) -> (PodStatus, PodStatus) {
     let first = pod
         .wait_for(
             "running and started, not Ready (no ready file: NOT_SERVING)",
@@ -37,6 +33,20 @@ async fn exec_readiness_follows_serving_and_a_failing_dependency_restarts_nothin
             !status.ready
         })
         .await;
+    (first, unready)
+}
+
+/// The exec probe: not Ready until the server is SERVING (the ready file
+/// exists), Ready after, not Ready again when its readiness check fails
+/// (the ready-file check is the dependency here: a readiness check like
+/// `--postgres` or `--upstream`), and liveness, which checks the process and
+/// not its dependencies, passes on through the outage: the kubelet restarts
+/// nothing.
+#[tokio::test]
+async fn exec_readiness_follows_serving_and_a_failing_dependency_restarts_nothing() {
+    let node = node::node();
+    let pod = StaticPod::start("ghc-exec", &Spec::new(&node.demo_image)).await;
+    let (first, unready) = readiness_follows_the_ready_file(&pod).await;
     let liveness_before = node::probe_count(&pod.name, "Liveness", "succeeded");
     // The liveness probe (failureThreshold 3) passes on through the
     // outage: a restart would have needed three failures in a row.
@@ -77,18 +87,7 @@ async fn http_mode_probes_the_admin_address() {
             .any(|port| port["name"] == "admin" && port["containerPort"] == admin)),
         "no container port `admin` {admin}: {container}"
     );
-    pod.wait_for(
-        "running and started, not Ready (/readyz fails)",
-        started_not_ready,
-    )
-    .await;
-    pod.make_ready();
-    pod.wait_for("Ready (/readyz passes)", |status| status.ready)
-        .await;
-    pod.make_unready();
-    let status = pod
-        .wait_for("not Ready again", |status| !status.ready)
-        .await;
+    let (_, status) = readiness_follows_the_ready_file(&pod).await;
     assert_eq!(status.container().restart_count, 0, "{status}");
 }
 
