@@ -59,7 +59,7 @@ impl Containerd {
             daemon,
         };
         let socket = containerd.socket.clone();
-        containerd.daemon.wait_until("answers", || {
+        containerd.daemon.wait_until("answering", || {
             ctr(&socket, &["version"])
                 .output()
                 .is_ok_and(|output| output.status.success())

@@ -71,17 +71,17 @@ impl Daemon {
         loop {
             if ready() {
                 eprintln!(
-                    "xtask: {} {what} after {:.1?}",
+                    "xtask: {} is {what} after {:.1?}",
                     self.name,
                     started.elapsed()
                 );
                 return Ok(());
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(self.failure(&format!("exited with {status} before it {what}")));
+                return Err(self.failure(&format!("exited with {status} before it was {what}")));
             }
             if started.elapsed() > START_GUARD {
-                return Err(self.failure(&format!("not {what} after {START_GUARD:?}")));
+                return Err(self.failure(&format!("still not {what} after {START_GUARD:?}")));
             }
             thread::sleep(POLL);
         }

@@ -76,7 +76,7 @@ impl Kubelet {
             .arg("--v=3");
         let log = logs.join("kubelet.log");
         let mut daemon = Daemon::start(STEP, &mut command, &log)?;
-        daemon.wait_until("serves pod status", || {
+        daemon.wait_until("serving pod status", || {
             get(HEALTHZ_PORT, "/healthz").is_some() && get(READ_ONLY_PORT, "/pods").is_some()
         })?;
         Ok(Self {
