@@ -8,6 +8,8 @@
 //! - [`http`]: a hyper HTTP/1.1 client for the admin endpoints.
 //! - [`pki`]: an rcgen CA with server and client certificates as PEM files.
 //! - [`postgres`], [`redis`]: throwaway PostgreSQL and Redis servers that stop and restart on one port.
+//! - [`kubelet_env`]: what `cargo xtask test` tells the kubelet suite about its node.
+//! - [`manifests`]: rendering the templates with `health-manifests`, as a user would.
 //! - [`process`]: running a binary to completion, signals, free ports.
 //! - [`procfs`]: a process's memory, CPU time and open descriptors, from `/proc`.
 //! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
@@ -29,6 +31,9 @@ pub mod demo;
 pub mod health;
 #[cfg(feature = "harness")]
 pub mod http;
+pub mod kubelet_env;
+#[cfg(feature = "harness")]
+pub mod manifests;
 #[cfg(feature = "harness")]
 pub mod pki;
 #[cfg(feature = "harness")]

@@ -18,7 +18,12 @@ pub(crate) struct Cli {
 pub(crate) enum Chore {
     /// Runs the whole test suite: every crate's tests, then the slow suites,
     /// each as its own step.
-    Test,
+    Test {
+        /// Runs only this step (e.g. `kubelet`); what it needs from earlier
+        /// steps (the images of `dist`) must already be there.
+        #[arg(long, value_name = "STEP")]
+        step: Option<String>,
+    },
     /// Builds the release artifacts: the static probe for x86_64 and aarch64
     /// Linux in `dist/` with `dist/SHA256SUMS`, checked, and (where podman or
     /// a docker engine exists) the images `grpc-probe:VERSION` and
@@ -30,7 +35,8 @@ impl Chore {
     /// Runs the chore.
     pub(crate) fn run(&self) -> Result<(), StepError> {
         match self {
-            Self::Test => crate::test::run(),
+            Self::Test { step: None } => crate::test::run(),
+            Self::Test { step: Some(step) } => crate::test::run_one(step),
             Self::Dist => crate::dist::run(crate::dist::Images::IfEngine),
         }
     }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod dist;
+mod kubelet;
 mod packages;
 mod steps;
 mod test;

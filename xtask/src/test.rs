@@ -5,7 +5,8 @@
 //! `package` (the published crates packaged and verified as crates.io
 //! would build them), `dist` (the static probes, their ELF checks and the
 //! aarch64 probe under qemu, and the images), then the container suite, which
-//! runs the rendered manifests with podman against those images.
+//! runs the rendered manifests with podman against those images, and the
+//! kubelet suite, which runs them as static pods of a real kubelet.
 
 use crate::dist;
 use crate::packages::{self, Program};
@@ -35,16 +36,32 @@ const PUBLISHED: [&str; 5] = [
 type Step = (&'static str, fn(&str) -> Result<(), StepError>);
 
 /// The suite's steps, in the order they run.
-const STEPS: [Step; 4] = [
+const STEPS: [Step; 5] = [
     ("workspace tests", workspace_tests),
     ("package", package),
     ("dist", dist),
     ("containers", containers),
+    ("kubelet", kubelet),
 ];
 
 /// Runs every step in order, stopping at the first failure.
 pub(crate) fn run() -> Result<(), StepError> {
     run_steps(&STEPS)
+}
+
+/// Runs the step called `name` alone.
+pub(crate) fn run_one(name: &str) -> Result<(), StepError> {
+    let step = STEPS
+        .iter()
+        .find(|(step, _)| *step == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = STEPS.iter().map(|(step, _)| *step).collect();
+            StepError::new(
+                name,
+                format!("there is no such step; the steps are: {}", names.join(", ")),
+            )
+        })?;
+    run_steps(std::slice::from_ref(step))
 }
 
 /// Runs `steps` in order, stopping at the first failure and naming the steps
@@ -99,6 +116,10 @@ fn containers(name: &str) -> Result<(), StepError> {
             "--nocapture",
         ]),
     )
+}
+
+fn kubelet(name: &str) -> Result<(), StepError> {
+    steps::timed(name, crate::kubelet::run)
 }
 
 #[cfg(test)]

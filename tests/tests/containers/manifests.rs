@@ -1,30 +1,13 @@
 //! Rendering the Deployment with `health-manifests`, as a user would.
 
-use test_support::{bins, process};
-
 /// The port the demo images listen on (`0.0.0.0:50051` by default).
 pub(crate) const PORT: &str = "50051";
 
-/// The Deployment for `name` running `image`, with `values` (YAML, given as a
-/// `--values` file) applied after the three required values.
+/// The Deployment for `name` running `image` on [`PORT`], with `values`
+/// (YAML, given as a `--values` file) applied after the three required values.
 pub(crate) async fn deployment(name: &str, image: &str, values: &str) -> String {
-    let file = tempfile::NamedTempFile::new().expect("temporary values file");
-    std::fs::write(file.path(), values).expect("write the values file");
-    let args = [
-        "--template".to_owned(),
-        "deployment".to_owned(),
-        "--values".to_owned(),
-        file.path().to_str().expect("UTF-8 path").to_owned(),
-        "--set".to_owned(),
-        format!("name={name}"),
-        "--set".to_owned(),
-        format!("image={image}"),
-        "--set".to_owned(),
-        format!("port={PORT}"),
-    ];
-    let run = process::run(process::command(&bins::health_manifests(), &args)).await;
-    run.assert_exit(0, &[]);
-    run.stdout
+    let port = PORT.parse().expect("a port number");
+    test_support::manifests::deployment(name, image, port, values).await
 }
 
 /// `yaml` without the server container's `ports:` list. It only names the

@@ -13,12 +13,13 @@ use std::process::Command;
 use test_support::{bins, process, workspace_root};
 
 /// Where each suite named in RELIABILITY.md keeps its modules.
-const SUITES: [(&str, &str); 13] = [
+const SUITES: [(&str, &str); 14] = [
     ("lib", "health-lib/src"),
     ("units", "grpc-probe/src"),
     ("renderer", "templates/src"),
     ("xtask", "xtask/src"),
     ("containers", "tests/tests/containers"),
+    ("kubelet", "tests/tests/kubelet"),
     ("integration", "tests/tests/integration"),
     ("demo", "examples/tests/demo"),
     ("probe", "grpc-probe/tests/probe"),

@@ -6,7 +6,7 @@
 //! `health-demo:VERSION`.
 
 mod elf;
-mod images;
+pub(crate) mod images;
 mod smoke;
 mod targets;
 
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::packages::{self, Program};
-use crate::steps::{self, StepError, workspace_root};
+use crate::steps::{self, StepError, target_dir, workspace_root};
 
 use targets::Target;
 
@@ -137,12 +137,6 @@ fn build_demo() -> Result<(), StepError> {
         .envs(target.cargo_env())
         .env_remove("RUSTFLAGS");
     steps::run("build the static health-demo", &mut command)
-}
-
-/// Cargo's target directory.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
 }
 
 /// Where cargo put `bin` of `target` in `profile`.
