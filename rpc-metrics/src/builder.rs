@@ -10,7 +10,7 @@ use prometheus_client::registry::Registry;
 
 use crate::families::{Families, MethodLabels, MethodMetrics, Side};
 use crate::kind::RpcKind;
-use crate::layer::{ClientMetricsLayer, Recorder, ServerMetricsLayer};
+use crate::layer::{ClientMetricsLayer, HEALTH_SERVICE, Recorder, ServerMetricsLayer};
 
 /// go-grpc-middleware's histogram buckets (Prometheus' `DefBuckets`), in seconds.
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -21,9 +21,6 @@ pub const DEFAULT_BUCKETS: [f64; 11] = [
 pub const OTEL_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
-
-/// The service probes call; left out unless [`RpcMetrics::include_health`].
-pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 
 /// The label value of every label of calls to methods not declared.
 pub const UNKNOWN: &str = "unknown";

@@ -14,10 +14,13 @@ use prometheus_client::metrics::counter::Counter;
 use tower::{Layer, Service};
 
 use crate::body::MeteredBody;
-use crate::builder::HEALTH_SERVICE;
 use crate::call::{Call, status_in};
 use crate::code::Code;
 use crate::families::MethodMetrics;
+
+/// The service probes call; left out unless
+/// [`RpcMetrics::include_health`](crate::RpcMetrics::include_health).
+pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 
 /// The declared methods' series, by path (`/package.Service/Method`).
 #[derive(Debug)]

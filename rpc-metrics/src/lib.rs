@@ -62,10 +62,10 @@ mod layer;
 
 pub use body::MeteredBody;
 pub use builder::{
-    ConfigError, DEFAULT_BUCKETS, HEALTH_SERVICE, OTEL_BUCKETS, RpcMetrics, UNKNOWN, UnknownMethods,
+    ConfigError, DEFAULT_BUCKETS, OTEL_BUCKETS, RpcMetrics, UNKNOWN, UnknownMethods,
 };
 pub use kind::RpcKind;
 pub use layer::{
-    ClientMetricsLayer, ClientMetricsService, ResponseFuture, ServerMetricsLayer,
+    ClientMetricsLayer, ClientMetricsService, HEALTH_SERVICE, ResponseFuture, ServerMetricsLayer,
     ServerMetricsService,
 };

@@ -9,7 +9,7 @@ use grpc_health_checks::MAX_REQUEST_BYTES;
 use grpc_health_checks::ServingStatus::{NotServing, Serving};
 use tokio::net::TcpStream;
 
-use test_support::HANG_GUARD;
+use test_support::{HANG_GUARD, eventually};
 use test_support::demo::Demo;
 use test_support::health::{client, wait_for, watch};
 
@@ -47,6 +47,14 @@ async fn h2_connection(addr: SocketAddr) -> h2::client::SendRequest<Bytes> {
         .await
         .expect("HTTP/2 handshake");
     tokio::spawn(connection);
+    // h2 lets a client open streams before the server's SETTINGS arrive (its
+    // limit is unknown until then, so any number): wait for them, or the
+    // first streams beyond the demo's limit are refused (REFUSED_STREAM)
+    // instead of waiting for a slot, depending on how fast the answer came.
+    eventually("the server's SETTINGS, with its stream limit", || {
+        sender.current_max_send_streams() < usize::MAX
+    })
+    .await;
     sender
 }
 
