@@ -11,25 +11,13 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::runner::{BlockingFn, InFlight, Observation, RunKind, panic_message};
+use super::run::{InFlight, Job, Observation, Outcome, RunKind, panic_message};
 use crate::check::CheckResult;
-
-/// One check of a round.
-pub(crate) struct Job {
-    pub(crate) check: BlockingFn,
-    pub(crate) timeout: Duration,
-}
-
-/// How a batched check ended; a check that timed out is still running.
-pub(crate) struct Outcome {
-    pub(crate) observation: Observation,
-    pub(crate) in_flight: Option<InFlight>,
-}
 
 /// What a worker reports.
 enum Event {
@@ -249,6 +237,7 @@ fn work(queue: &Queue, worker: usize, events: &mpsc::UnboundedSender<Event>) -> 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     use super::*;
     use crate::test_support::EVENT_TIMEOUT;

@@ -8,6 +8,7 @@
 //! most once per interval.
 
 mod batch;
+mod run;
 mod runner;
 mod threshold;
 
@@ -24,8 +25,9 @@ use crate::shared::Shared;
 use crate::snapshot::{CheckSnapshot, CheckStatus};
 use crate::{Group, ServingStatus};
 
-pub(crate) use runner::RunKind;
-use runner::{Observation, Runner};
+use run::Observation;
+pub(crate) use run::RunKind;
+use runner::Runner;
 use threshold::Debounce;
 
 /// Which checks a derived service follows.

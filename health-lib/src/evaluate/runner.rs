@@ -4,67 +4,18 @@
 //! cancelled, while a blocking check (which cannot be stopped) is left to finish
 //! and is not started again until it has, so hung checks never pile up.
 
-use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::task::{JoinError, JoinHandle};
+use tokio::task::JoinError;
 
-use super::batch::{Job, Outcome};
-use crate::check::{CheckFn, CheckResult};
-
-/// A plain-closure check.
-pub(crate) type BlockingFn = Arc<dyn Fn() -> CheckResult + Send + Sync>;
+use super::run::{InFlight, Job, Observation, Outcome, RunKind, panic_message};
+use crate::check::CheckFn;
 
 /// A blocking run at most this long is quick: the next one may share a
 /// blocking task with other checks (see [`super::batch`]).
 const QUICK: Duration = Duration::from_millis(1);
-
-/// How one run of a check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RunKind {
-    /// It passed.
-    Success = 0,
-    /// It returned a failure.
-    Error,
-    /// It outlived its timeout, or an earlier run that did is still going.
-    Timeout,
-    /// It panicked.
-    Panic,
-}
-
-impl RunKind {
-    /// Every kind, for handles created ahead of time; `ALL[kind as usize] == kind`.
-    #[cfg(feature = "metrics")]
-    pub(crate) const ALL: [Self; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Panic];
-
-    /// The lowercase name used as a metric label.
-    #[cfg(feature = "metrics")]
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::Error => "error",
-            Self::Timeout => "timeout",
-            Self::Panic => "panic",
-        }
-    }
-}
-
-/// The result of one evaluation of a check.
-#[derive(Debug, Clone)]
-pub(crate) struct Observation {
-    pub(crate) result: CheckResult,
-    pub(crate) kind: RunKind,
-    pub(crate) duration: Duration,
-}
-
-/// A blocking run that outlived its timeout; it cannot be stopped, so it is
-/// awaited before the check is started again, and its late result is dropped.
-pub(crate) struct InFlight {
-    pub(crate) task: JoinHandle<CheckResult>,
-    pub(crate) started: Instant,
-}
 
 /// Invokes one check, never more than one run at a time.
 pub(crate) struct Runner {
@@ -215,14 +166,6 @@ fn describe_join_error(error: JoinError) -> String {
     }
 }
 
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("non-string panic payload")
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -230,6 +173,7 @@ mod tests {
 
     use super::super::batch;
     use super::*;
+    use crate::check::CheckResult;
 
     fn blocking(check: impl Fn() -> CheckResult + Send + Sync + 'static) -> CheckFn {
         CheckFn::Blocking(Arc::new(check))

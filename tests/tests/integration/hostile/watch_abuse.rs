@@ -9,9 +9,9 @@ use grpc_health_checks::MAX_REQUEST_BYTES;
 use grpc_health_checks::ServingStatus::{NotServing, Serving};
 use tokio::net::TcpStream;
 
-use test_support::{HANG_GUARD, eventually};
 use test_support::demo::Demo;
 use test_support::health::{client, wait_for, watch};
+use test_support::{HANG_GUARD, eventually};
 
 use super::frames::{RawConnection, request_data, request_headers};
 use super::{assert_peak_rss_bounded, fresh_check_is_answered, while_attacking};

@@ -1,0 +1,81 @@
+//! One run of a check, as the runner and the batch both see it: how it ended,
+//! what it observed, a blocking run still going after its timeout, and a
+//! quick check's job in a batch with its outcome. A leaf, so that the runner
+//! and the batch share these without importing each other.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinHandle;
+
+use crate::check::CheckResult;
+
+/// A plain-closure check.
+pub(crate) type BlockingFn = Arc<dyn Fn() -> CheckResult + Send + Sync>;
+
+/// How one run of a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunKind {
+    /// It passed.
+    Success = 0,
+    /// It returned a failure.
+    Error,
+    /// It outlived its timeout, or an earlier run that did is still going.
+    Timeout,
+    /// It panicked.
+    Panic,
+}
+
+impl RunKind {
+    /// Every kind, for handles created ahead of time; `ALL[kind as usize] == kind`.
+    #[cfg(feature = "metrics")]
+    pub(crate) const ALL: [Self; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Panic];
+
+    /// The lowercase name used as a metric label.
+    #[cfg(feature = "metrics")]
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Timeout => "timeout",
+            Self::Panic => "panic",
+        }
+    }
+}
+
+/// The result of one evaluation of a check.
+#[derive(Debug, Clone)]
+pub(crate) struct Observation {
+    pub(crate) result: CheckResult,
+    pub(crate) kind: RunKind,
+    pub(crate) duration: Duration,
+}
+
+/// A blocking run that outlived its timeout; it cannot be stopped, so it is
+/// awaited before the check is started again, and its late result is dropped.
+pub(crate) struct InFlight {
+    pub(crate) task: JoinHandle<CheckResult>,
+    pub(crate) started: Instant,
+}
+
+/// One check of a round.
+pub(crate) struct Job {
+    pub(crate) check: BlockingFn,
+    pub(crate) timeout: Duration,
+}
+
+/// How a batched check ended; a check that timed out is still running.
+pub(crate) struct Outcome {
+    pub(crate) observation: Observation,
+    pub(crate) in_flight: Option<InFlight>,
+}
+
+/// The message of a caught panic's payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("non-string panic payload")
+}
