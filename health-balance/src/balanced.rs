@@ -52,7 +52,7 @@ impl Balanced {
 
     /// Every known backend and its state, now.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot::clone(&self.shared.snapshot.borrow())
+        Snapshot::clone(&self.shared.published.borrow().snapshot)
     }
 
     /// A receiver of every new [`Snapshot`]: `wait_for` on it waits for a
@@ -96,9 +96,9 @@ impl Balanced {
 
     /// Waits until a backend is healthy, or `deadline`.
     async fn wait_for_backend(&self, deadline: Instant) -> Option<Arc<Backend>> {
-        let mut ready = self.shared.ready.subscribe();
+        let mut published = self.shared.published.subscribe();
         loop {
-            let healthy = ready.wait_for(|ready| !ready.is_empty());
+            let healthy = published.wait_for(|published| !published.ready.is_empty());
             if tokio::time::timeout_at(deadline, healthy).await.is_err() {
                 return None;
             }
@@ -110,9 +110,9 @@ impl Balanced {
     }
 
     fn pick(&self) -> Option<Arc<Backend>> {
-        let ready = self.shared.ready.borrow();
+        let published = self.shared.published.borrow();
         self.picker
-            .pick(self.shared.settings.policy, &ready)
+            .pick(self.shared.settings.policy, &published.ready)
             .cloned()
     }
 }

@@ -29,6 +29,16 @@ pub(crate) struct Backend {
 /// The backends that take traffic.
 pub(crate) type Ready = Arc<[Arc<Backend>]>;
 
+/// What every change publishes in one step: the backends that take traffic
+/// and the snapshot of all of them, so that whoever sees a backend picked
+/// also sees it SERVING in [`Balanced::snapshot`](crate::Balanced::snapshot)
+/// (two channels published one after the other left a window between them).
+#[derive(Debug, Clone)]
+pub(crate) struct Published {
+    pub(crate) ready: Ready,
+    pub(crate) snapshot: Arc<Snapshot>,
+}
+
 #[derive(Debug)]
 struct Entry {
     /// Tells a report of this entry's Watch from one of a removed namesake.
@@ -55,7 +65,10 @@ struct Table {
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     table: Mutex<Table>,
-    pub(crate) ready: watch::Sender<Ready>,
+    pub(crate) published: watch::Sender<Published>,
+    /// The snapshots again, for [`Balanced::watch_snapshot`](crate::Balanced::watch_snapshot)
+    /// subscribers; sent after `published`, so a subscriber woken by a change
+    /// finds the traffic already following it.
     pub(crate) snapshot: watch::Sender<Arc<Snapshot>>,
     /// Wakes DNS re-resolution after a connection failure.
     pub(crate) resolve_now: Arc<Notify>,
@@ -66,7 +79,10 @@ impl Shared {
         Self {
             settings,
             table: Mutex::default(),
-            ready: watch::Sender::new(Arc::from([])),
+            published: watch::Sender::new(Published {
+                ready: Arc::from([]),
+                snapshot: Arc::default(),
+            }),
             snapshot: watch::Sender::new(Arc::default()),
             resolve_now: Arc::default(),
         }
@@ -264,11 +280,15 @@ impl Shared {
                 detail: entry.detail.clone(),
             })
             .collect();
-        self.ready.send_replace(ready);
-        self.snapshot.send_replace(Arc::new(Snapshot {
+        let snapshot = Arc::new(Snapshot {
             backends,
             discovery_error: table.discovery_error.clone(),
-        }));
+        });
+        self.published.send_replace(Published {
+            ready,
+            snapshot: snapshot.clone(),
+        });
+        self.snapshot.send_replace(snapshot);
     }
 }
 

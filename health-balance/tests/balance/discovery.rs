@@ -22,7 +22,7 @@ async fn a_dns_target_balances_over_what_the_name_resolves_to() {
         .find(|backend| backend.addr == addr)
         .expect("localhost resolves to 127.0.0.1");
     assert_eq!(backend.name.as_deref(), Some("localhost"));
-    assert_eq!(backend.state, BackendState::Serving);
+    assert_eq!(backend.state, BackendState::Serving, "{snapshot:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
