@@ -351,3 +351,25 @@ fn library_docs_name_the_prometheus_client_version_the_metrics_feature_pins() {
         );
     }
 }
+
+/// The library README's register line with per-RPC metrics cannot be compiled
+/// there (the library does not depend on grpc-rpc-metrics): it is the one
+/// that grpc-rpc-metrics' README compiles, line for line.
+#[test]
+fn library_readme_rpc_metrics_example_is_the_compiled_one() {
+    let library = read("health-lib/README.md");
+    let block = library
+        .split("```rust,ignore\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the library README's uncompiled example");
+    assert!(block.contains("RpcMetrics::server()"), "{block}");
+    let compiled = read("rpc-metrics/README.md");
+    for line in block.lines().filter(|line| !line.trim().is_empty()) {
+        assert!(
+            compiled.lines().any(|other| other == line),
+            "not in rpc-metrics/README.md, where it is compiled: {line}"
+        );
+    }
+    assert_eq!(library.matches("```rust,ignore").count(), 1, "one such example");
+}
