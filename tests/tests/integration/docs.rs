@@ -371,5 +371,9 @@ fn library_readme_rpc_metrics_example_is_the_compiled_one() {
             "not in rpc-metrics/README.md, where it is compiled: {line}"
         );
     }
-    assert_eq!(library.matches("```rust,ignore").count(), 1, "one such example");
+    assert_eq!(
+        library.matches("```rust,ignore").count(),
+        1,
+        "one such example"
+    );
 }
