@@ -52,7 +52,7 @@ pub(crate) fn run() -> Result<(), StepError> {
     let kubelet = build::kubelet()?;
     let runc = packages::find("runc")
         .ok_or_else(|| StepError::new("kubelet", "runc is missing: apt-get install runc"))?;
-    let state = steps::target_dir().join("kubelet-node");
+    let state = steps::target_dir().join("kubelet-state");
     let socket = state.join("containerd.sock");
     if socket.as_os_str().len() > SOCKET_PATH_MAX {
         return Err(StepError::new(
