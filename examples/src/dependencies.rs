@@ -1,11 +1,11 @@
-//! The demo's ready-made dependency checks (`grpc_health_checks::checks`):
+//! The demo's ready-made dependency checks (grpc-health-contrib):
 //! `--postgres URL`, `--redis URL` and `--upstream ADDR`, each a readiness check.
 
+use deadpool_postgres::{self, Runtime, tokio_postgres};
 use grpc_health_checks::HealthChecks;
-use grpc_health_checks::checks::grpc::UpstreamCheck;
-use grpc_health_checks::checks::postgres::PostgresCheck;
-use grpc_health_checks::checks::postgres::deadpool_postgres::{self, Runtime, tokio_postgres};
-use grpc_health_checks::checks::redis::{RedisCheck, redis};
+use grpc_health_contrib::grpc::UpstreamCheck;
+use grpc_health_contrib::postgres::PostgresCheck;
+use grpc_health_contrib::redis::RedisCheck;
 
 use crate::serve::ServeError;
 

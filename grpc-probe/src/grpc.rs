@@ -541,7 +541,7 @@ mod tests {
 
     #[test]
     fn framing_round_trip() {
-        let req = grpc_health_checks::pb::HealthCheckRequest {
+        let req = grpc_health_proto::pb::HealthCheckRequest {
             service: "svc".into(),
         };
         for gzip in [false, true] {

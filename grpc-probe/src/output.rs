@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use grpc_health_checks::pb::health_check_response::ServingStatus;
+use grpc_health_proto::pb::health_check_response::ServingStatus;
 
 use crate::duration;
 use crate::exit_code::ProbeExit;

@@ -14,8 +14,8 @@
 use std::error::Error as _;
 use std::future::Future;
 
-use grpc_health_checks::ServingStatus;
-use grpc_health_checks::pb::HealthCheckResponse;
+use grpc_health_proto::ServingStatus;
+use grpc_health_proto::pb::HealthCheckResponse;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Code, Status};
 

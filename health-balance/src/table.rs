@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use grpc_health_checks::pb::HealthCheckRequest;
-use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_proto::pb::HealthCheckRequest;
+use grpc_health_proto::pb::health_client::HealthClient;
 use tokio::sync::{Notify, watch};
 use tokio::task::AbortHandle;
 use tonic::transport::Channel;

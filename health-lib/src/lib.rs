@@ -2,43 +2,24 @@
 // docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "server")]
 pub mod auth;
-#[cfg(feature = "server")]
 mod builder;
-#[cfg(feature = "server")]
 mod check;
-pub mod checks;
-mod codec;
-#[cfg(feature = "server")]
 mod drain;
-#[cfg(feature = "server")]
 mod error;
-#[cfg(feature = "server")]
 mod evaluate;
-mod generated;
-#[cfg(feature = "server")]
 mod group;
-#[cfg(feature = "server")]
 mod handle;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(feature = "server")]
 pub mod incoming;
-#[cfg(feature = "server")]
 mod metrics;
-pub mod pb;
-#[cfg(feature = "server")]
 mod registry;
-#[cfg(feature = "server")]
 mod service;
-#[cfg(feature = "server")]
 mod shared;
-#[cfg(feature = "server")]
 mod snapshot;
-#[cfg(all(test, feature = "server"))]
+#[cfg(test)]
 mod test_support;
-#[cfg(feature = "server")]
 mod watch_stream;
 
 /// The prometheus-client crate that the `metrics` feature records into,
@@ -50,31 +31,24 @@ mod watch_stream;
 #[cfg(feature = "metrics")]
 pub use prometheus_client;
 
-/// A service's health, as sent on the wire.
-pub use pb::health_check_response::ServingStatus;
+/// The `grpc.health.v1` protocol types and tonic stubs, from
+/// [grpc-health-proto](https://docs.rs/grpc-health-proto).
+pub use grpc_health_proto::pb;
 
-#[cfg(feature = "server")]
+/// A service's health, as sent on the wire.
+pub use grpc_health_proto::ServingStatus;
+
 pub use builder::MAX_REQUEST_BYTES;
-#[cfg(feature = "server")]
 pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthChecks};
-#[cfg(feature = "server")]
 pub use check::{Check, CheckOutput, IntoCheck, IntoChecks};
-#[cfg(feature = "server")]
 pub use drain::termination_signal;
-#[cfg(feature = "server")]
 pub use error::{UpdateError, UpdateErrorKind};
-#[cfg(feature = "server")]
 pub use group::Group;
-#[cfg(feature = "server")]
 pub use handle::HealthHandle;
-#[cfg(feature = "server")]
 pub use service::HealthService;
-#[cfg(feature = "server")]
 pub use snapshot::{CheckSnapshot, CheckStatus};
-#[cfg(feature = "server")]
 pub use watch_stream::WatchStream;
 
-#[cfg(feature = "server")]
 pub mod into_checks {
     //! The markers that tell [`IntoChecks`](crate::IntoChecks) implementations
     //! apart: always inferred, never written.
@@ -91,7 +65,6 @@ pub mod into_checks {
 /// # Panics
 ///
 /// Outside a Tokio runtime, as `tokio::spawn` does.
-#[cfg(feature = "server")]
 pub fn from_checks<M>(
     checks: impl IntoChecks<M>,
 ) -> pb::health_server::HealthServer<HealthService> {

@@ -24,8 +24,10 @@ const CONTAINER_PROGRAMS: [Program; 4] = [
 ];
 
 /// The crates published to crates.io, in dependency order.
-const PUBLISHED: [&str; 5] = [
+const PUBLISHED: [&str; 7] = [
+    "grpc-health-proto",
     "grpc-health-checks",
+    "grpc-health-contrib",
     "grpc-rpc-metrics",
     "grpc-health-balance",
     "grpc-health-exec-probe",

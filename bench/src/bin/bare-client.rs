@@ -12,9 +12,9 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use grpc_health_checks::pb::HealthCheckRequest;
-use grpc_health_checks::pb::health_check_response::ServingStatus;
-use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_proto::pb::HealthCheckRequest;
+use grpc_health_proto::pb::health_check_response::ServingStatus;
+use grpc_health_proto::pb::health_client::HealthClient;
 use tonic::transport::Endpoint;
 
 type BoxError = Box<dyn Error + Send + Sync>;

@@ -9,7 +9,7 @@
 //! With `--auth-token TOKEN` the greeter needs `authorization: Bearer TOKEN`
 //! while health stays open to probes (`grpc_health_checks::auth`).
 //! `--postgres URL`, `--redis URL` and `--upstream ADDR` add readiness checks
-//! on those dependencies (`grpc_health_checks::checks`). `--admin-addr ADDR`
+//! on those dependencies (grpc-health-contrib). `--admin-addr ADDR`
 //! serves `/livez`, `/readyz`, `/healthz` and `/metrics` over HTTP and prints
 //! `admin listening on ADDR`; its `/metrics` carries the RPC metrics of
 //! `helloworld.Greeter` (`grpc_server_*`) beside the health metrics.

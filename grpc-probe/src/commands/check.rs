@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
+use grpc_health_proto::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use super::CHECK;
 use crate::config::Config;

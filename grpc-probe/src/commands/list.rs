@@ -1,7 +1,7 @@
 //! `-list`: call List and print `name: STATUS` sorted by name; 0 if all are
 //! SERVING, 4 if not, 3 if the server does not implement List.
 
-use grpc_health_checks::pb::{HealthListRequest, HealthListResponse};
+use grpc_health_proto::pb::{HealthListRequest, HealthListResponse};
 
 use super::LIST;
 use crate::config::Config;

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::time::SystemTime;
 
-use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
+use grpc_health_proto::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use super::WATCH;
 use crate::config::Config;

@@ -135,8 +135,10 @@ fn code_blocks(markdown: &str) -> Vec<String> {
     blocks
 }
 
-const CRATE_READMES: [&str; 5] = [
+const CRATE_READMES: [&str; 7] = [
+    "proto/README.md",
     "health-lib/README.md",
+    "health-contrib/README.md",
     "grpc-probe/README.md",
     "templates/README.md",
     "rpc-metrics/README.md",

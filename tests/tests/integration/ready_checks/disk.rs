@@ -1,10 +1,10 @@
-//! `checks::disk` against a real file system: a small tmpfs mounted for the
+//! `grpc_health_contrib::disk` against a real file system: a small tmpfs mounted for the
 //! test, so that its free space and inodes change only as the test fills it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grpc_health_checks::checks::disk::DiskCheck;
+use grpc_health_contrib::disk::DiskCheck;
 use test_support::system;
 
 use super::harness::Evaluated;

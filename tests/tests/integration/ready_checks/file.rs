@@ -1,11 +1,11 @@
-//! `checks::file` against a real heartbeat file whose modification time the
+//! `grpc_health_contrib::file` against a real heartbeat file whose modification time the
 //! test sets, so that no assertion depends on how fast the machine is.
 
 use std::fs::File;
 use std::time::{Duration, SystemTime};
 
 use grpc_health_checks::Group;
-use grpc_health_checks::checks::file::FileCheck;
+use grpc_health_contrib::file::FileCheck;
 
 use super::harness::Evaluated;
 

@@ -1,4 +1,4 @@
-//! `checks::grpc` (an upstream's health followed through Watch): against
+//! `grpc_health_contrib::grpc` (an upstream's health followed through Watch): against
 //! health-demo processes for the demo's `--upstream`, and in process to see
 //! the reasons, the Watch stream itself, and the fallback to Check polling.
 
@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use grpc_health_checks::ServingStatus::{NotServing, Serving};
-use grpc_health_checks::checks::grpc::UpstreamCheck;
 use grpc_health_checks::pb::health_server::{Health, HealthServer};
 use grpc_health_checks::pb::{
     HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse,
 };
 use grpc_health_checks::{Check, HealthChecks, ServingStatus};
+use grpc_health_contrib::grpc::UpstreamCheck;
 use test_support::demo::Demo;
 use test_support::health::{client, wait_for, watch};
 use test_support::server::start;

@@ -1,4 +1,4 @@
-//! `checks::http` against a local hyper server on 127.0.0.1, over plain HTTP
+//! `grpc_health_contrib::http` against a local hyper server on 127.0.0.1, over plain HTTP
 //! and over HTTPS with a certificate from a throwaway CA.
 
 use std::convert::Infallible;
@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use grpc_health_checks::Check;
-use grpc_health_checks::checks::http::HttpCheck;
+use grpc_health_contrib::http::HttpCheck;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::server::conn::http1;

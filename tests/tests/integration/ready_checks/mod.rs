@@ -1,4 +1,4 @@
-//! The ready-made checks (`grpc_health_checks::checks`) against real servers:
+//! The ready-made checks (grpc-health-contrib) against real servers:
 //! each passes, fails with a reason naming the cause when its dependency goes,
 //! and passes again when it comes back.
 

@@ -1,12 +1,12 @@
-//! `checks::postgres` through deadpool-postgres and sqlx pools against a real
+//! `grpc_health_contrib::postgres` through deadpool-postgres and sqlx pools against a real
 //! PostgreSQL server: pass, fail while it is stopped, recover on restart, and
 //! fail (not hang) while every pooled connection is taken.
 
 use std::time::Duration;
 
-use grpc_health_checks::checks::postgres::PostgresCheck;
-use grpc_health_checks::checks::postgres::deadpool_postgres::{self, Runtime, tokio_postgres};
-use grpc_health_checks::checks::postgres::sqlx::postgres::PgPoolOptions;
+use deadpool_postgres::{self, Runtime, tokio_postgres};
+use grpc_health_contrib::postgres::PostgresCheck;
+use sqlx::postgres::PgPoolOptions;
 use test_support::daemon::Restartable;
 use test_support::postgres;
 
@@ -65,7 +65,7 @@ async fn deadpool_exhaustion_fails_within_the_timeout() {
     evaluated.passes().await;
 }
 
-fn sqlx_pool(server: &Restartable) -> grpc_health_checks::checks::postgres::sqlx::PgPool {
+fn sqlx_pool(server: &Restartable) -> sqlx::PgPool {
     PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(30))

@@ -1,7 +1,7 @@
-//! `checks::redis` against a real redis-server: pass, fail while it is
+//! `grpc_health_contrib::redis` against a real redis-server: pass, fail while it is
 //! stopped (including before the first connection), recover on restart.
 
-use grpc_health_checks::checks::redis::{RedisCheck, redis};
+use grpc_health_contrib::redis::RedisCheck;
 use test_support::redis as redis_server;
 
 use super::harness::{Evaluated, TIMEOUT};

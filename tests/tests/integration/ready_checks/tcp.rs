@@ -1,7 +1,7 @@
-//! `checks::tcp` against a real listener on 127.0.0.1.
+//! `grpc_health_contrib::tcp` against a real listener on 127.0.0.1.
 
-use grpc_health_checks::checks::tcp::TcpCheck;
 use grpc_health_checks::{Group, ServingStatus};
+use grpc_health_contrib::tcp::TcpCheck;
 use tokio::net::TcpListener;
 
 use super::harness::{Evaluated, TIMEOUT};

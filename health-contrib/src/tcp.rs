@@ -1,4 +1,4 @@
-//! `check-tcp`: passes when a TCP connection to `host:port` opens.
+//! Feature `tcp`: passes when a TCP connection to `host:port` opens.
 //!
 //! Every address the name resolves to is tried at once; the first connection
 //! that opens passes the check. A failure names each address and its error:
@@ -13,14 +13,14 @@ use tokio::net::{TcpStream, lookup_host};
 use tokio::time::{Instant, timeout_at};
 
 use super::{Common, common_builder};
-use crate::Check;
+use grpc_health_checks::Check;
 
 /// A readiness check that opens a TCP connection to `host:port`.
 ///
 /// ```
 /// # #[tokio::main] async fn main() {
 /// use grpc_health_checks::HealthChecks;
-/// use grpc_health_checks::checks::tcp::TcpCheck;
+/// use grpc_health_contrib::tcp::TcpCheck;
 ///
 /// let (health, handle) = HealthChecks::new().check(TcpCheck::new("localhost:5432").into_check()).build();
 /// # let _ = (health, handle); }
@@ -40,7 +40,7 @@ impl TcpCheck {
         }
     }
 
-    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
+    /// The [`Check`], in [`Group::Readiness`](grpc_health_checks::Group::Readiness).
     pub fn into_check(self) -> Check {
         let wait = self.common.wait();
         let default_name = format!("tcp {}", self.target);

@@ -1,4 +1,4 @@
-//! `check-http`: passes when a GET answers an expected status (and, if asked,
+//! Feature `http`: passes when a GET answers an expected status (and, if asked,
 //! a body containing a substring), over plain HTTP or HTTPS with rustls.
 //!
 //! The client (hyper-util's pooling client with hyper-rustls, ring, HTTP/1.1)
@@ -26,7 +26,7 @@ use rustls::ClientConfig;
 
 use super::reason::with_causes;
 use super::{Common, common_builder};
-use crate::Check;
+use grpc_health_checks::Check;
 
 /// The most of a body read to look for [`HttpCheck::body_contains`].
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -36,8 +36,8 @@ type HttpClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
 /// A readiness check that GETs a URL.
 ///
 /// ```
-/// # fn main() -> Result<(), grpc_health_checks::checks::http::InvalidUrl> {
-/// use grpc_health_checks::checks::http::HttpCheck;
+/// # fn main() -> Result<(), grpc_health_contrib::http::InvalidUrl> {
+/// use grpc_health_contrib::http::HttpCheck;
 ///
 /// let check = HttpCheck::new("https://auth.internal/healthz")?.body_contains("ok").into_check();
 /// # let _ = check; Ok(()) }
@@ -117,7 +117,7 @@ impl HttpCheck {
         self
     }
 
-    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
+    /// The [`Check`], in [`Group::Readiness`](grpc_health_checks::Group::Readiness).
     pub fn into_check(self) -> Check {
         let tls = self.tls.unwrap_or_else(system_roots);
         let connector = HttpsConnectorBuilder::new()

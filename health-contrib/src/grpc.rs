@@ -1,4 +1,4 @@
-//! `check-grpc`: follows another server's `grpc.health.v1` status for one
+//! Feature `grpc`: follows another server's `grpc.health.v1` status for one
 //! service, so that this server is ready only while its upstream is.
 //!
 //! A background task keeps a Watch stream open and publishes every status it
@@ -21,7 +21,7 @@ use std::time::Duration;
 use tonic::transport::Endpoint;
 
 use super::{Common, common_builder};
-use crate::Check;
+use grpc_health_checks::Check;
 
 /// The first reconnection delay.
 pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(100);
@@ -39,9 +39,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A readiness check that follows an upstream server's health status.
 ///
 /// ```
-/// # #[tokio::main] async fn main() -> Result<(), grpc_health_checks::checks::grpc::InvalidAddress> {
+/// # #[tokio::main] async fn main() -> Result<(), grpc_health_contrib::grpc::InvalidAddress> {
 /// use grpc_health_checks::HealthChecks;
-/// use grpc_health_checks::checks::grpc::UpstreamCheck;
+/// use grpc_health_contrib::grpc::UpstreamCheck;
 ///
 /// let upstream = UpstreamCheck::new("127.0.0.1:50051")?.service("payments.Ledger");
 /// let (health, handle) = HealthChecks::new().check(upstream.into_check()).build();
@@ -138,7 +138,7 @@ impl UpstreamCheck {
     }
 
     /// Starts following the upstream and returns the [`Check`], in
-    /// [`Group::Readiness`](crate::Group::Readiness). Following stops when the
+    /// [`Group::Readiness`](grpc_health_checks::Group::Readiness). Following stops when the
     /// check (and every clone of it) is dropped.
     ///
     /// # Panics

@@ -1,4 +1,4 @@
-//! `check-file`: passes while a heartbeat file was modified within a duration.
+//! Feature `file`: passes while a heartbeat file was modified within a duration.
 //!
 //! A worker loop touches the file on each turn; the check fails once the loop
 //! has stalled for longer than allowed. That suits liveness for a process whose
@@ -11,14 +11,14 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use super::{Common, common_builder};
-use crate::Check;
+use grpc_health_checks::Check;
 
 /// A check on how recently a file was modified.
 ///
 /// ```
 /// use std::time::Duration;
 /// use grpc_health_checks::Group;
-/// use grpc_health_checks::checks::file::FileCheck;
+/// use grpc_health_contrib::file::FileCheck;
 ///
 /// let check = FileCheck::new("/run/worker.heartbeat", Duration::from_secs(30))
 ///     .into_check()
@@ -42,7 +42,7 @@ impl FileCheck {
         }
     }
 
-    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness); move it
+    /// The [`Check`], in [`Group::Readiness`](grpc_health_checks::Group::Readiness); move it
     /// with [`Check::group`].
     pub fn into_check(self) -> Check {
         let default_name = format!("file {}", self.path.display());

@@ -1,4 +1,4 @@
-//! `check-disk`: passes while the file system holding a path has enough free
+//! Feature `disk`: passes while the file system holding a path has enough free
 //! space and free inodes (as an unprivileged process sees them, via `statvfs`).
 //!
 //! Failure reasons: `/data has 52.4 MiB free, below 100.0 MiB`,
@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use super::{Common, common_builder};
-use crate::Check;
+use grpc_health_checks::Check;
 
 /// Free space below which the check fails unless set: 100 MiB.
 pub const DEFAULT_MIN_FREE_BYTES: u64 = 100 * 1024 * 1024;
@@ -18,7 +18,7 @@ pub const DEFAULT_MIN_FREE_INODES: u64 = 1000;
 /// pool, since `statvfs` on a network file system can hang.
 ///
 /// ```
-/// use grpc_health_checks::checks::disk::DiskCheck;
+/// use grpc_health_contrib::disk::DiskCheck;
 ///
 /// let check = DiskCheck::new("/var/lib/app").min_free_bytes(1 << 30).into_check();
 /// # let _ = check;
@@ -74,7 +74,7 @@ impl DiskCheck {
         self
     }
 
-    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
+    /// The [`Check`], in [`Group::Readiness`](grpc_health_checks::Group::Readiness).
     pub fn into_check(self) -> Check {
         let default_name = format!("disk {}", self.path.display());
         let (path, thresholds) = (self.path, self.thresholds);

@@ -8,10 +8,10 @@ use tokio::sync::watch;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
-use crate::ServingStatus;
-use crate::checks::reason::with_causes;
-use crate::pb::HealthCheckRequest;
-use crate::pb::health_client::HealthClient;
+use crate::reason::with_causes;
+use grpc_health_proto::ServingStatus;
+use grpc_health_proto::pb::HealthCheckRequest;
+use grpc_health_proto::pb::health_client::HealthClient;
 
 /// The latest outcome: `Ok` while the upstream is SERVING, else the reason.
 pub(super) type Latest = Result<(), String>;

@@ -1,4 +1,4 @@
-//! `check-redis`: `PING` through the `redis` crate's async `ConnectionManager`,
+//! Feature `redis`: `PING` through the `redis` crate's async `ConnectionManager`,
 //! which keeps one multiplexed connection and reconnects when it breaks.
 //!
 //! Failure reasons: `redis PING to 127.0.0.1:6379 failed: Connection refused (os error 111)`,
@@ -7,19 +7,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use redis;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
 use super::reason::with_causes;
 use super::{Common, common_builder};
-use crate::Check;
+use grpc_health_checks::Check;
 
 /// A readiness check sending `PING` to Redis.
 ///
 /// ```
 /// # fn main() -> redis::RedisResult<()> {
-/// use grpc_health_checks::checks::redis::{RedisCheck, redis};
+/// use grpc_health_contrib::redis::RedisCheck;
 ///
 /// let check = RedisCheck::new(redis::Client::open("redis://127.0.0.1:6379")?).into_check();
 /// # let _ = check; Ok(()) }
@@ -67,7 +66,7 @@ impl RedisCheck {
         }
     }
 
-    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
+    /// The [`Check`], in [`Group::Readiness`](grpc_health_checks::Group::Readiness).
     pub fn into_check(self) -> Check {
         let wait = self.common.wait();
         let default_name = format!("redis {}", self.target);

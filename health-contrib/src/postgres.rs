@@ -1,4 +1,4 @@
-//! `check-deadpool-postgres`, `check-sqlx-postgres`: `SELECT 1` through a pool
+//! Features `deadpool-postgres`, `sqlx-postgres`: `SELECT 1` through a pool
 //! the application already has, so the check opens no connections of its own
 //! beyond what the pool would.
 //!
@@ -16,19 +16,14 @@ use std::time::Duration;
 
 use super::reason::with_causes;
 use super::{Common, common_builder};
-use crate::Check;
-
-#[cfg(feature = "check-deadpool-postgres")]
-pub use deadpool_postgres;
-#[cfg(feature = "check-sqlx-postgres")]
-pub use sqlx;
+use grpc_health_checks::Check;
 
 /// A readiness check running `SELECT 1` through a connection pool.
 ///
 /// ```no_run
-/// # #[cfg(feature = "check-deadpool-postgres")]
-/// # fn demo(pool: grpc_health_checks::checks::postgres::deadpool_postgres::Pool) {
-/// use grpc_health_checks::checks::postgres::PostgresCheck;
+/// # #[cfg(feature = "deadpool-postgres")]
+/// # fn demo(pool: deadpool_postgres::Pool) {
+/// use grpc_health_contrib::postgres::PostgresCheck;
 ///
 /// let check = PostgresCheck::deadpool(pool.clone()).into_check();
 /// # let _ = check; }
@@ -41,9 +36,9 @@ pub struct PostgresCheck {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    #[cfg(feature = "check-deadpool-postgres")]
+    #[cfg(feature = "deadpool-postgres")]
     Deadpool(deadpool_postgres::Pool),
-    #[cfg(feature = "check-sqlx-postgres")]
+    #[cfg(feature = "sqlx-postgres")]
     Sqlx(sqlx::PgPool),
 }
 
@@ -51,14 +46,14 @@ impl PostgresCheck {
     /// Checks through a deadpool-postgres pool. Build the pool with
     /// `Runtime::Tokio1` so that its own wait timeout applies; without one the
     /// wait is bounded all the same.
-    #[cfg(feature = "check-deadpool-postgres")]
+    #[cfg(feature = "deadpool-postgres")]
     pub const fn deadpool(pool: deadpool_postgres::Pool) -> Self {
         Self::with_pool(Pool::Deadpool(pool))
     }
 
     /// Checks through an sqlx `PgPool`; the wait for a connection is the
     /// shorter of half the check's wait and the pool's acquire timeout.
-    #[cfg(feature = "check-sqlx-postgres")]
+    #[cfg(feature = "sqlx-postgres")]
     pub const fn sqlx(pool: sqlx::PgPool) -> Self {
         Self::with_pool(Pool::Sqlx(pool))
     }
@@ -73,7 +68,7 @@ impl PostgresCheck {
         }
     }
 
-    /// The [`Check`], in [`Group::Readiness`](crate::Group::Readiness).
+    /// The [`Check`], in [`Group::Readiness`](grpc_health_checks::Group::Readiness).
     pub fn into_check(self) -> Check {
         let wait = self.common.wait();
         let pool = self.pool;
@@ -104,15 +99,15 @@ impl Pool {
     /// Gets a connection within `wait` and runs `SELECT 1` on it.
     async fn select_one(self, wait: Duration) -> Result<(), String> {
         match self {
-            #[cfg(feature = "check-deadpool-postgres")]
+            #[cfg(feature = "deadpool-postgres")]
             Self::Deadpool(pool) => deadpool_select_one(&pool, wait).await,
-            #[cfg(feature = "check-sqlx-postgres")]
+            #[cfg(feature = "sqlx-postgres")]
             Self::Sqlx(pool) => sqlx_select_one(&pool, wait).await,
         }
     }
 }
 
-#[cfg(feature = "check-deadpool-postgres")]
+#[cfg(feature = "deadpool-postgres")]
 async fn deadpool_select_one(pool: &deadpool_postgres::Pool, wait: Duration) -> Result<(), String> {
     use deadpool_postgres::{PoolError, TimeoutType, Timeouts};
 
@@ -152,7 +147,7 @@ async fn deadpool_select_one(pool: &deadpool_postgres::Pool, wait: Duration) -> 
         .map_err(|error| query_failed(&error))
 }
 
-#[cfg(feature = "check-sqlx-postgres")]
+#[cfg(feature = "sqlx-postgres")]
 async fn sqlx_select_one(pool: &sqlx::PgPool, wait: Duration) -> Result<(), String> {
     use sqlx::Executor;
 
@@ -179,7 +174,7 @@ async fn sqlx_select_one(pool: &sqlx::PgPool, wait: Duration) -> Result<(), Stri
 /// Why sqlx handed out no connection in time: all in use, or none could be
 /// opened (sqlx retries a refused connection until its deadline, hiding the
 /// error).
-#[cfg(feature = "check-sqlx-postgres")]
+#[cfg(feature = "sqlx-postgres")]
 fn sqlx_no_connection(pool: &sqlx::PgPool, wait: Duration) -> String {
     let max = pool.options().get_max_connections();
     let (open, idle) = (pool.size(), pool.num_idle());
