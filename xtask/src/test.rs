@@ -91,12 +91,45 @@ fn workspace_tests(name: &str) -> Result<(), StepError> {
 }
 
 fn package(name: &str) -> Result<(), StepError> {
+    forget_unpacked_workspace_crates(name)?;
     let mut package = steps::cargo();
     package.args(["publish", "--dry-run", "--locked"]);
     for name in PUBLISHED {
         package.args(["--package", name]);
     }
     steps::run(name, &mut package)
+}
+
+/// Removes what an earlier dry run unpacked of the published crates.
+///
+/// `cargo publish --dry-run` of several crates verifies each against the
+/// others' packages, unpacked under `$CARGO_HOME/registry/src/*/NAME-VERSION`,
+/// and reuses an unpacked directory that already exists: after a change to a
+/// crate at the same version, the verification would build the old sources.
+/// None of these crates is ever fetched from a registry into those places.
+fn forget_unpacked_workspace_crates(step: &str) -> Result<(), StepError> {
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::env::home_dir().unwrap_or_default().join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    let Ok(registries) = std::fs::read_dir(cargo_home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    for registry in registries.flatten() {
+        for crate_name in PUBLISHED {
+            let unpacked = registry.path().join(format!("{crate_name}-{version}"));
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked).map_err(|error| {
+                    StepError::new(
+                        step,
+                        format!("cannot remove {}: {error}", unpacked.display()),
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn dist(name: &str) -> Result<(), StepError> {
