@@ -86,14 +86,19 @@ pub(crate) fn channel(target: &str) -> Balanced {
 
 /// One SayHello: the backend that answered, or the status.
 pub(crate) async fn say_hello(channel: &Balanced) -> Result<SocketAddr, Status> {
+    greet(channel, "balance").await
+}
+
+/// One SayHello for `name`: the backend that answered, or the status.
+pub(crate) async fn greet(channel: &Balanced, name: &str) -> Result<SocketAddr, Status> {
     let mut request = tonic::Request::new(HelloRequest {
-        name: "balance".to_owned(),
+        name: name.to_owned(),
     });
     request.set_timeout(HANG_GUARD);
     let response = GreeterClient::new(channel.clone())
         .say_hello(request)
         .await?;
-    assert_eq!(response.get_ref().message, "Hello, balance!");
+    assert_eq!(response.get_ref().message, format!("Hello, {name}!"));
     Ok(response
         .extensions()
         .get::<ServedBy>()
