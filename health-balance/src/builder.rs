@@ -13,6 +13,7 @@ use tonic::transport::Endpoint;
 use crate::backoff::Backoff;
 use crate::balanced::Balanced;
 use crate::discovery::{self, Change, Changes, Resolution};
+use crate::resolve::{Resolve, SystemResolver};
 use crate::settings::{Policy, Settings};
 use crate::table::Shared;
 use crate::target;
@@ -48,6 +49,7 @@ pub struct Builder {
     source: Source,
     settings: Settings,
     resolution: Resolution,
+    resolver: Arc<dyn Resolve>,
 }
 
 impl fmt::Debug for Builder {
@@ -60,7 +62,7 @@ impl fmt::Debug for Builder {
             .field("source", &source)
             .field("settings", &self.settings)
             .field("resolution", &self.resolution)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,6 +103,7 @@ impl Builder {
                 interval: DEFAULT_DNS_INTERVAL,
                 after_failure: DEFAULT_RESOLVE_AFTER_FAILURE,
             },
+            resolver: Arc::new(SystemResolver),
         }
     }
 
@@ -145,6 +148,14 @@ impl Builder {
             interval,
             after_failure,
         };
+        self
+    }
+
+    /// Who resolves the names of the target; default [`SystemResolver`].
+    /// Each answer replaces the backends found under that name: a new
+    /// address is added, a missing one drained.
+    pub fn resolver(mut self, resolver: impl Resolve) -> Self {
+        self.resolver = Arc::new(resolver);
         self
     }
 
@@ -207,6 +218,7 @@ impl Builder {
                     notify,
                     target,
                     self.resolution,
+                    self.resolver,
                 ))
             }
             Source::Changes(changes) => runtime.spawn(discovery::follow_changes(weak, changes)),

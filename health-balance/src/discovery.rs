@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_stream::{Stream, StreamExt};
 
+use crate::resolve::Resolve;
 use crate::table::Shared;
 use crate::target::Target;
 
@@ -41,9 +42,10 @@ pub(crate) async fn resolve_loop(
     notify: Arc<Notify>,
     target: Target,
     resolution: Resolution,
+    resolver: Arc<dyn Resolve>,
 ) {
     loop {
-        let result = resolve(&target).await;
+        let result = resolve(&target, resolver.as_ref()).await;
         {
             let Some(shared) = shared.upgrade() else {
                 return;
@@ -64,14 +66,18 @@ pub(crate) async fn resolve_loop(
 }
 
 /// Every address of every `host:port`, with the name it was found under.
-async fn resolve(target: &Target) -> Result<BTreeMap<SocketAddr, Option<String>>, String> {
+async fn resolve(
+    target: &Target,
+    resolver: &dyn Resolve,
+) -> Result<BTreeMap<SocketAddr, Option<String>>, String> {
     let mut addrs = BTreeMap::new();
     for host in &target.hosts {
         if let Some(addr) = host.literal() {
             addrs.entry(addr).or_insert(None);
             continue;
         }
-        let found = tokio::net::lookup_host((host.host.as_str(), host.port))
+        let found = resolver
+            .resolve(&host.host, host.port)
             .await
             .map_err(|error| format!("cannot resolve {host}: {error}"))?;
         for addr in found {

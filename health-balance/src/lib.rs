@@ -8,6 +8,7 @@ mod discovery;
 mod health;
 #[cfg(feature = "metrics")]
 mod metrics;
+mod resolve;
 mod settings;
 mod state;
 mod table;
@@ -20,5 +21,6 @@ pub use builder::{
     DEFAULT_RESOLVE_AFTER_FAILURE, Error,
 };
 pub use discovery::Change;
+pub use resolve::{Resolve, ResolveFuture, SystemResolver};
 pub use settings::Policy;
 pub use state::{BackendSnapshot, BackendState, Snapshot};

@@ -54,7 +54,8 @@ pub(crate) fn parse(target: &str) -> Result<Target, String> {
         let Some(name) = rest.strip_prefix("///") else {
             return Err(format!(
                 "target {target:?}: write dns:///host:port (a DNS authority such as \
-                 dns://8.8.8.8/host:port is not supported; the system resolver is used)"
+                 dns://8.8.8.8/host:port is not supported; names go to the builder's \
+                 resolver, the system's unless Builder::resolver names another)"
             ));
         };
         return Ok(Target {

@@ -1,26 +1,20 @@
 //! Interop with peers that are not this project: grpcio servers with
 //! grpcio-health-checking (flipped by signal), a grpcio server with no
 //! health service, and a grpcio client with A17's `healthCheckConfig`
-//! balancing over three servers that count the RPCs they answer.
+//! balancing over three health-demo backends, counted by their `/metrics`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use examples::greeter::{Greeter, GreeterServer, HelloGreeter, HelloReply, HelloRequest};
 use grpc_health_balance::BackendState;
-use grpc_health_checks::HealthChecks;
+use grpc_health_checks::ServingStatus;
 use nix::sys::signal::Signal;
 use test_support::daemon::Daemon;
-use test_support::eventually;
-use test_support::server::Stop;
-use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{Request, Response, Status};
 
-use crate::support::{GREETER, channel, say_hello, spread, wait_state};
+use crate::support::{
+    GREETER, backends, channel, poll_until, say_hello, spread, wait_handled, wait_state,
+};
 
 /// python3 with grpcio and grpcio-health-checking, installed if missing.
 fn python() -> PathBuf {
@@ -86,114 +80,47 @@ async fn a_grpcio_server_without_health_service_counts_as_healthy() {
     );
 }
 
-/// The greeter, counting the RPCs it answers.
-#[derive(Debug, Clone, Default)]
-struct CountingGreeter(Arc<AtomicUsize>);
-
-#[tonic::async_trait]
-impl Greeter for CountingGreeter {
-    async fn say_hello(
-        &self,
-        request: Request<HelloRequest>,
-    ) -> Result<Response<HelloReply>, Status> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        HelloGreeter.say_hello(request).await
-    }
-}
-
-/// An in-process backend: a health service whose greeter status the test
-/// sets, and a counting greeter.
-struct Counted {
-    addr: SocketAddr,
-    health: grpc_health_checks::HealthHandle,
-    answered: Arc<AtomicUsize>,
-    _stop: Stop,
-}
-
-impl Counted {
-    async fn start() -> Self {
-        let (health, handle) = HealthChecks::new().build();
-        handle.set_serving(GREETER).expect("a valid service name");
-        let greeter = CountingGreeter::default();
-        let answered = greeter.0.clone();
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("a local address");
-        let (stop, stopped) = Stop::new();
-        tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_service(health)
-                .add_service(GreeterServer::new(greeter))
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped),
-        );
-        Self {
-            addr,
-            health: handle,
-            answered,
-            _stop: stop,
-        }
-    }
-
-    fn answered(&self) -> usize {
-        self.answered.load(Ordering::Relaxed)
-    }
-}
-
-/// Waits until `backends` together answered `more` further RPCs.
-async fn wait_for_more(backends: &[&Counted], more: usize) {
-    let total = || {
-        backends
-            .iter()
-            .map(|backend| backend.answered())
-            .sum::<usize>()
-    };
-    let target = total() + more;
-    eventually(&format!("{more} more RPCs"), || total() >= target).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grpcio_client_with_health_check_config_stops_sending_to_a_not_serving_backend() {
-    let backends = [
-        Counted::start().await,
-        Counted::start().await,
-        Counted::start().await,
-    ];
+    let backends = backends(3, true);
     let mut command = Command::new(python());
     command
         .arg(script("client.py"))
-        .args(backends.iter().map(|backend| backend.addr.to_string()));
-    // The servers run on this runtime: let its worker go while the client starts.
-    let client =
-        tokio::task::block_in_place(|| Daemon::start("grpcio client", command, "client started"));
+        .args(backends.iter().map(|backend| backend.demo.addr()));
+    let client = Daemon::start("grpcio client", command, "client started");
     for backend in &backends {
-        eventually("the client to reach every backend", || {
-            backend.answered() > 0
-        })
-        .await;
+        wait_handled(&[backend], 1).await;
     }
 
-    backends[0]
-        .health
-        .set_not_serving(GREETER)
-        .expect("a valid service name");
-    let others = [&backends[1], &backends[2]];
-    // The first 500 cover the Watch message's way to the client.
-    wait_for_more(&others, 500).await;
-    let frozen = backends[0].answered();
-    wait_for_more(&others, 500).await;
+    let (out, others) = (&backends[0], [&backends[1], &backends[2]]);
+    out.set_ready(false);
+    // The backend's own word: its greeter is NOT_SERVING on every Watch.
+    let mut health = test_support::health::client(out.demo.addr()).await;
+    let mut watch = test_support::health::watch(&mut health, GREETER).await;
+    test_support::health::wait_for(&mut watch, ServingStatus::NotServing).await;
+    // The client sends one RPC at a time: after these 500 the Watch message
+    // has long reached it and nothing sent before it is still in flight.
+    wait_handled(&others, 500).await;
+    let frozen = out.handled().await;
+    let before = [others[0].handled().await, others[1].handled().await];
+    wait_handled(&others, 500).await;
     assert_eq!(
-        backends[0].answered(),
+        out.handled().await,
         frozen,
         "RPCs reached the NOT_SERVING backend"
     );
+    for (other, before) in others.iter().zip(before) {
+        assert!(
+            other.handled().await > before,
+            "{} got none of the 500",
+            other.demo.addr()
+        );
+    }
 
-    backends[0]
-        .health
-        .set_serving(GREETER)
-        .expect("a valid service name");
-    eventually("the client to send to it again", || {
-        backends[0].answered() > frozen
+    out.set_ready(true);
+    test_support::health::wait_for(&mut watch, ServingStatus::Serving).await;
+    poll_until("the client to send to it again", async || {
+        out.handled().await > frozen
     })
     .await;
 

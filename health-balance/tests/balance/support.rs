@@ -15,7 +15,8 @@ use tonic::Status;
 /// The service health-demo's greeter health follows.
 pub(crate) const GREETER: &str = "helloworld.Greeter";
 
-/// A health-demo whose readiness follows a file of its own.
+/// A health-demo whose readiness follows a file of its own, with an admin
+/// address whose `/metrics` count the greeter RPCs it answered.
 pub(crate) struct Backend {
     pub(crate) demo: Demo,
     pub(crate) ready_file: PathBuf,
@@ -38,6 +39,8 @@ impl Backend {
             "20ms",
             "--drain-delay",
             "300ms",
+            "--admin-addr",
+            "127.0.0.1:0",
         ]);
         Self {
             demo,
@@ -51,6 +54,32 @@ impl Backend {
             .addr()
             .parse()
             .expect("health-demo prints host:port")
+    }
+
+    /// How many SayHello RPCs it has answered, from its own `/metrics`.
+    pub(crate) async fn handled(&self) -> u64 {
+        let admin = self
+            .demo
+            .admin_addr()
+            .and_then(|addr| addr.parse().ok())
+            .expect("health-demo prints its admin host:port");
+        let scrape = test_support::http::get(admin, "/metrics").await;
+        assert_eq!(scrape.status, 200, "{}", scrape.body);
+        // One line per grpc_code; each ends with its count.
+        scrape
+            .body
+            .lines()
+            .filter(|line| {
+                line.starts_with("grpc_server_handled_total{")
+                    && line.contains(r#"grpc_service="helloworld.Greeter""#)
+                    && line.contains(r#"grpc_method="SayHello""#)
+            })
+            .map(|line| {
+                line.rsplit_once(' ')
+                    .and_then(|(_, count)| count.parse::<f64>().ok())
+                    .unwrap_or_else(|| panic!("a count ends {line:?}")) as u64
+            })
+            .sum()
     }
 
     pub(crate) fn set_ready(&self, ready: bool) {
@@ -84,16 +113,51 @@ pub(crate) fn channel(target: &str) -> Balanced {
         .expect("a valid target")
 }
 
+/// Waits until `backends` together answered `more` further SayHello RPCs,
+/// by their own counts.
+pub(crate) async fn wait_handled(backends: &[&Backend], more: u64) {
+    let total = async || {
+        let mut total = 0;
+        for backend in backends {
+            total += backend.handled().await;
+        }
+        total
+    };
+    let target = total().await + more;
+    poll_until(&format!("{more} more RPCs answered"), async || {
+        total().await >= target
+    })
+    .await;
+}
+
+/// Polls `condition` every 5 ms until it holds, failing after
+/// [`HANG_GUARD`]: for what only a scrape of a backend's `/metrics` tells.
+pub(crate) async fn poll_until(what: &str, mut condition: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + HANG_GUARD;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// One SayHello: the backend that answered, or the status.
 pub(crate) async fn say_hello(channel: &Balanced) -> Result<SocketAddr, Status> {
+    greet(channel, "balance").await
+}
+
+/// One SayHello for `name`: the backend that answered, or the status.
+pub(crate) async fn greet(channel: &Balanced, name: &str) -> Result<SocketAddr, Status> {
     let mut request = tonic::Request::new(HelloRequest {
-        name: "balance".to_owned(),
+        name: name.to_owned(),
     });
     request.set_timeout(HANG_GUARD);
     let response = GreeterClient::new(channel.clone())
         .say_hello(request)
         .await?;
-    assert_eq!(response.get_ref().message, "Hello, balance!");
+    assert_eq!(response.get_ref().message, format!("Hello, {name}!"));
     Ok(response
         .extensions()
         .get::<ServedBy>()
