@@ -38,33 +38,30 @@ fn serve(socket: TcpSocket) -> Stop {
     serve_incoming(HealthChecks::new(), incoming).1
 }
 
+/// Serves on one loopback only (the other refuses) and checks that
+/// `localhost:PORT` and `:PORT` reach it while the other loopback is refused.
+async fn localhost_reaches_only(serve_v6: bool) {
+    let (port, v4, v6) = both_loopbacks();
+    let (served, refused) = if serve_v6 { (v6, v4) } else { (v4, v6) };
+    let _stop = serve(served);
+    for addr in [format!("localhost:{port}"), format!(":{port}")] {
+        run(["-addr", &addr])
+            .await
+            .assert_exit(0, &["status: SERVING"]);
+    }
+    let other = SocketAddr::new(refused.local_addr().expect("addr").ip(), port).to_string();
+    run(["-addr", &other]).await.assert_exit(2, &["refused"]);
+}
+
 #[tokio::test]
 async fn localhost_reaches_a_server_on_ipv6_loopback_only() {
-    let (port, _refused_v4, v6) = both_loopbacks();
-    let _stop = serve(v6);
-    let addr = format!("localhost:{port}");
-    run(["-addr", &addr])
-        .await
-        .assert_exit(0, &["status: SERVING"]);
-    // 127.0.0.1, tried first, is refused: only ::1 answered.
-    let v4 = format!("127.0.0.1:{port}");
-    run(["-addr", &v4]).await.assert_exit(2, &["refused"]);
+    // 127.0.0.1, tried first, is refused: only ::1 answers.
+    localhost_reaches_only(true).await;
 }
 
 #[tokio::test]
 async fn localhost_reaches_a_server_on_ipv4_loopback_only() {
-    let (port, v4, _refused_v6) = both_loopbacks();
-    let _stop = serve(v4);
-    let addr = format!("localhost:{port}");
-    run(["-addr", &addr])
-        .await
-        .assert_exit(0, &["status: SERVING"]);
-    let port_only = format!(":{port}");
-    run(["-addr", &port_only])
-        .await
-        .assert_exit(0, &["status: SERVING"]);
-    let v6 = format!("[::1]:{port}");
-    run(["-addr", &v6]).await.assert_exit(2, &["refused"]);
+    localhost_reaches_only(false).await;
 }
 
 #[tokio::test]
