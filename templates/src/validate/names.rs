@@ -18,48 +18,43 @@ pub(crate) fn app_name(path: &str, name: &str) -> Result<(), ValueError> {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(ValueError::new(
-            path,
-            format!(
-                "is {name:?}, not a DNS-1123 label: use at most 63 lowercase letters, digits and '-', \
-                 starting with a letter and ending with a letter or digit"
-            ),
-        ))
-    }
+    rule(ok, path, || {
+        format!(
+            "is {name:?}, not a DNS-1123 label: use at most 63 lowercase letters, digits and '-', \
+             starting with a letter and ending with a letter or digit"
+        )
+    })
 }
 
 /// Checks a DNS-1123 subdomain (a ServiceAccount name): dot-separated labels
 /// of lowercase letters, digits and '-', at most 253 in all.
 pub(crate) fn subdomain(path: &str, name: &str) -> Result<(), ValueError> {
-    if name.len() <= 253 && name.split('.').all(is_subdomain_part) {
-        Ok(())
-    } else {
-        Err(ValueError::new(
-            path,
-            format!(
-                "is {name:?}, not a DNS-1123 subdomain: use lowercase letters, digits, '-' and \
-                 '.', each part starting and ending with a letter or digit"
-            ),
-        ))
-    }
+    let ok = name.len() <= 253 && name.split('.').all(is_subdomain_part);
+    rule(ok, path, || {
+        format!(
+            "is {name:?}, not a DNS-1123 subdomain: use lowercase letters, digits, '-' and \
+             '.', each part starting and ending with a letter or digit"
+        )
+    })
 }
 
 /// Checks a DNS-1123 label (a volume name): at most 63 lowercase letters,
 /// digits and '-', starting and ending with a letter or digit.
 pub(crate) fn dns_label(path: &str, name: &str) -> Result<(), ValueError> {
-    if is_subdomain_part(name) {
+    rule(is_subdomain_part(name), path, || {
+        format!(
+            "is {name:?}, not a DNS-1123 label: use at most 63 lowercase letters, digits and \
+             '-', starting and ending with a letter or digit"
+        )
+    })
+}
+
+/// `Ok` when `ok`, else the refusal of the value at `path`, `problem` saying why.
+fn rule(ok: bool, path: &str, problem: impl FnOnce() -> String) -> Result<(), ValueError> {
+    if ok {
         Ok(())
     } else {
-        Err(ValueError::new(
-            path,
-            format!(
-                "is {name:?}, not a DNS-1123 label: use at most 63 lowercase letters, digits and \
-                 '-', starting and ending with a letter or digit"
-            ),
-        ))
+        Err(ValueError::new(path, problem()))
     }
 }
 
@@ -76,33 +71,23 @@ pub(crate) fn is_qualified_name(key: &str) -> bool {
 
 /// Checks a label or annotation key, a qualified name.
 pub(crate) fn label_key(path: &str, key: &str) -> Result<(), ValueError> {
-    if is_qualified_name(key) {
-        Ok(())
-    } else {
-        Err(ValueError::new(
-            path,
-            format!(
-                "has the key {key:?}, not a valid label key: use [prefix/]name, the name at most 63 \
-                 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
-            ),
-        ))
-    }
+    rule(is_qualified_name(key), path, || {
+        format!(
+            "has the key {key:?}, not a valid label key: use [prefix/]name, the name at most 63 \
+             letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+        )
+    })
 }
 
 /// Checks a label value: empty, or at most 63 letters, digits, `-`, `_` and `.`,
 /// starting and ending with a letter or digit.
 pub(crate) fn label_value(path: &str, value: &str) -> Result<(), ValueError> {
-    if value.is_empty() || is_label_text(value) {
-        Ok(())
-    } else {
-        Err(ValueError::new(
-            path,
-            format!(
-                "is {value:?}, not a valid label value: use at most 63 letters, digits, '-', '_' \
-                 or '.', starting and ending with a letter or digit"
-            ),
-        ))
-    }
+    rule(value.is_empty() || is_label_text(value), path, || {
+        format!(
+            "is {value:?}, not a valid label value: use at most 63 letters, digits, '-', '_' \
+             or '.', starting and ending with a letter or digit"
+        )
+    })
 }
 
 /// Checks that the annotations of one object, keys and values, fit in the
@@ -112,17 +97,12 @@ pub(crate) fn annotations_size<'a>(
     entries: impl IntoIterator<Item = (&'a String, &'a String)>,
 ) -> Result<(), ValueError> {
     let size: usize = entries.into_iter().map(|(k, v)| k.len() + v.len()).sum();
-    if size <= ANNOTATIONS_MAX {
-        Ok(())
-    } else {
-        Err(ValueError::new(
-            path,
-            format!(
-                "takes {size} bytes (keys and values); an object's annotations may take at most \
-                 {ANNOTATIONS_MAX} (256 KiB)"
-            ),
-        ))
-    }
+    rule(size <= ANNOTATIONS_MAX, path, || {
+        format!(
+            "takes {size} bytes (keys and values); an object's annotations may take at most \
+             {ANNOTATIONS_MAX} (256 KiB)"
+        )
+    })
 }
 
 /// Checks an environment variable name. From 1.34 the API server takes any
@@ -143,21 +123,17 @@ pub(crate) fn env_name(path: &str, name: &str, version: KubeVersion) -> Result<(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
     };
-    if ok {
-        return Ok(());
-    }
-    let rule = if relaxed {
-        "use printable ASCII characters other than '=', at least one".to_owned()
-    } else {
-        format!(
-            "use letters, digits, '-', '.' and '_', not starting with a digit ({})",
-            version.lacks(Feature::RelaxedEnvNames)
-        )
-    };
-    Err(ValueError::new(
-        path,
-        format!("is {name:?}, not an environment variable name Kubernetes takes: {rule}"),
-    ))
+    rule(ok, path, || {
+        let allowed = if relaxed {
+            "use printable ASCII characters other than '=', at least one".to_owned()
+        } else {
+            format!(
+                "use letters, digits, '-', '.' and '_', not starting with a digit ({})",
+                version.lacks(Feature::RelaxedEnvNames)
+            )
+        };
+        format!("is {name:?}, not an environment variable name Kubernetes takes: {allowed}")
+    })
 }
 
 fn is_label_text(text: &str) -> bool {
