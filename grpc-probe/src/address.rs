@@ -1,6 +1,8 @@
 //! The `-addr` forms: `host:port`, `:port`, `[::1]:port`, DNS names,
-//! `unix:///abs/path` and `unix:rel/path`.
+//! `unix:///abs/path` and `unix:rel/path`; and `localhost`, which names both
+//! loopback addresses without asking the resolver.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 /// Where to connect.
@@ -61,6 +63,27 @@ impl Target {
             Target::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
             Target::Tcp { host, port } => format!("{host}:{port}"),
             Target::Unix(_) => "localhost".to_owned(),
+        }
+    }
+
+    /// The addresses of a `localhost` host (any case, a trailing dot too):
+    /// 127.0.0.1 then ::1, as RFC 6761 lets a client assume, so that the
+    /// probe reaches a server listening on either loopback even in an image
+    /// with no /etc/hosts (or one naming only 127.0.0.1). `None` for other hosts.
+    pub(crate) fn loopbacks(&self) -> Option<[IpAddr; 2]> {
+        match self {
+            Target::Tcp { host, .. }
+                if host
+                    .strip_suffix('.')
+                    .unwrap_or(host)
+                    .eq_ignore_ascii_case("localhost") =>
+            {
+                Some([
+                    IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    IpAddr::V6(Ipv6Addr::LOCALHOST),
+                ])
+            }
+            _ => None,
         }
     }
 
@@ -136,5 +159,25 @@ mod tests {
         assert_eq!(tcp("example.com", 443).authority(), "example.com:443");
         assert_eq!(tcp("example.com", 443).tls_name(), "example.com");
         assert_eq!(Target::Unix("/s".into()).authority(), "localhost");
+    }
+
+    #[test]
+    fn localhost_is_both_loopbacks() {
+        for host in ["localhost", "LocalHost", "localhost."] {
+            let both = tcp(host, 1).loopbacks().expect("loopbacks");
+            assert!(both[0].is_ipv4() && both[0].is_loopback(), "{host}");
+            assert!(both[1].is_ipv6() && both[1].is_loopback(), "{host}");
+        }
+        assert_eq!(
+            Target::parse(":9")
+                .expect("parses")
+                .loopbacks()
+                .map(|a| a.len()),
+            Some(2)
+        );
+        for other in ["localhost.example", "127.0.0.1", "myhost"] {
+            assert_eq!(tcp(other, 1).loopbacks(), None, "{other}");
+        }
+        assert_eq!(Target::Unix("/s".into()).loopbacks(), None);
     }
 }

@@ -56,6 +56,8 @@ pub(crate) struct Config {
     pub(crate) rpc_timeout: Duration,
     /// `Some` with `-tls`.
     pub(crate) tls: Option<TlsOptions>,
+    /// `-authority`, validated.
+    pub(crate) authority: Option<String>,
     /// `-rpc-header`s, validated.
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     /// `-user-agent`.
@@ -100,6 +102,7 @@ impl Config {
         }
         check_tls_flags(&cli)?;
         let target = Target::parse(&addr)?;
+        let authority = cli.authority.as_deref().map(parse_authority).transpose()?;
         let headers = cli
             .rpc_header
             .iter()
@@ -144,6 +147,7 @@ impl Config {
             connect_timeout: cli.connect_timeout,
             rpc_timeout: cli.rpc_timeout,
             tls,
+            authority,
             headers,
             user_agent,
             gzip: cli.gzip,
@@ -175,6 +179,33 @@ impl Config {
         }
         s
     }
+}
+
+/// Checks `-authority`: a host, optionally with a port, as HTTP/2 allows in
+/// `:authority` (no user info, no path).
+fn parse_authority(authority: &str) -> Result<String, String> {
+    let bad =
+        |why: &str| format!("invalid -authority {authority:?}: {why} (want host or host:port)");
+    if authority.is_empty() {
+        return Err(bad("empty"));
+    }
+    if authority.contains('@') {
+        return Err(bad("user info is not allowed"));
+    }
+    let parsed: http::uri::Authority = authority
+        .parse()
+        .map_err(|_| bad("not a valid authority"))?;
+    if parsed.host().is_empty() {
+        return Err(bad("no host"));
+    }
+    match authority.strip_prefix(parsed.host()).unwrap_or_default() {
+        "" => {}
+        port if port
+            .strip_prefix(':')
+            .is_some_and(|p| p.parse::<u16>().is_ok()) => {}
+        _ => return Err(bad("bad port")),
+    }
+    Ok(authority.to_owned())
 }
 
 /// grpc-health-probe's TLS flag combination checks, in its order.
@@ -291,6 +322,39 @@ mod tests {
         assert!(error(&["-addr=:1", "-watch", "-service=a", "-service=b"]).contains("at most one"));
         assert!(error(&["-addr=:1", "-list", "-service=a"]).contains("-service with -list"));
         assert!(error(&["-addr=:1", "-wait=1s", "-watch"]).contains("-wait only applies"));
+    }
+
+    #[test]
+    fn authority_is_a_host_and_optional_port() {
+        for good in [
+            "api.example.com",
+            "api.example.com:443",
+            "[::1]:8080",
+            "10.0.0.1",
+        ] {
+            assert_eq!(
+                config(&["-addr=:1", &format!("-authority={good}")])
+                    .unwrap()
+                    .authority
+                    .as_deref(),
+                Some(good)
+            );
+        }
+        assert_eq!(config(&["-addr=:1"]).unwrap().authority, None);
+        for (bad, why) in [
+            ("", "empty"),
+            ("user@host:1", "user info"),
+            ("host/path", "not a valid authority"),
+            ("host:port", "bad port"),
+            ("host:99999", "bad port"),
+            ("a b", "not a valid authority"),
+        ] {
+            let message = error(&["-addr=:1", &format!("-authority={bad}")]);
+            assert!(
+                message.starts_with(&format!("invalid -authority {bad:?}: {why}")),
+                "{message}"
+            );
+        }
     }
 
     #[test]

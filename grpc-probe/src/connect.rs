@@ -1,5 +1,6 @@
-//! Establishing the connection: TCP (each resolved address in turn) or unix
-//! socket, optional TLS, the HTTP/2 handshake, and a PING the peer must ack;
+//! Establishing the connection: TCP (each resolved address in turn, as Go's
+//! dialer does without its happy-eyeballs racing: sequentially, each address
+//! given an even share of what is left of the connect timeout) or unix socket, optional TLS, the HTTP/2 handshake, and a PING the peer must ack;
 //! then one RPC on it. The connect failure wording and the `-v` timings of
 //! the connection and of its RPC belong here.
 //!
@@ -28,7 +29,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::address::Target;
-use crate::config::Config;
+use crate::config::{Config, TlsOptions};
 use crate::duration;
 use crate::exit_code::ProbeExit;
 use crate::grpc::Client;
@@ -108,19 +109,25 @@ pub(crate) async fn open<'a>(
 ) -> Result<Connection<'a>, Outcome> {
     messages::verbose("establishing connection");
     let started = Instant::now();
-    let handshake = match tokio::time::timeout(timeout, handshake(&cfg.target, tls, started)).await
-    {
-        Err(_) => return Err(timed_out(&cfg.addr, timeout)),
-        Ok(Err(e)) => return Err(failed(&cfg.addr, &e)),
-        Ok(Ok(handshake)) => handshake,
-    };
-    let authority = match tls
-        .and(cfg.tls.as_ref())
-        .and_then(|t| t.server_name.clone())
-    {
+    let deadline = started + timeout;
+    let handshake =
+        match tokio::time::timeout(timeout, handshake(&cfg.target, tls, started, deadline)).await {
+            Err(_) => return Err(timed_out(&cfg.addr, timeout)),
+            Ok(Err(e)) => return Err(failed(&cfg.addr, &e)),
+            Ok(Ok(handshake)) => handshake,
+        };
+    let authority = match (&cfg.authority, tls.and(cfg.tls.as_ref())) {
+        // Given explicitly, it is the :authority, whatever the TLS name.
+        (Some(authority), _) => authority.clone(),
         // grpc-go uses the TLS server name override as :authority.
-        Some(name) => name,
-        None => cfg.target.authority(),
+        (
+            None,
+            Some(TlsOptions {
+                server_name: Some(name),
+                ..
+            }),
+        ) => name.clone(),
+        (None, _) => cfg.target.authority(),
     };
     let client = Client::new(
         handshake.send,
@@ -291,13 +298,15 @@ async fn drive(
 }
 
 /// Transport, TLS and the HTTP/2 handshake, each timed from the end of the
-/// previous one. The connection itself is driven by a spawned task.
+/// previous one (the first from `started`); the addresses share the time
+/// until `deadline`. The connection itself is driven by a spawned task.
 async fn handshake(
     target: &Target,
     tls: Option<&Tls>,
     started: Instant,
+    deadline: Instant,
 ) -> Result<Handshake, String> {
-    let stream = open_stream(target).await?;
+    let stream = open_stream(target, deadline).await?;
     let mut phase_start = lap("transport connected", started);
     let io: Box<dyn Io> = match tls {
         Some(tls) => {
@@ -352,31 +361,39 @@ fn tls_handshake<'a>(tls: &'a Tls, stream: Box<dyn Io>) -> TlsHandshake<'a> {
     })
 }
 
-/// Opens the byte stream, trying every resolved address of a host name.
-async fn open_stream(target: &Target) -> Result<Box<dyn Io>, String> {
+/// Opens the byte stream, trying every address of a host name in turn.
+async fn open_stream(target: &Target, deadline: Instant) -> Result<Box<dyn Io>, String> {
     match target {
         Target::Unix(path) => {
             let s = UnixStream::connect(path).await.map_err(|e| e.to_string())?;
             Ok(Box::new(s))
         }
         Target::Tcp { host, port } => {
-            // IP literals skip the resolver: no blocking thread, no NSS modules.
-            let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-                Ok(ip) => vec![SocketAddr::new(ip, *port)],
-                Err(_) => tokio::net::lookup_host((host.as_str(), *port))
+            // IP literals and localhost skip the resolver: no blocking
+            // thread, no NSS modules.
+            let addrs: Vec<SocketAddr> = match (host.parse::<IpAddr>(), target.loopbacks()) {
+                (Ok(ip), _) => vec![SocketAddr::new(ip, *port)],
+                (Err(_), Some(ips)) => ips.map(|ip| SocketAddr::new(ip, *port)).to_vec(),
+                (Err(_), None) => tokio::net::lookup_host((host.as_str(), *port))
                     .await
                     .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
                     .collect(),
             };
             let mut last = format!("no addresses for {host:?}");
-            for addr in addrs {
-                match TcpStream::connect(addr).await {
-                    Ok(s) => {
+            for (tried, addr) in addrs.iter().enumerate() {
+                // Each address left gets an even share of the time left, as
+                // in Go's dialer, so one that never answers cannot starve
+                // the next; the last one gets all of it.
+                let left = u32::try_from(addrs.len() - tried).unwrap_or(u32::MAX);
+                let share = deadline.saturating_duration_since(Instant::now()) / left;
+                match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+                    Ok(Ok(s)) => {
                         // Small request and response: send them without delay.
                         let _ = s.set_nodelay(true);
                         return Ok(Box::new(s));
                     }
-                    Err(e) => last = format!("dial tcp {addr}: {e}"),
+                    Ok(Err(e)) => last = format!("dial tcp {addr}: {e}"),
+                    Err(_) => last = format!("dial tcp {addr}: i/o timeout"),
                 }
             }
             Err(last)

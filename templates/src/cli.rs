@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::kube::KubeVersion;
+
 /// Renders Kubernetes manifests (Deployment, Service and optionally a
 /// PodDisruptionBudget) for a gRPC server, with grpc-probe, kubelet's native gRPC
 /// probe or HTTP on the admin port as readiness, liveness and startup probes.
@@ -36,6 +38,17 @@ pub(crate) struct Cli {
     /// filters (`yaml`, `toyaml(N)`) and helpers (`probes(indent=N)`, ...).
     #[arg(long = "templates", value_name = "DIR")]
     pub(crate) templates: Option<PathBuf>,
+
+    /// The Kubernetes version the manifests are for, 1.33 to 1.37 (default 1.33, the
+    /// oldest): fields a version lacks are refused (a preStop sleep before 1.34,
+    /// gRPC probes over TLS before 1.37).
+    #[arg(
+        long = "kube-version",
+        value_name = "1.N",
+        default_value = "1.33",
+        value_parser = KubeVersion::parse
+    )]
+    pub(crate) kube_version: KubeVersion,
 
     /// Prints the built-in values.yaml (every value, its default and what it does) and exits.
     #[arg(long = "show-values", conflicts_with_all = ["values", "set", "template", "templates"])]

@@ -54,8 +54,12 @@ pub(crate) struct Config {
     pub(crate) volume_mounts: Vec<Json>,
     /// The container ports: `grpc`, and `admin` when set.
     pub(crate) ports: Vec<ContainerPort>,
-    /// `drainDelaySeconds + shutdownGraceSeconds`.
+    /// `preStopSleepSeconds + drainDelaySeconds + shutdownGraceSeconds`.
     pub(crate) termination_grace_period_seconds: i64,
+    /// The container's lifecycle (a preStop sleep), if any.
+    pub(crate) lifecycle: Option<Json>,
+    /// `--kube-version`, e.g. `1.33`.
+    pub(crate) kube_version: String,
     /// How the probes run.
     pub(crate) probe: ProbeSetup,
     /// The three probes, as the Container fields read them; templates reach
@@ -201,6 +205,9 @@ pub(crate) struct Grpc {
     pub(crate) port: i64,
     /// The health service checked.
     pub(crate) service: String,
+    /// `TLS` (Kubernetes 1.37+, no certificate verification); plaintext when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) mode: Option<&'static str>,
 }
 
 /// HTTPGetAction on the named admin port.

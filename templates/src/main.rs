@@ -2,7 +2,7 @@
 //! readiness, liveness and startup probes.
 //!
 //! Run as `health-manifests [--values FILE]... [--set key.path=value]... [--template NAME]
-//! [--templates DIR]`.
+//! [--templates DIR] [--kube-version 1.N]`.
 //! Values are merged (defaults, files, sets), checked, then rendered; any problem
 //! exits 1 with a message naming the value.
 
@@ -10,6 +10,7 @@ mod catalog;
 mod cli;
 mod config;
 mod error;
+mod kube;
 mod render;
 mod validate;
 mod values;
@@ -47,7 +48,7 @@ fn run() -> Result<ExitCode, Error> {
         values::DEFAULTS.to_owned()
     } else {
         let values = values::load(&cli.values, &cli.set)?;
-        let config = validate::config(&values)?;
+        let config = validate::config(&values, cli.kube_version)?;
         let sources = match &cli.templates {
             Some(dir) => Sources::dir(dir)?,
             None => Sources::built_in(),

@@ -89,7 +89,7 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Flag> {
 
 /// Every flag, in the order the help lists them: grpc-health-probe's, then
 /// ours (marked "(extra)").
-pub(crate) static FLAGS: [Flag; 21] = [
+pub(crate) static FLAGS: [Flag; 22] = [
     Flag {
         name: "addr",
         alias: None,
@@ -264,6 +264,16 @@ pub(crate) static FLAGS: [Flag; 21] = [
             set: |cli, v| cli.list = v,
         },
         help: "(extra) list every service and its status (grpc.health.v1.Health/List)",
+    },
+    Flag {
+        name: "authority",
+        alias: None,
+        kind: Kind::Text {
+            value: "HOST[:PORT]",
+            set: |cli, v| cli.authority = Some(v),
+        },
+        help: "(extra) the :authority sent (default: -addr, or -tls-server-name with -tls); \
+               never the name the certificate is verified against",
     },
     Flag {
         name: "install",

@@ -50,6 +50,8 @@ pub(crate) struct Cli {
     pub(crate) tls_client_key: Option<PathBuf>,
     /// `-tls-server-name`.
     pub(crate) tls_server_name: Option<String>,
+    /// `-authority`.
+    pub(crate) authority: Option<String>,
     /// `-rpc-header`, in order, unparsed.
     pub(crate) rpc_header: Vec<String>,
     /// `-user-agent`.
@@ -88,6 +90,7 @@ impl Cli {
             tls_client_cert: None,
             tls_client_key: None,
             tls_server_name: None,
+            authority: None,
             rpc_header: Vec::new(),
             user_agent: "grpc_health_probe".to_owned(),
             gzip: false,

@@ -2,6 +2,7 @@
 //! against an in-process peer and asserts the exit code and the key words
 //! of its message.
 
+mod addresses;
 mod args;
 mod check;
 mod connection;

@@ -91,6 +91,20 @@ impl Live {
 /// A TLS health server with `pki`'s server certificate; with `mtls`, client
 /// certificates from its CA are required.
 pub(crate) async fn tls_health_server(pki: &Pki, mtls: bool) -> (String, Stop) {
+    let (addr, conn_rx) = tls_connections(pki, mtls).await;
+    let (_handle, stop) = serve_incoming(HealthChecks::new(), ReceiverStream::new(conn_rx));
+    (addr, stop)
+}
+
+/// A TLS server socket on 127.0.0.1 with `pki`'s server certificate (ALPN
+/// `h2`); its completed handshakes arrive on the channel.
+async fn tls_connections(
+    pki: &Pki,
+    mtls: bool,
+) -> (
+    String,
+    mpsc::Receiver<std::io::Result<tokio_rustls::server::TlsStream<TcpStream>>>,
+) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -125,8 +139,7 @@ pub(crate) async fn tls_health_server(pki: &Pki, mtls: bool) -> (String, Stop) {
             });
         }
     });
-    let (_handle, stop) = serve_incoming(HealthChecks::new(), ReceiverStream::new(conn_rx));
-    (addr, stop)
+    (addr, conn_rx)
 }
 
 /// A tonic server with no services at all: every method is UNIMPLEMENTED.
@@ -198,10 +211,11 @@ pub(crate) enum Reply {
     Never,
 }
 
-/// What the raw h2 server saw: request headers and the first body byte (the
-/// compressed flag).
+/// What the raw h2 server saw: the `:authority`, request headers and the
+/// first body byte (the compressed flag).
 #[derive(Debug)]
 pub(crate) struct Seen {
+    pub(crate) authority: Option<String>,
     pub(crate) headers: HeaderMap,
     pub(crate) compressed_flag: u8,
 }
@@ -213,7 +227,25 @@ pub(crate) async fn raw_h2_server(reply: Reply) -> (String, mpsc::UnboundedRecei
     (addr, seen_rx, stop)
 }
 
-async fn h2_connection(socket: TcpStream, reply: Reply, seen: mpsc::UnboundedSender<Seen>) {
+/// [`raw_h2_server`] behind TLS with `pki`'s server certificate.
+pub(crate) async fn raw_h2_tls_server(
+    pki: &Pki,
+    reply: Reply,
+) -> (String, mpsc::UnboundedReceiver<Seen>) {
+    let (seen_tx, seen_rx) = mpsc::unbounded_channel();
+    let (addr, mut connections) = tls_connections(pki, false).await;
+    tokio::spawn(async move {
+        while let Some(Ok(tls)) = connections.recv().await {
+            tokio::spawn(h2_connection(tls, reply, seen_tx.clone()));
+        }
+    });
+    (addr, seen_rx)
+}
+
+async fn h2_connection<IO>(socket: IO, reply: Reply, seen: mpsc::UnboundedSender<Seen>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let Ok(mut conn) = h2::server::handshake(socket).await else {
         return;
     };
@@ -230,6 +262,7 @@ async fn h2_connection(socket: TcpStream, reply: Reply, seen: mpsc::UnboundedSen
             .get("grpc-accept-encoding")
             .is_some_and(|v| v == "gzip");
         let _ = seen.send(Seen {
+            authority: parts.uri.authority().map(ToString::to_string),
             headers: parts.headers,
             compressed_flag: data.first().copied().unwrap_or(9),
         });

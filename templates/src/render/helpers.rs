@@ -72,12 +72,23 @@ fn fields(config: &Config) -> [(&'static str, &Probe); 3] {
 }
 
 fn grpc_note(config: &Config) -> Vec<Piece> {
-    if config.probe.mode == "grpc" {
-        vec![Piece::Comment(
+    let tls = config
+        .probes
+        .readiness_probe
+        .grpc
+        .as_ref()
+        .is_some_and(|grpc| grpc.mode.is_some());
+    match (config.probe.mode.as_str(), tls) {
+        ("grpc", false) => vec![Piece::Comment(
             "kubelet's gRPC probe: plain text to the pod IP on the numeric port.".into(),
-        )]
-    } else {
-        Vec::new()
+        )],
+        ("grpc", true) => vec![
+            Piece::Comment("kubelet's gRPC probe: TLS to the pod IP on the numeric port;".into()),
+            Piece::Comment(
+                "grpc.mode TLS (Kubernetes 1.37, alpha) does NOT verify the cert.".into(),
+            ),
+        ],
+        _ => Vec::new(),
     }
 }
 

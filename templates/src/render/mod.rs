@@ -133,7 +133,7 @@ mod tests {
     fn config() -> Config {
         let values =
             values::load(&[], &["name=a".into(), "image=i".into(), "port=1".into()]).unwrap();
-        validate::config(&values).unwrap()
+        validate::config(&values, crate::kube::KubeVersion::DEFAULT).unwrap()
     }
 
     fn sources(text: &str) -> Sources {

@@ -9,6 +9,7 @@ use crate::error::ValueError;
 
 use super::probes::{Exec, Handler};
 use super::read::Values;
+use super::tls::ProbeTls;
 
 /// The probe setup and the exec path, if any.
 #[derive(Debug)]
@@ -90,10 +91,14 @@ pub(crate) fn handler<'a>(
     values: Values<'_>,
     install: &'a Install,
     port: i64,
+    tls: &'a ProbeTls,
 ) -> Result<Handler<'a>, ValueError> {
     Ok(match (install.setup.mode.as_str(), &install.exec_path) {
-        ("exec", Some(path)) => Handler::Exec(Exec::read(values, path, port)?),
-        ("grpc", _) => Handler::Grpc { port },
+        ("exec", Some(path)) => Handler::Exec(Exec::read(values, path, port, &tls.exec_flags)?),
+        ("grpc", _) => Handler::Grpc {
+            port,
+            tls: tls.grpc,
+        },
         _ => Handler::Http,
     })
 }

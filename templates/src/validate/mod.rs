@@ -7,20 +7,27 @@ mod install;
 mod names;
 mod objects;
 mod probes;
+mod quantity;
 mod read;
 mod required;
 mod service;
+mod shutdown;
+mod tls;
 
 use serde_json::{Map, Value as Json};
 
 use crate::config::{Config, Labels, PROBE_VOLUME};
 use crate::error::ValueError;
+use crate::kube::KubeVersion;
 use crate::values::kind;
 
 use self::read::{INT32_MAX, Values};
 
-/// Checks `values` and builds the template context.
-pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
+/// Checks `values` for Kubernetes `version` and builds the template context.
+pub(crate) fn config(
+    values: &Map<String, Json>,
+    version: KubeVersion,
+) -> Result<Config, ValueError> {
     let values = Values::new(values);
     required::present(values)?;
     let name = values.string("name")?;
@@ -28,33 +35,23 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
     let image = values.string("image")?.to_owned();
     let port = values.int("port", 1, 65535)?;
     let admin_port = service::admin_port(values, port)?;
-    let drain = values.int("drainDelaySeconds", 0, INT32_MAX)?;
-    let grace = values.int("shutdownGraceSeconds", 0, INT32_MAX)?;
-    if grace < 1 {
-        return Err(ValueError::new(
-            "shutdownGraceSeconds",
-            format!(
-                "is {grace}; it must be at least 1 so that terminationGracePeriodSeconds \
-                 (drainDelaySeconds + shutdownGraceSeconds) exceeds drainDelaySeconds ({drain})"
-            ),
-        ));
-    }
-    let pod = objects::pod_values(values)?;
+    let shutdown = shutdown::shutdown(values, version)?;
+    let pod = objects::pod_values(values, version)?;
     let install = install::install(values, &pod, admin_port)?;
-    let handler = install::handler(values, &install, port)?;
+    let tls = tls::probe_tls(values, &install.setup.mode, version)?;
+    let handler = install::handler(values, &install, port, &tls)?;
     let probes = probes::probes(values, handler)?;
     let (labels, selector) = labels(values, name)?;
     let annotations = annotations(values, "annotations")?;
     let mut pod_annotations = self::annotations(values, "podAnnotations")?;
     service::scrape_annotations(values, admin_port, &mut pod_annotations)?;
-    let volumes = with_probes(
-        "volumes",
-        objects::volumes(values)?,
-        install.setup.volume.as_ref(),
-    )?;
+    names::annotations_size("podAnnotations", &pod_annotations)?;
+    let user_volumes = objects::volumes(values)?;
+    let user_mounts = objects::volume_mounts(values, &user_volumes)?;
+    let volumes = with_probes("volumes", user_volumes, install.setup.volume.as_ref())?;
     let volume_mounts = with_probes(
         "volumeMounts",
-        objects::volume_mounts(values)?,
+        user_mounts,
         install.setup.volume_mount.as_ref(),
     )?;
     Ok(Config {
@@ -81,7 +78,9 @@ pub(crate) fn config(values: &Map<String, Json>) -> Result<Config, ValueError> {
         volumes,
         volume_mounts,
         ports: service::container_ports(port, admin_port),
-        termination_grace_period_seconds: drain + grace,
+        termination_grace_period_seconds: shutdown.grace_period_seconds,
+        lifecycle: shutdown.lifecycle,
+        kube_version: version.to_string(),
         probe: install.setup,
         probes,
         service: service::service(values, port, admin_port)?,
@@ -164,12 +163,14 @@ fn labels(values: Values<'_>, name: &str) -> Result<(Labels, Labels), ValueError
     Ok((labels, selector))
 }
 
-/// An annotations mapping: label-style keys, any string values.
+/// An annotations mapping: label-style keys, any string values, 256 KiB at most.
 fn annotations(values: Values<'_>, path: &str) -> Result<Labels, ValueError> {
-    Ok(string_map(values, path)?
+    let annotations: Labels = string_map(values, path)?
         .into_iter()
         .map(|(_, key, text)| (key, text))
-        .collect())
+        .collect();
+    names::annotations_size(path, &annotations)?;
+    Ok(annotations)
 }
 
 /// The `(path, key, text)` of each entry of a mapping of label-style keys to

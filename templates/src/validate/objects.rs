@@ -1,7 +1,9 @@
 //! Values that are Kubernetes objects or lists as written in a manifest
 //! (resources, securityContext, env, tolerations, ...): each is read into its
-//! Kubernetes 1.33 type, refusing fields that type does not know, and then
-//! passed to the templates as written.
+//! Kubernetes 1.33 type (the oldest supported version's, so a field passes
+//! only if every supported version has it), refusing fields that type does
+//! not know; then what the API server checks beyond the types (quantities,
+//! names, keys) is checked, and the value passed to the templates as written.
 
 use k8s_openapi::api::apps::v1::DeploymentStrategy;
 use k8s_openapi::api::core::v1::{
@@ -13,15 +15,40 @@ use serde_json::Value as Json;
 
 use crate::config::PodValues;
 use crate::error::ValueError;
+use crate::kube::KubeVersion;
 
 use super::read::Values;
+use super::{names, quantity};
 
 /// Reads every Kubernetes-typed pod value.
-pub(crate) fn pod_values(values: Values<'_>) -> Result<PodValues, ValueError> {
+pub(crate) fn pod_values(
+    values: Values<'_>,
+    version: KubeVersion,
+) -> Result<PodValues, ValueError> {
+    let env = typed::<Vec<EnvVar>>(values, "env", "EnvVar list")?;
+    for (index, var) in items(&env) {
+        names::env_name(
+            &format!("env[{index}].name"),
+            var["name"].as_str().unwrap_or_default(),
+            version,
+        )?;
+    }
+    let resources = typed::<ResourceRequirements>(values, "resources", "ResourceRequirements")?;
+    quantity::resources(values)?;
+    let node_selector = typed::<std::collections::BTreeMap<String, String>>(
+        values,
+        "nodeSelector",
+        "a mapping of label keys to strings",
+    )?;
+    for (key, value) in node_selector.as_object().into_iter().flatten() {
+        let path = format!("nodeSelector.{key}");
+        names::label_key(&path, key)?;
+        names::label_value(&path, value.as_str().unwrap_or_default())?;
+    }
     Ok(PodValues {
         args: typed::<Vec<String>>(values, "args", "a list of strings")?,
-        env: typed::<Vec<EnvVar>>(values, "env", "EnvVar list")?,
-        resources: typed::<ResourceRequirements>(values, "resources", "ResourceRequirements")?,
+        env,
+        resources,
         security_context: typed::<SecurityContext>(values, "securityContext", "SecurityContext")?,
         pod_security_context: typed::<PodSecurityContext>(
             values,
@@ -33,11 +60,7 @@ pub(crate) fn pod_values(values: Values<'_>) -> Result<PodValues, ValueError> {
             "imagePullSecrets",
             "LocalObjectReference list",
         )?,
-        node_selector: typed::<std::collections::BTreeMap<String, String>>(
-            values,
-            "nodeSelector",
-            "a mapping of label keys to strings",
-        )?,
+        node_selector,
         tolerations: typed::<Vec<Toleration>>(values, "tolerations", "Toleration list")?,
         affinity: typed::<Affinity>(values, "affinity", "Affinity")?,
         topology_spread_constraints: typed::<Vec<TopologySpreadConstraint>>(
@@ -49,14 +72,41 @@ pub(crate) fn pod_values(values: Values<'_>) -> Result<PodValues, ValueError> {
     })
 }
 
-/// The user's volumes, checked.
+/// The user's volumes, checked: DNS-1123 label names, quantity size limits.
 pub(crate) fn volumes(values: Values<'_>) -> Result<Vec<Json>, ValueError> {
-    list::<Volume>(values, "volumes", "Volume list")
+    let volumes = list::<Volume>(values, "volumes", "Volume list")?;
+    for (index, volume) in volumes.iter().enumerate() {
+        names::dns_label(
+            &format!("volumes[{index}].name"),
+            volume["name"].as_str().unwrap_or_default(),
+        )?;
+        if let Some(limit) = volume.pointer("/emptyDir/sizeLimit") {
+            quantity::quantity(&format!("volumes[{index}].emptyDir.sizeLimit"), limit)?;
+        }
+    }
+    Ok(volumes)
 }
 
-/// The user's volumeMounts, checked.
-pub(crate) fn volume_mounts(values: Values<'_>) -> Result<Vec<Json>, ValueError> {
-    list::<VolumeMount>(values, "volumeMounts", "VolumeMount list")
+/// The user's volumeMounts, checked: each names one of the user's `volumes`.
+pub(crate) fn volume_mounts(values: Values<'_>, volumes: &[Json]) -> Result<Vec<Json>, ValueError> {
+    let mounts = list::<VolumeMount>(values, "volumeMounts", "VolumeMount list")?;
+    for (index, mount) in mounts.iter().enumerate() {
+        let name = &mount["name"];
+        if !volumes.iter().any(|volume| volume["name"] == *name) {
+            return Err(ValueError::new(
+                format!("volumeMounts[{index}].name"),
+                format!(
+                    "is {name}, which names none of the volumes; add it to volumes or fix the name"
+                ),
+            ));
+        }
+    }
+    Ok(mounts)
+}
+
+/// The items of a list value with their positions; none for `null`.
+fn items(list: &Json) -> impl Iterator<Item = (usize, &Json)> {
+    list.as_array().into_iter().flatten().enumerate()
 }
 
 fn list<T: DeserializeOwned>(

@@ -23,6 +23,8 @@ pub(crate) enum Handler<'a> {
     Grpc {
         /// The gRPC port.
         port: i64,
+        /// `grpc.mode: TLS` (Kubernetes 1.37+).
+        tls: bool,
     },
     /// kubelet's GET of `/readyz` and `/livez` on the port named `admin`.
     Http,
@@ -69,8 +71,10 @@ fn restarts_never_on_dependencies(
 pub(crate) struct Exec<'a> {
     /// grpc-probe's path in the container.
     pub(crate) path: &'a str,
-    /// The server's port on 127.0.0.1.
+    /// The server's port on localhost (either loopback).
     pub(crate) port: i64,
+    /// grpc-probe's TLS flags; empty for plaintext.
+    pub(crate) tls: &'a [String],
     /// `probe.reserveMs`.
     pub(crate) reserve_ms: i64,
     /// `probe.connectTimeoutMs`; 0 derives it.
@@ -81,10 +85,16 @@ pub(crate) struct Exec<'a> {
 
 impl<'a> Exec<'a> {
     /// Reads the `probe.*` timeout values.
-    pub(crate) fn read(values: Values<'_>, path: &'a str, port: i64) -> Result<Self, ValueError> {
+    pub(crate) fn read(
+        values: Values<'_>,
+        path: &'a str,
+        port: i64,
+        tls: &'a [String],
+    ) -> Result<Self, ValueError> {
         Ok(Self {
             path,
             port,
+            tls,
             reserve_ms: values.int("probe.reserveMs", 0, INT32_MAX)?,
             connect_ms: values.int("probe.connectTimeoutMs", 0, INT32_MAX)?,
             rpc_ms: values.int("probe.rpcTimeoutMs", 0, INT32_MAX)?,
@@ -149,17 +159,25 @@ fn probe(values: Values<'_>, section: &str, handler: Handler<'_>) -> Result<Prob
     match handler {
         Handler::Exec(action) => {
             let (connect, rpc) = action.timeouts(section, timeout_seconds)?;
-            exec = Some(ExecAction {
-                command: vec![
-                    action.path.to_owned(),
-                    format!("-addr=127.0.0.1:{}", action.port),
-                    format!("-service={service}"),
-                    format!("-connect-timeout={connect}ms"),
-                    format!("-rpc-timeout={rpc}ms"),
-                ],
+            let mut command = vec![
+                action.path.to_owned(),
+                format!("-addr=localhost:{}", action.port),
+            ];
+            command.extend_from_slice(action.tls);
+            command.extend([
+                format!("-service={service}"),
+                format!("-connect-timeout={connect}ms"),
+                format!("-rpc-timeout={rpc}ms"),
+            ]);
+            exec = Some(ExecAction { command });
+        }
+        Handler::Grpc { port, tls } => {
+            grpc = Some(Grpc {
+                port,
+                service,
+                mode: tls.then_some("TLS"),
             });
         }
-        Handler::Grpc { port } => grpc = Some(Grpc { port, service }),
         Handler::Http => {
             let path = if section == "readiness" {
                 "/readyz"
@@ -200,6 +218,7 @@ mod tests {
         let exec = Exec {
             path: "/p",
             port: 1,
+            tls: &[],
             reserve_ms,
             connect_ms,
             rpc_ms,

@@ -117,3 +117,26 @@ fn rendered_exec_probes_follow_the_demo_through_readiness_changes_and_drain() {
         "health-demo exits 0 after SIGTERM: {status}"
     );
 }
+
+/// The rendered command's `-addr=localhost:PORT` reaches the server whichever
+/// loopback it listens on, IPv4 or IPv6 alone.
+#[test]
+fn the_rendered_exec_command_reaches_a_server_on_either_loopback() {
+    for listen in ["127.0.0.1:0", "[::1]:0"] {
+        let demo = Demo::start(&["--addr", listen]);
+        let port = demo
+            .addr()
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse::<u16>().ok())
+            .expect("the demo prints host:port");
+        let container = manifest::rendered_server(&[&format!("port={port}")]);
+        let [_, liveness, _] = manifest::probes(&container);
+        let mut liveness = Prober::new(liveness, &bins::grpc_probe(), false);
+        assert!(
+            liveness.tick(),
+            "liveness passes with the demo on {}: {:?}",
+            demo.addr(),
+            liveness.last
+        );
+    }
+}

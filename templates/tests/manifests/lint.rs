@@ -55,6 +55,20 @@ fn grpc_mode_is_lint_clean() {
 }
 
 #[test]
+fn grpc_mode_over_tls_at_1_37_is_lint_clean() {
+    let mut args = with(&["probe.mode=grpc", "tls.enabled=true"]);
+    args.extend(["--kube-version".into(), "1.37".into()]);
+    lint("grpc TLS", &args);
+}
+
+#[test]
+fn a_pre_stop_sleep_at_1_34_is_lint_clean() {
+    let mut args = with(&["preStopSleepSeconds=5", "drainDelaySeconds=0"]);
+    args.extend(["--kube-version".into(), "1.34".into()]);
+    lint("preStop sleep", &args);
+}
+
+#[test]
 fn http_mode_with_metrics_is_lint_clean() {
     lint(
         "http",

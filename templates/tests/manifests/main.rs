@@ -1,7 +1,7 @@
 //! Integration tests for `health-manifests`: rendered manifests validated
 //! offline against the Kubernetes 1.33 schema, the API server's rules and the
-//! Pod Security "restricted" profile, linted with yamllint, every rejection,
-//! the README's examples, a team's own templates, and a kubelet-like
+//! Pod Security "restricted" profile, each `--kube-version` boundary, linted
+//! with yamllint, every rejection, the README's examples, a team's own templates, and a kubelet-like
 //! end-to-end run of the rendered probes against `health-demo`.
 
 mod alerts;
@@ -19,3 +19,4 @@ mod restricted;
 mod rules;
 mod schema;
 mod team;
+mod versions;

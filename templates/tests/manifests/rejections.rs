@@ -482,3 +482,126 @@ fn a_gap_in_a_list_set_by_position_is_refused() {
 fn a_misspelt_list_in_set_names_the_closest_value() {
     refused(&with(&["envs[0].name=A"]), "did you mean `env`?");
 }
+
+/// The example: a limit no API server reads renders nothing here.
+#[test]
+fn memory_lots() {
+    let file = cli::values_file("resources:\n  limits:\n    memory: lots\n");
+    let path = file.path().to_str().expect("UTF-8").to_owned();
+    let mut args = with(&[]);
+    args.extend(["--values".into(), path]);
+    let stderr = refused(&args, "value `resources.limits.memory` is \"lots\"");
+    assert!(stderr.contains("not a Kubernetes quantity"), "{stderr}");
+    assert!(stderr.contains("128Mi"), "{stderr}");
+}
+
+#[test]
+fn bad_quantities_name_the_field() {
+    for (set, path) in [
+        ("resources.requests.cpu=1.2.3", "`resources.requests.cpu`"),
+        ("resources.limits.memory=1gb", "`resources.limits.memory`"),
+        ("resources.limits.cpu=1e1.5", "`resources.limits.cpu`"),
+        (
+            "volumes[0].emptyDir.sizeLimit=big",
+            "`volumes[0].emptyDir.sizeLimit`",
+        ),
+    ] {
+        let mut sets = vec![set];
+        if set.starts_with("volumes") {
+            sets.push("volumes[0].name=scratch");
+        }
+        let stderr = refused(&with(&sets), path);
+        assert!(stderr.contains("not a Kubernetes quantity"), "{stderr}");
+    }
+}
+
+#[test]
+fn negative_resource_amount() {
+    refused(
+        &with(&["resources.requests.memory=-1Mi"]),
+        "`resources.requests.memory` is",
+    );
+}
+
+#[test]
+fn request_above_its_limit() {
+    let stderr = refused(
+        &with(&["resources.limits.cpu=500m", "resources.requests.cpu=1"]),
+        "`resources.requests.cpu`",
+    );
+    assert!(
+        stderr.contains("more than resources.limits.cpu"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_resource_name() {
+    refused(
+        &with(&["resources.limits.memroy=1Gi"]),
+        "`resources.limits.memroy`",
+    );
+}
+
+#[test]
+fn volume_name_not_a_dns_label() {
+    refused(
+        &with(&[
+            "volumes[0].name=Scratch_1",
+            "volumes[0].emptyDir.medium=Memory",
+        ]),
+        "`volumes[0].name` is \"Scratch_1\", not a DNS-1123 label",
+    );
+}
+
+#[test]
+fn volume_mount_of_no_volume() {
+    refused(
+        &with(&[
+            "volumeMounts[0].name=cache",
+            "volumeMounts[0].mountPath=/cache",
+        ]),
+        "`volumeMounts[0].name` is \"cache\", which names none of the volumes",
+    );
+}
+
+#[test]
+fn env_name_not_valid() {
+    refused(
+        &with(&["env[0].name=MY VAR", "env[0].value=x"]),
+        "`env[0].name`",
+    );
+}
+
+#[test]
+fn label_key_not_valid() {
+    refused(&with(&["labels.-team=a"]), "`labels.-team` has the key");
+}
+
+#[test]
+fn annotation_key_not_valid() {
+    refused(
+        &with(&["annotations.Example\\.com/x=1"]),
+        "not a valid label key",
+    );
+}
+
+#[test]
+fn annotations_too_large() {
+    // Too long for one argument: a values file.
+    let file = cli::values_file(&format!(
+        "podAnnotations:\n  note: {}\n",
+        "x".repeat(256 * 1024)
+    ));
+    let mut args = with(&[]);
+    args.extend([
+        "--values".into(),
+        file.path().to_str().expect("UTF-8").to_owned(),
+    ]);
+    refused(&args, "`podAnnotations` takes");
+}
+
+#[test]
+fn node_selector_value_not_a_label_value() {
+    refused(&with(&["nodeSelector.zone=a b"]), "`nodeSelector.zone`");
+}

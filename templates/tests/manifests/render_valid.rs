@@ -151,7 +151,7 @@ fn exec_probes_check_their_own_services_and_startup_checks_liveness() {
             command,
             &[
                 "/usr/local/bin/grpc-probe",
-                "-addr=127.0.0.1:50051",
+                "-addr=localhost:50051",
                 &format!("-service={service}"),
                 "-connect-timeout=450ms",
                 "-rpc-timeout=450ms",

@@ -194,3 +194,24 @@ fn a_directory_without_templates_is_refused() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("cannot be read"), "{}", run.stderr);
 }
+
+/// Team templates see `--kube-version` and the preStop `lifecycle` it allows.
+#[test]
+fn team_templates_see_the_kube_version_and_the_lifecycle() {
+    let dir = team_dir(&[(
+        "notes.yaml.j2",
+        "kube: {{ kubeVersion }}\ngrace: {{ terminationGracePeriodSeconds }}\n\
+         {% if lifecycle %}lifecycle:\n  {{ lifecycle | toyaml(2) }}\n{% endif %}",
+    )]);
+    let mut args = team_args(dir.path(), &["preStopSleepSeconds=3"]);
+    args.extend(["--kube-version".into(), "1.35".into()]);
+    assert_eq!(
+        cli::render(&args),
+        "---\n# Source: notes.yaml.j2\nkube: \"1.35\"\ngrace: 18\nlifecycle:\n  preStop:\n    sleep:\n      seconds: 3\n"
+    );
+    let plain = cli::render(&team_args(dir.path(), &[]));
+    assert_eq!(
+        plain,
+        "---\n# Source: notes.yaml.j2\nkube: \"1.33\"\ngrace: 15\n"
+    );
+}
