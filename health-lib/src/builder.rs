@@ -4,11 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{Check, IntoChecks};
-use crate::evaluate::{DerivedService, Evaluator, Source};
+use crate::evaluate::{DerivedService, Evaluator};
+use crate::group::Source;
 use crate::metrics::Metrics;
 use crate::pb::health_server::HealthServer;
-use crate::registry::Registry;
 use crate::shared::Shared;
+use crate::status_table::StatusTable;
 use crate::{Group, HealthHandle, HealthService};
 
 /// How often checks run unless set with [`HealthChecks::interval`].
@@ -160,14 +161,14 @@ impl HealthChecks {
     /// Outside a Tokio runtime, as `tokio::spawn` does.
     pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
         let evaluator = Evaluator::new(self.checks, self.services, self.timeout, &self.metrics);
-        let registry = Registry::new(
+        let table = StatusTable::new(
             evaluator
                 .derived_statuses()
                 .map(|(name, status)| (name.to_owned(), status)),
             self.list_limit,
             self.metrics,
         );
-        let shared = Arc::new(Shared::new(registry, evaluator.snapshots()));
+        let shared = Arc::new(Shared::new(table, evaluator.snapshots()));
         tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));
         let service = HealthService {
             shared: shared.clone(),

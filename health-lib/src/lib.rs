@@ -11,8 +11,6 @@ mod check;
 pub mod checks;
 mod codec;
 #[cfg(feature = "server")]
-mod drain;
-#[cfg(feature = "server")]
 mod error;
 #[cfg(feature = "server")]
 mod evaluate;
@@ -29,13 +27,15 @@ pub mod incoming;
 mod metrics;
 pub mod pb;
 #[cfg(feature = "server")]
-mod registry;
-#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
 mod shared;
 #[cfg(feature = "server")]
+mod signal;
+#[cfg(feature = "server")]
 mod snapshot;
+#[cfg(feature = "server")]
+mod status_table;
 #[cfg(all(test, feature = "server"))]
 mod test_support;
 #[cfg(feature = "server")]
@@ -60,8 +60,6 @@ pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthC
 #[cfg(feature = "server")]
 pub use check::{Check, CheckOutput, IntoCheck, IntoChecks};
 #[cfg(feature = "server")]
-pub use drain::termination_signal;
-#[cfg(feature = "server")]
 pub use error::{UpdateError, UpdateErrorKind};
 #[cfg(feature = "server")]
 pub use group::Group;
@@ -69,6 +67,8 @@ pub use group::Group;
 pub use handle::HealthHandle;
 #[cfg(feature = "server")]
 pub use service::HealthService;
+#[cfg(feature = "server")]
+pub use signal::termination_signal;
 #[cfg(feature = "server")]
 pub use snapshot::{CheckSnapshot, CheckStatus};
 #[cfg(feature = "server")]

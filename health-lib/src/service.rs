@@ -38,7 +38,7 @@ impl Health for HealthService {
         request: Request<HealthCheckRequest>,
     ) -> Result<Response<HealthCheckResponse>, Status> {
         // The name is not echoed: it may be huge, and it is the caller's own input.
-        match self.shared.registry().status(&request.get_ref().service) {
+        match self.shared.table().status(&request.get_ref().service) {
             Some(status) => Ok(Response::new(HealthCheckResponse {
                 status: status.into(),
             })),
@@ -50,7 +50,7 @@ impl Health for HealthService {
         &self,
         _request: Request<HealthListRequest>,
     ) -> Result<Response<HealthListResponse>, Status> {
-        let services = self.shared.registry().list().map_err(|error| {
+        let services = self.shared.table().list().map_err(|error| {
             Status::resource_exhausted(format!(
                 "{} services registered, more than the List limit of {}",
                 error.registered, error.limit

@@ -16,7 +16,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::run::{InFlight, Job, Observation, Outcome, RunKind, panic_message};
+use super::run::{InFlight, Job, Observation, Outcome};
 use crate::check::CheckResult;
 
 /// What a worker reports.
@@ -162,14 +162,9 @@ pub(crate) async fn run(jobs: Vec<Job>, workers: usize) -> Vec<Outcome> {
                 continue;
             }
             running.swap_remove(index);
-            let timeout = queue.jobs[job].timeout;
             left -= 1;
             outcomes[job] = Some(Outcome {
-                observation: Observation {
-                    result: Err(format!("timed out after {timeout:?}")),
-                    kind: RunKind::Timeout,
-                    duration: started.elapsed(),
-                },
+                observation: Observation::timed_out(queue.jobs[job].timeout, started.elapsed()),
                 in_flight: handles[worker]
                     .take()
                     .map(|task| InFlight { task, started }),
@@ -211,22 +206,9 @@ fn work(queue: &Queue, worker: usize, events: &mpsc::UnboundedSender<Event>) -> 
             break;
         }
         let ran = catch_unwind(AssertUnwindSafe(|| (queue.jobs[job].check)()));
-        let duration = at.elapsed();
-        let (result, kind) = match ran {
-            Ok(Ok(())) => (Ok(()), RunKind::Success),
-            Ok(Err(reason)) => (Err(reason), RunKind::Error),
-            Err(payload) => (
-                Err(format!("panicked: {}", panic_message(payload.as_ref()))),
-                RunKind::Panic,
-            ),
-        };
-        last = result.clone();
+        let observation = Observation::ended(ran, at.elapsed());
+        last = observation.result.clone();
         done = Some(job);
-        let observation = Observation {
-            result,
-            kind,
-            duration,
-        };
         if events.send(Event::Finished { job, observation }).is_err() {
             break;
         }
@@ -239,6 +221,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
+    use super::super::run::RunKind;
     use super::*;
     use crate::test_support::EVENT_TIMEOUT;
 

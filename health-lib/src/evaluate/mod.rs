@@ -19,25 +19,17 @@ use futures::future::{join, join_all};
 use tokio::time::MissedTickBehavior;
 
 use crate::check::Check;
-use crate::drain::Phase;
+use crate::group::Source;
 use crate::metrics::{CheckMetrics, Metrics};
 use crate::shared::Shared;
 use crate::snapshot::{CheckSnapshot, CheckStatus};
+use crate::status_table::Phase;
 use crate::{Group, ServingStatus};
 
 use run::Observation;
 pub(crate) use run::RunKind;
 use runner::Runner;
 use threshold::Debounce;
-
-/// Which checks a derived service follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// Every check: the server's overall health, `""`.
-    All,
-    /// The checks of one group.
-    Group(Group),
-}
 
 /// A service whose status the checks drive.
 #[derive(Clone, Debug)]
@@ -121,7 +113,7 @@ impl Evaluator {
         let all_pass = self
             .checks
             .iter()
-            .filter(|check| source == Source::All || source == Source::Group(check.snapshot.group))
+            .filter(|check| source.covers(check.snapshot.group))
             .all(|check| check.debounce.passing());
         if all_pass {
             ServingStatus::Serving

@@ -71,8 +71,37 @@ pub(crate) struct Outcome {
     pub(crate) in_flight: Option<InFlight>,
 }
 
+impl Observation {
+    /// A run that returned (`Ok`) or panicked (`Err`, with the payload): the
+    /// one rule from how a check ended to its outcome and reason.
+    pub(crate) fn ended(ran: Result<CheckResult, Box<dyn Any + Send>>, duration: Duration) -> Self {
+        let (result, kind) = match ran {
+            Ok(Ok(())) => (Ok(()), RunKind::Success),
+            Ok(Err(reason)) => (Err(reason), RunKind::Error),
+            Err(payload) => (
+                Err(format!("panicked: {}", panic_message(payload.as_ref()))),
+                RunKind::Panic,
+            ),
+        };
+        Self {
+            result,
+            kind,
+            duration,
+        }
+    }
+
+    /// A run cut off at `timeout`, after `duration`.
+    pub(crate) fn timed_out(timeout: Duration, duration: Duration) -> Self {
+        Self {
+            result: Err(format!("timed out after {timeout:?}")),
+            kind: RunKind::Timeout,
+            duration,
+        }
+    }
+}
+
 /// The message of a caught panic's payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
         .copied()

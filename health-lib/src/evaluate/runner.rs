@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinError;
 
-use super::run::{InFlight, Job, Observation, Outcome, RunKind, panic_message};
+use super::run::{InFlight, Job, Observation, Outcome, RunKind};
 use crate::check::CheckFn;
 
 /// A blocking run at most this long is quick: the next one may share a
@@ -101,18 +101,15 @@ impl Runner {
         match tokio::time::timeout(self.timeout, &mut run.task).await {
             Ok(joined) => {
                 let duration = run.started.elapsed();
-                let (result, kind) = match joined {
-                    Ok(Ok(())) => (Ok(()), RunKind::Success),
-                    Ok(Err(reason)) => (Err(reason), RunKind::Error),
-                    Err(error) if error.is_panic() => {
-                        (Err(describe_join_error(error)), RunKind::Panic)
-                    }
-                    Err(error) => (Err(describe_join_error(error)), RunKind::Error),
-                };
-                Observation {
-                    result,
-                    kind,
-                    duration,
+                match joined.map_err(JoinError::try_into_panic) {
+                    Ok(result) => Observation::ended(Ok(result), duration),
+                    Err(Ok(payload)) => Observation::ended(Err(payload), duration),
+                    // Only a runtime shutting down cancels a check's task.
+                    Err(Err(error)) => Observation {
+                        result: Err(format!("did not complete: {error}")),
+                        kind: RunKind::Error,
+                        duration,
+                    },
                 }
             }
             Err(_) => {
@@ -121,11 +118,7 @@ impl Runner {
                     CheckFn::Async(_) => run.task.abort(),
                     CheckFn::Blocking(_) => self.in_flight = Some(run),
                 }
-                Observation {
-                    result: Err(format!("timed out after {:?}", self.timeout)),
-                    kind: RunKind::Timeout,
-                    duration,
-                }
+                Observation::timed_out(self.timeout, duration)
             }
         }
     }
@@ -156,13 +149,6 @@ impl Drop for Runner {
         if let Some(run) = &self.in_flight {
             run.task.abort();
         }
-    }
-}
-
-fn describe_join_error(error: JoinError) -> String {
-    match error.try_into_panic() {
-        Ok(payload) => format!("panicked: {}", panic_message(payload.as_ref())),
-        Err(error) => format!("did not complete: {error}"),
     }
 }
 

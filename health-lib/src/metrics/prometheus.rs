@@ -355,7 +355,7 @@ mod tests {
             .check(Check::new("db", move || flag.load(Ordering::SeqCst)))
             .metrics(&mut registry)
             .build();
-        let (_, mut readiness) = handle.shared.registry().subscribe("readiness");
+        let (_, mut readiness) = handle.shared.table().subscribe("readiness");
         up.store(true, Ordering::SeqCst);
         tokio::time::timeout(
             EVENT_TIMEOUT,
@@ -391,7 +391,7 @@ mod tests {
     async fn hand_driven_services_have_series_only_while_registered() {
         let mut registry = Registry::default();
         let (_, handle) = HealthChecks::new().metrics(&mut registry).build();
-        let watcher = handle.shared.registry().subscribe("watched");
+        let watcher = handle.shared.table().subscribe("watched");
         assert!(
             !scrape(&registry).contains("watched"),
             "watching registers nothing"
@@ -411,6 +411,6 @@ mod tests {
             !scrape(&registry).contains("watched"),
             "series removed with the service"
         );
-        handle.shared.registry().unsubscribe("watched", watcher);
+        handle.shared.table().unsubscribe("watched", watcher);
     }
 }

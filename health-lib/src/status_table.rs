@@ -1,24 +1,39 @@
-//! The served statuses: one watch channel per service name.
+//! The status table: the served status of every service name, one watch
+//! channel per name, and the [`Phase`] of the service's shutdown.
 //!
 //! Check reads the latest value under a read lock; Watch subscribes to the
 //! channel, which keeps only the latest value, so slow readers never build a
 //! backlog. A name that is watched before it is registered gets a placeholder
 //! (status `None`) that is removed again when its last watcher goes. Stopping
 //! the server wakes every channel's watchers to end their streams.
+//!
+//! The phase is the one record of where the shutdown stands. It changes only
+//! under the table's write lock and every update reads it under the table's
+//! lock, as grpc-go's health server keeps `shutdown` under the mutex of its
+//! status map: no update can land after a drain.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::watch;
 
 use crate::ServingStatus;
-use crate::drain::DrainState;
 use crate::error::{UpdateError, UpdateErrorKind};
 use crate::metrics::{Metrics, ServiceMetrics};
 
 /// A service's status; `None` while the name is only watched, not registered.
 pub(crate) type Slot = Option<ServingStatus>;
+
+/// Where the service is in its shutdown; it only moves forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    /// Statuses follow the checks and the application.
+    Serving,
+    /// Every service is NOT_SERVING and updates are refused; Watch streams stay open.
+    Draining,
+    /// As draining, and Watch streams end once they have sent their latest status.
+    Stopped,
+}
 
 struct Entry {
     status: watch::Sender<Slot>,
@@ -48,27 +63,24 @@ impl Entry {
     }
 }
 
-/// Returned by [`Registry::list`] when more services are registered than the cap.
+/// Returned by [`StatusTable::list`] when more services are registered than the cap.
 #[derive(Debug)]
 pub(crate) struct TooManyServices {
     pub(crate) registered: usize,
     pub(crate) limit: usize,
 }
 
-/// The served statuses. Updates consult the [`DrainState`] while holding the
-/// lock that draining takes to set every service NOT_SERVING, so no update
-/// lands after a drain.
-pub(crate) struct Registry {
+/// The served statuses and the shutdown phase.
+pub(crate) struct StatusTable {
     services: RwLock<HashMap<Arc<str>, Entry>>,
+    /// Sent to only while `services` is write-locked (see the module docs).
+    phase: watch::Sender<Phase>,
     list_limit: usize,
     metrics: Metrics,
-    /// Set by [`Registry::stop`]: Watch streams end once they have sent their
-    /// latest status.
-    stopped: AtomicBool,
 }
 
-impl Registry {
-    /// A registry whose `derived` names start with the given statuses.
+impl StatusTable {
+    /// A table whose `derived` names start with the given statuses.
     pub(crate) fn new(
         derived: impl IntoIterator<Item = (String, ServingStatus)>,
         list_limit: usize,
@@ -83,9 +95,9 @@ impl Registry {
             .collect();
         Self {
             services: RwLock::new(by_name),
+            phase: watch::Sender::new(Phase::Serving),
             list_limit,
             metrics,
-            stopped: AtomicBool::new(false),
         }
     }
 
@@ -99,6 +111,31 @@ impl Registry {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Where the shutdown stands.
+    pub(crate) fn phase(&self) -> Phase {
+        *self.phase.borrow()
+    }
+
+    /// A receiver of every phase change; it closes with the table.
+    pub(crate) fn subscribe_phase(&self) -> watch::Receiver<Phase> {
+        self.phase.subscribe()
+    }
+
+    /// Moves to `to` if that is forward, under the write lock `services` is.
+    fn advance(
+        &self,
+        _services: &RwLockWriteGuard<'_, HashMap<Arc<str>, Entry>>,
+        to: Phase,
+    ) -> bool {
+        self.phase.send_if_modified(|phase| {
+            let forward = *phase < to;
+            if forward {
+                *phase = to;
+            }
+            forward
+        })
+    }
+
     /// The status of a registered service.
     pub(crate) fn status(&self, name: &str) -> Option<ServingStatus> {
         self.read()
@@ -107,7 +144,7 @@ impl Registry {
     }
 
     /// A receiver of `name`'s status, creating a placeholder for an unknown name.
-    /// Returns the registry's own copy of the name with the receiver, so that
+    /// Returns the table's own copy of the name with the receiver, so that
     /// a watcher holds no copy of its own.
     pub(crate) fn subscribe(&self, name: &str) -> (Arc<str>, watch::Receiver<Slot>) {
         if let Some((name, entry)) = self.read().get_key_value(name) {
@@ -137,26 +174,28 @@ impl Registry {
         }
     }
 
-    /// Publishes a status computed from the checks; ignored once draining.
-    pub(crate) fn publish_derived(&self, name: &str, status: ServingStatus, drain: &DrainState) {
+    /// Publishes the statuses computed from the checks; `false`, publishing
+    /// nothing, once the service has left [`Phase::Serving`].
+    pub(crate) fn publish_derived<'a>(
+        &self,
+        statuses: impl IntoIterator<Item = (&'a str, ServingStatus)>,
+    ) -> bool {
         let services = self.read();
-        if drain.is_draining() {
-            return;
+        if self.phase() != Phase::Serving {
+            return false;
         }
-        if let Some(entry) = services.get(name) {
-            announce(name, entry, Some(status));
+        for (name, status) in statuses {
+            if let Some(entry) = services.get(name) {
+                announce(name, entry, Some(status));
+            }
         }
+        true
     }
 
     /// Sets (or, with `None`, clears) a service that the application drives by hand.
-    pub(crate) fn set_manual(
-        &self,
-        name: &str,
-        status: Slot,
-        drain: &DrainState,
-    ) -> Result<(), UpdateError> {
+    pub(crate) fn set_manual(&self, name: &str, status: Slot) -> Result<(), UpdateError> {
         let mut services = self.write();
-        if drain.is_draining() {
+        if self.phase() != Phase::Serving {
             return Err(UpdateError::new(name, UpdateErrorKind::Draining));
         }
         let Some(entry) = services.get_mut(name) else {
@@ -212,22 +251,29 @@ impl Registry {
         Ok(registered)
     }
 
-    /// Sets every registered service to NOT_SERVING, once the [`DrainState`]
-    /// refuses further updates.
-    pub(crate) fn set_all_not_serving(&self) {
-        for (name, entry) in self.write().iter() {
+    /// Moves from serving to draining: every registered service goes
+    /// NOT_SERVING and later updates are refused. `false` if it had already
+    /// left serving.
+    pub(crate) fn drain(&self) -> bool {
+        let services = self.write();
+        if !self.advance(&services, Phase::Draining) {
+            return false;
+        }
+        for (name, entry) in services.iter() {
             if entry.status.borrow().is_some() {
                 announce(name, entry, Some(ServingStatus::NotServing));
             }
         }
+        true
     }
 
     /// Ends every Watch stream, open or opened later, once it has sent its
-    /// latest status: sets [`is_stopped`](Self::is_stopped), then wakes every
-    /// watcher to look at it.
+    /// latest status: moves to [`Phase::Stopped`] (draining first if need
+    /// be), then wakes every watcher to look at it.
     pub(crate) fn stop(&self) {
-        let services = self.read();
-        self.stopped.store(true, Ordering::Release);
+        self.drain();
+        let services = self.write();
+        self.advance(&services, Phase::Stopped);
         for entry in services.values() {
             entry.status.send_modify(|_| {});
         }
@@ -235,7 +281,7 @@ impl Registry {
 
     /// Whether [`stop`](Self::stop) has been called.
     pub(crate) fn is_stopped(&self) -> bool {
-        self.stopped.load(Ordering::Acquire)
+        self.phase() == Phase::Stopped
     }
 
     /// Live Watch receivers across all services, for tests and metrics.
@@ -275,97 +321,114 @@ fn slot_name(slot: Slot) -> &'static str {
 mod tests {
     use super::*;
 
-    fn registry() -> (Registry, DrainState) {
-        (
-            Registry::new(
-                [(String::new(), ServingStatus::Serving)],
-                2,
-                Metrics::none(),
-            ),
-            DrainState::new(),
+    fn table() -> StatusTable {
+        StatusTable::new(
+            [(String::new(), ServingStatus::Serving)],
+            2,
+            Metrics::none(),
         )
     }
 
     #[test]
     fn derived_names_refuse_manual_updates() {
-        let (registry, drain) = registry();
-        let error = registry
-            .set_manual("", Some(ServingStatus::NotServing), &drain)
+        let table = table();
+        let error = table
+            .set_manual("", Some(ServingStatus::NotServing))
             .expect_err("\"\" is driven by the checks");
         assert_eq!(error.kind(), UpdateErrorKind::DrivenByChecks);
-        assert_eq!(registry.status(""), Some(ServingStatus::Serving));
+        assert_eq!(table.status(""), Some(ServingStatus::Serving));
     }
 
     #[test]
     fn placeholder_is_invisible_and_removed_with_its_last_watcher() {
-        let (registry, _) = registry();
-        let first = registry.subscribe("later");
-        let second = registry.subscribe("later");
-        assert_eq!(registry.status("later"), None);
-        assert_eq!(registry.list().expect("under the cap").len(), 1);
-        registry.unsubscribe("later", first);
-        assert_eq!(
-            registry.watcher_count(),
-            1,
-            "placeholder kept while watched"
-        );
-        registry.unsubscribe("later", second);
-        assert_eq!(registry.watcher_count(), 0);
-        assert!(!registry.read().contains_key("later"));
+        let table = table();
+        let first = table.subscribe("later");
+        let second = table.subscribe("later");
+        assert_eq!(table.status("later"), None);
+        assert_eq!(table.list().expect("under the cap").len(), 1);
+        table.unsubscribe("later", first);
+        assert_eq!(table.watcher_count(), 1, "placeholder kept while watched");
+        table.unsubscribe("later", second);
+        assert_eq!(table.watcher_count(), 0);
+        assert!(!table.read().contains_key("later"));
     }
 
     #[test]
     fn cleared_service_without_watchers_is_removed() {
-        let (registry, drain) = registry();
-        registry
-            .set_manual("gone", Some(ServingStatus::Serving), &drain)
+        let table = table();
+        table
+            .set_manual("gone", Some(ServingStatus::Serving))
             .expect("set");
-        registry.set_manual("gone", None, &drain).expect("clear");
-        assert!(!registry.read().contains_key("gone"));
-        let watcher = registry.subscribe("kept");
-        registry
-            .set_manual("kept", Some(ServingStatus::Serving), &drain)
+        table.set_manual("gone", None).expect("clear");
+        assert!(!table.read().contains_key("gone"));
+        let watcher = table.subscribe("kept");
+        table
+            .set_manual("kept", Some(ServingStatus::Serving))
             .expect("set");
-        registry.set_manual("kept", None, &drain).expect("clear");
+        table.set_manual("kept", None).expect("clear");
         assert!(
-            registry.read().contains_key("kept"),
+            table.read().contains_key("kept"),
             "its watcher waits for it"
         );
-        registry.unsubscribe("kept", watcher);
-        assert!(!registry.read().contains_key("kept"));
+        table.unsubscribe("kept", watcher);
+        assert!(!table.read().contains_key("kept"));
     }
 
     #[test]
     fn list_over_the_cap_is_refused() {
-        let (registry, drain) = registry();
-        registry
-            .set_manual("a", Some(ServingStatus::Serving), &drain)
+        let table = table();
+        table
+            .set_manual("a", Some(ServingStatus::Serving))
             .expect("set a");
-        assert!(registry.list().is_ok());
-        registry
-            .set_manual("b", Some(ServingStatus::Serving), &drain)
+        assert!(table.list().is_ok());
+        table
+            .set_manual("b", Some(ServingStatus::Serving))
             .expect("set b");
-        let error = registry
-            .list()
-            .expect_err("three services over a cap of two");
+        let error = table.list().expect_err("three services over a cap of two");
         assert_eq!((error.registered, error.limit), (3, 2));
     }
 
     #[test]
     fn drain_sets_not_serving_and_refuses_later_updates() {
-        let (registry, drain) = registry();
-        registry
-            .set_manual("a", Some(ServingStatus::Serving), &drain)
+        let table = table();
+        table
+            .set_manual("a", Some(ServingStatus::Serving))
             .expect("set a");
-        assert!(drain.begin());
-        registry.set_all_not_serving();
-        assert_eq!(registry.status(""), Some(ServingStatus::NotServing));
-        assert_eq!(registry.status("a"), Some(ServingStatus::NotServing));
-        registry.publish_derived("", ServingStatus::Serving, &drain);
-        assert_eq!(registry.status(""), Some(ServingStatus::NotServing));
-        let error = registry
-            .set_manual("a", Some(ServingStatus::Serving), &drain)
+        assert_eq!(table.phase(), Phase::Serving);
+        assert!(table.drain());
+        assert!(!table.drain(), "only once");
+        assert_eq!(table.phase(), Phase::Draining);
+        assert_eq!(table.status(""), Some(ServingStatus::NotServing));
+        assert_eq!(table.status("a"), Some(ServingStatus::NotServing));
+        assert!(!table.publish_derived([("", ServingStatus::Serving)]));
+        assert_eq!(table.status(""), Some(ServingStatus::NotServing));
+        let error = table
+            .set_manual("a", Some(ServingStatus::Serving))
             .expect_err("updates after drain are refused");
         assert_eq!(error.kind(), UpdateErrorKind::Draining);
+    }
+
+    #[test]
+    fn phase_moves_only_forward_and_stop_drains_first() {
+        let table = table();
+        let mut phases = table.subscribe_phase();
+        table.stop();
+        assert_eq!(table.phase(), Phase::Stopped);
+        assert!(table.is_stopped());
+        assert_eq!(
+            table.status(""),
+            Some(ServingStatus::NotServing),
+            "stop drains first"
+        );
+        assert!(phases.has_changed().expect("table alive"));
+        assert!(!table.drain(), "no way back from stopped to draining");
+        assert_eq!(table.phase(), Phase::Stopped);
+        let error = table
+            .set_manual("a", Some(ServingStatus::Serving))
+            .expect_err("refused once stopped");
+        assert_eq!(error.kind(), UpdateErrorKind::Draining);
+        phases.mark_unchanged();
+        drop(table);
+        assert!(phases.has_changed().is_err(), "closes with the table");
     }
 }
