@@ -1,12 +1,13 @@
 //! [`HealthChecks`]: configures the checks and services, and starts evaluation.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{Check, IntoChecks};
 use crate::evaluate::{DerivedService, Evaluator};
 use crate::group::Source;
-use crate::metrics::Metrics;
+use crate::observe::{HealthListener, Observers};
 use crate::pb::health_server::HealthServer;
 use crate::shared::Shared;
 use crate::status_table::StatusTable;
@@ -43,14 +44,32 @@ pub const MAX_REQUEST_BYTES: usize = 4 * 1024;
 ///     .build();
 /// # let _ = (health, handle); }
 /// ```
-#[derive(Debug)]
 pub struct HealthChecks {
     checks: Vec<Check>,
     services: Vec<DerivedService>,
     interval: Duration,
     timeout: Duration,
     list_limit: usize,
-    metrics: Metrics,
+    /// The crate's own listeners, made at build from the final check list.
+    inline: Vec<InlineListener>,
+    /// The application's listeners.
+    listeners: Vec<Box<dyn HealthListener>>,
+}
+
+/// Makes one of the crate's own listeners once the checks are known.
+type InlineListener = Box<dyn FnOnce(&[Check]) -> Box<dyn HealthListener> + Send>;
+
+impl fmt::Debug for HealthChecks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthChecks")
+            .field("checks", &self.checks)
+            .field("services", &self.services)
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("list_limit", &self.list_limit)
+            .field("listeners", &(self.inline.len() + self.listeners.len()))
+            .finish()
+    }
 }
 
 impl Default for HealthChecks {
@@ -68,7 +87,8 @@ impl HealthChecks {
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             list_limit: DEFAULT_LIST_LIMIT,
-            metrics: Metrics::none(),
+            inline: Vec::new(),
+            listeners: Vec::new(),
         }
     }
 
@@ -146,7 +166,19 @@ impl HealthChecks {
     #[cfg(feature = "metrics")]
     #[must_use]
     pub fn metrics(mut self, registry: &mut prometheus_client::registry::Registry) -> Self {
-        self.metrics = Metrics::register(registry);
+        let metrics = crate::metrics::Metrics::register(registry);
+        self.inline.push(Box::new(move |checks: &[Check]| {
+            let checks = checks.iter().map(|check| (check.name(), check.group));
+            Box::new(metrics.listener(checks)) as Box<dyn HealthListener>
+        }));
+        self
+    }
+
+    /// Tells `listener` about every check run and every status change, on
+    /// its own thread: see [`HealthListener`] for how events are delivered.
+    #[must_use]
+    pub fn listener(mut self, listener: impl HealthListener) -> Self {
+        self.listeners.push(Box::new(listener));
         self
     }
 
@@ -160,13 +192,19 @@ impl HealthChecks {
     ///
     /// Outside a Tokio runtime, as `tokio::spawn` does.
     pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
-        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, &self.metrics);
+        let inline = self
+            .inline
+            .into_iter()
+            .map(|make| make(&self.checks))
+            .collect();
+        let observers = Arc::new(Observers::new(inline, self.listeners));
+        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, observers.clone());
         let table = StatusTable::new(
             evaluator
                 .derived_statuses()
                 .map(|(name, status)| (name.to_owned(), status)),
             self.list_limit,
-            self.metrics,
+            observers,
         );
         let shared = Arc::new(Shared::new(table, evaluator.snapshots()));
         tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));

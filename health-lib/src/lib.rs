@@ -23,8 +23,10 @@ mod handle;
 pub mod http;
 #[cfg(feature = "server")]
 pub mod incoming;
-#[cfg(feature = "server")]
+#[cfg(feature = "metrics")]
 mod metrics;
+#[cfg(feature = "server")]
+mod observe;
 pub mod pb;
 #[cfg(feature = "server")]
 mod service;
@@ -65,6 +67,8 @@ pub use error::{UpdateError, UpdateErrorKind};
 pub use group::Group;
 #[cfg(feature = "server")]
 pub use handle::HealthHandle;
+#[cfg(feature = "server")]
+pub use observe::{CheckRan, HealthListener, LISTENER_QUEUE, RunOutcome, StatusChanged};
 #[cfg(feature = "server")]
 pub use service::HealthService;
 #[cfg(feature = "server")]

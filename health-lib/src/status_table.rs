@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::ServingStatus;
 use crate::error::{UpdateError, UpdateErrorKind};
-use crate::metrics::{Metrics, ServiceMetrics};
+use crate::observe::{Observers, StatusChanged};
 
 /// A service's status; `None` while the name is only watched, not registered.
 pub(crate) type Slot = Option<ServingStatus>;
@@ -39,26 +39,51 @@ struct Entry {
     status: watch::Sender<Slot>,
     /// Set for names the checks drive ("", groups, mapped services).
     derived: bool,
-    /// Present while the name is registered, so that merely watched names get no series.
-    metrics: ServiceMetrics,
 }
 
 impl Entry {
-    fn registered(metrics: &Metrics, name: &str, status: ServingStatus, derived: bool) -> Self {
-        let entry = Self {
+    /// A registered name, announced to the observers.
+    fn registered(observers: &Observers, name: &str, status: ServingStatus, derived: bool) -> Self {
+        observers.status_changed(&StatusChanged {
+            service: name,
+            from: None,
+            to: Some(status),
+        });
+        Self {
             status: watch::Sender::new(Some(status)),
             derived,
-            metrics: metrics.service(name),
-        };
-        entry.metrics.record(None, status);
-        entry
+        }
     }
 
     fn placeholder() -> Self {
         Self {
             status: watch::Sender::new(None),
             derived: false,
-            metrics: ServiceMetrics::none(),
+        }
+    }
+
+    /// Stores `status` and wakes watchers, only when it differs from the
+    /// current one; logs the change and tells the observers.
+    fn announce(&self, observers: &Observers, name: &str, status: Slot) {
+        let mut from = None;
+        let changed = self.status.send_if_modified(|current| {
+            from = *current;
+            let changed = *current != status;
+            *current = status;
+            changed
+        });
+        if changed {
+            tracing::info!(
+                service = name,
+                from = slot_name(from),
+                to = slot_name(status),
+                "health status changed"
+            );
+            observers.status_changed(&StatusChanged {
+                service: name,
+                from,
+                to: status,
+            });
         }
     }
 }
@@ -76,7 +101,9 @@ pub(crate) struct StatusTable {
     /// Sent to only while `services` is write-locked (see the module docs).
     phase: watch::Sender<Phase>,
     list_limit: usize,
-    metrics: Metrics,
+    /// Told about every registration and change, in order: a name's changes
+    /// are made under the write lock, or by the evaluation loop alone.
+    observers: Arc<Observers>,
 }
 
 impl StatusTable {
@@ -84,12 +111,12 @@ impl StatusTable {
     pub(crate) fn new(
         derived: impl IntoIterator<Item = (String, ServingStatus)>,
         list_limit: usize,
-        metrics: Metrics,
+        observers: Arc<Observers>,
     ) -> Self {
         let by_name = derived
             .into_iter()
             .map(|(name, status)| {
-                let entry = Entry::registered(&metrics, &name, status, true);
+                let entry = Entry::registered(&observers, &name, status, true);
                 (Arc::from(name), entry)
             })
             .collect();
@@ -97,7 +124,7 @@ impl StatusTable {
             services: RwLock::new(by_name),
             phase: watch::Sender::new(Phase::Serving),
             list_limit,
-            metrics,
+            observers,
         }
     }
 
@@ -186,7 +213,7 @@ impl StatusTable {
         }
         for (name, status) in statuses {
             if let Some(entry) = services.get(name) {
-                announce(name, entry, Some(status));
+                entry.announce(&self.observers, name, Some(status));
             }
         }
         true
@@ -205,7 +232,7 @@ impl StatusTable {
                     to = status.as_str_name(),
                     "health service registered"
                 );
-                let entry = Entry::registered(&self.metrics, name, status, false);
+                let entry = Entry::registered(&self.observers, name, status, false);
                 services.insert(Arc::from(name), entry);
             }
             return Ok(());
@@ -213,19 +240,9 @@ impl StatusTable {
         if entry.derived {
             return Err(UpdateError::new(name, UpdateErrorKind::DrivenByChecks));
         }
-        let was_registered = entry.status.borrow().is_some();
-        if status.is_some() && !was_registered {
-            entry.metrics = self.metrics.service(name);
-        }
-        announce(name, entry, status);
-        if status.is_none() {
-            if was_registered {
-                self.metrics.forget_service(name);
-                entry.metrics = ServiceMetrics::none();
-            }
-            if entry.status.receiver_count() == 0 {
-                services.remove(name);
-            }
+        entry.announce(&self.observers, name, status);
+        if status.is_none() && entry.status.receiver_count() == 0 {
+            services.remove(name);
         }
         Ok(())
     }
@@ -261,7 +278,7 @@ impl StatusTable {
         }
         for (name, entry) in services.iter() {
             if entry.status.borrow().is_some() {
-                announce(name, entry, Some(ServingStatus::NotServing));
+                entry.announce(&self.observers, name, Some(ServingStatus::NotServing));
             }
         }
         true
@@ -284,33 +301,13 @@ impl StatusTable {
         self.phase() == Phase::Stopped
     }
 
-    /// Live Watch receivers across all services, for tests and metrics.
+    /// Live Watch receivers across all services.
     pub(crate) fn watcher_count(&self) -> usize {
         self.read()
             .values()
             .map(|entry| entry.status.receiver_count())
             .sum()
     }
-}
-
-/// Stores `status` and wakes watchers, only when it differs from the current one.
-fn announce(name: &str, entry: &Entry, status: Slot) {
-    entry.status.send_if_modified(|current| {
-        if *current == status {
-            return false;
-        }
-        if let Some(to) = status {
-            entry.metrics.record(*current, to);
-        }
-        tracing::info!(
-            service = name,
-            from = slot_name(*current),
-            to = slot_name(status),
-            "health status changed"
-        );
-        *current = status;
-        true
-    });
 }
 
 fn slot_name(slot: Slot) -> &'static str {
@@ -322,11 +319,7 @@ mod tests {
     use super::*;
 
     fn table() -> StatusTable {
-        StatusTable::new(
-            [(String::new(), ServingStatus::Serving)],
-            2,
-            Metrics::none(),
-        )
+        StatusTable::new([(String::new(), ServingStatus::Serving)], 2, Arc::default())
     }
 
     #[test]

@@ -221,8 +221,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
-    use super::super::run::RunKind;
     use super::*;
+    use crate::RunOutcome;
     use crate::test_support::EVENT_TIMEOUT;
 
     fn job(timeout: Duration, check: impl Fn() -> CheckResult + Send + Sync + 'static) -> Job {
@@ -251,10 +251,10 @@ mod tests {
         assert_eq!(
             seen,
             [
-                (RunKind::Success, Ok(())),
-                (RunKind::Error, Err("refused".to_owned())),
-                (RunKind::Panic, Err("panicked: disk on fire".to_owned())),
-                (RunKind::Success, Ok(())),
+                (RunOutcome::Success, Ok(())),
+                (RunOutcome::Error, Err("refused".to_owned())),
+                (RunOutcome::Panic, Err("panicked: disk on fire".to_owned())),
+                (RunOutcome::Success, Ok(())),
             ]
         );
     }
@@ -279,10 +279,10 @@ mod tests {
         let mut outcomes = run(jobs, 1).await;
         assert_eq!(quick_runs.load(Ordering::SeqCst), 3);
         for outcome in &outcomes[1..] {
-            assert_eq!(outcome.observation.kind, RunKind::Success);
+            assert_eq!(outcome.observation.kind, RunOutcome::Success);
         }
         let hung = outcomes.swap_remove(0);
-        assert_eq!(hung.observation.kind, RunKind::Timeout);
+        assert_eq!(hung.observation.kind, RunOutcome::Timeout);
         assert_eq!(
             hung.observation.result,
             Err("timed out after 20ms".to_owned())
