@@ -72,7 +72,7 @@ impl Source {
     }
 
     /// The health service that serves this source's own status.
-    #[cfg(feature = "http")]
+    #[cfg(feature = "admin")]
     pub(crate) const fn service_name(self) -> &'static str {
         match self {
             Self::All => Group::OVERALL_SERVICE,

@@ -2,6 +2,8 @@
 // docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "admin")]
+pub mod admin;
 #[cfg(feature = "server")]
 pub mod auth;
 #[cfg(feature = "server")]
@@ -19,8 +21,6 @@ mod generated;
 mod group;
 #[cfg(feature = "server")]
 mod handle;
-#[cfg(feature = "http")]
-pub mod http;
 #[cfg(feature = "server")]
 pub mod incoming;
 #[cfg(feature = "metrics")]
@@ -46,7 +46,7 @@ mod watch_stream;
 /// The prometheus-client crate that the `metrics` feature records into,
 /// prometheus-client 0.24 as this crate pins it. Its
 /// [`Registry`](prometheus_client::registry::Registry) is part of this crate's
-/// API ([`HealthChecks::metrics`], and `AdminService::metrics` with `http`):
+/// API ([`HealthChecks::metrics`], and `AdminService::metrics` with `admin`):
 /// use it from here rather than adding prometheus-client yourself, since
 /// another version is another `Registry` type.
 #[cfg(feature = "metrics")]
@@ -62,7 +62,7 @@ pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthC
 #[cfg(feature = "server")]
 pub use check::{Check, CheckOutput, IntoCheck, IntoChecks};
 #[cfg(feature = "server")]
-pub use error::{UpdateError, UpdateErrorKind};
+pub use error::{BuildError, UpdateError, UpdateErrorKind};
 #[cfg(feature = "server")]
 pub use group::Group;
 #[cfg(feature = "server")]
@@ -92,12 +92,14 @@ pub mod into_checks {
 /// capture, or anything iterable of closures or [`Check`]s (see [`IntoChecks`]).
 /// Closures are readiness checks named `check-1`, `check-2`, … by position.
 ///
-/// # Panics
+/// # Errors
 ///
-/// Outside a Tokio runtime, as `tokio::spawn` does.
+/// As [`HealthChecks::build`]: a [`Check`] given with a threshold of 0.
 #[cfg(feature = "server")]
 pub fn from_checks<M>(
     checks: impl IntoChecks<M>,
-) -> pb::health_server::HealthServer<HealthService> {
-    HealthChecks::from_checks(checks).build().0
+) -> Result<pb::health_server::HealthServer<HealthService>, BuildError> {
+    HealthChecks::from_checks(checks)
+        .build()
+        .map(|(server, _)| server)
 }

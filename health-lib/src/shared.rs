@@ -1,10 +1,16 @@
 //! [`Shared`]: the state behind the service, the handle and the evaluation
-//! loop, and the only code that changes it.
+//! loop, and the only code that changes it; it also starts the evaluation
+//! loop, at once inside a Tokio runtime or else at the first use inside one.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use crate::ServingStatus;
 use crate::error::UpdateError;
+use crate::evaluate::Evaluator;
 use crate::snapshot::CheckSnapshot;
 use crate::status_table::{Phase, StatusTable};
 
@@ -13,17 +19,50 @@ pub(crate) struct Shared {
     table: StatusTable,
     /// The check states behind the derived statuses, as of the last evaluation.
     checks: Mutex<Vec<CheckSnapshot>>,
+    /// The evaluation loop while it waits for a Tokio runtime to run on.
+    unstarted: Mutex<Option<BoxFuture<'static, ()>>>,
+    /// Whether `unstarted` still holds it: read on every use, so that a
+    /// started loop costs one atomic load.
+    waiting: AtomicBool,
 }
 
 impl Shared {
-    pub(crate) fn new(table: StatusTable, checks: Vec<CheckSnapshot>) -> Self {
-        Self {
+    /// The state of a new health service, with `evaluator` running every
+    /// `interval`: spawned now inside a Tokio runtime, or else at the first
+    /// use inside one (so that building never panics).
+    pub(crate) fn start(table: StatusTable, evaluator: Evaluator, interval: Duration) -> Arc<Self> {
+        let shared = Arc::new_cyclic(|shared: &Weak<Self>| Self {
             table,
-            checks: Mutex::new(checks),
+            checks: Mutex::new(evaluator.snapshots()),
+            unstarted: Mutex::new(Some(Box::pin(evaluator.run(shared.clone(), interval)))),
+            waiting: AtomicBool::new(true),
+        });
+        shared.start_evaluation();
+        shared
+    }
+
+    /// Spawns the evaluation loop if it still waits and a runtime is at hand.
+    fn start_evaluation(&self) {
+        if !self.waiting.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut unstarted = self
+            .unstarted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(evaluation) = unstarted.take() {
+            runtime.spawn(evaluation);
+            self.waiting.store(false, Ordering::Release);
         }
     }
 
-    pub(crate) const fn table(&self) -> &StatusTable {
+    /// The status table; every use of the service goes through here, so this
+    /// is where a service built outside a runtime starts evaluating.
+    pub(crate) fn table(&self) -> &StatusTable {
+        self.start_evaluation();
         &self.table
     }
 
@@ -45,17 +84,19 @@ impl Shared {
 
     /// Reads the check states, the served statuses and the shutdown phase as
     /// one consistent view.
-    #[cfg(feature = "http")]
+    #[cfg(feature = "admin")]
     pub(crate) fn inspect<R>(
         &self,
         read: impl FnOnce(&[CheckSnapshot], &StatusTable, Phase) -> R,
     ) -> R {
+        self.start_evaluation();
         let checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
         read(&checks, &self.table, self.table.phase())
     }
 
     /// Every check's state as of the last evaluation.
     pub(crate) fn snapshot(&self) -> Vec<CheckSnapshot> {
+        self.start_evaluation();
         self.checks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -68,14 +109,14 @@ impl Shared {
         name: &str,
         status: Option<ServingStatus>,
     ) -> Result<(), UpdateError> {
-        self.table.set_manual(name, status)
+        self.table().set_manual(name, status)
     }
 
     /// Every service goes NOT_SERVING and later updates are refused.
     pub(crate) fn drain(&self) {
         // Under the check-state lock, for `inspect`.
         let _checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.table.drain() {
+        if self.table().drain() {
             tracing::info!("health service draining: every service is now NOT_SERVING");
         }
     }

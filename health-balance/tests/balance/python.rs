@@ -112,7 +112,9 @@ struct Counted {
 
 impl Counted {
     async fn start() -> Self {
-        let (health, handle) = HealthChecks::new().build();
+        let (health, handle) = HealthChecks::new()
+            .build()
+            .expect("valid health configuration");
         handle.set_serving(GREETER).expect("a valid service name");
         let greeter = CountingGreeter::default();
         let answered = greeter.0.clone();

@@ -46,6 +46,8 @@ pub struct Check {
     pub(crate) timeout: Option<Duration>,
     pub(crate) failure_threshold: NonZeroU32,
     pub(crate) success_threshold: NonZeroU32,
+    /// The threshold set to 0, which [`HealthChecks::build`](crate::HealthChecks::build) refuses.
+    pub(crate) zero_threshold: Option<&'static str>,
     pub(crate) function: CheckFn,
 }
 
@@ -87,6 +89,7 @@ impl Check {
             timeout: None,
             failure_threshold: NonZeroU32::MIN,
             success_threshold: NonZeroU32::MIN,
+            zero_threshold: None,
             function,
         }
     }
@@ -106,18 +109,26 @@ impl Check {
     }
 
     /// Consecutive failures needed before a passing check counts as failing
-    /// (default 1; `0` is treated as 1), as Kubernetes' `failureThreshold`.
+    /// (default 1), as Kubernetes' `failureThreshold`. `0` makes
+    /// [`HealthChecks::build`](crate::HealthChecks::build) fail.
     #[must_use]
     pub fn failure_threshold(mut self, runs: u32) -> Self {
-        self.failure_threshold = NonZeroU32::new(runs).unwrap_or(NonZeroU32::MIN);
+        match NonZeroU32::new(runs) {
+            Some(runs) => self.failure_threshold = runs,
+            None => self.zero_threshold = Some("failure_threshold"),
+        }
         self
     }
 
     /// Consecutive passes needed before a failing check counts as passing
-    /// (default 1; `0` is treated as 1), as Kubernetes' `successThreshold`.
+    /// (default 1), as Kubernetes' `successThreshold`. `0` makes
+    /// [`HealthChecks::build`](crate::HealthChecks::build) fail.
     #[must_use]
     pub fn success_threshold(mut self, runs: u32) -> Self {
-        self.success_threshold = NonZeroU32::new(runs).unwrap_or(NonZeroU32::MIN);
+        match NonZeroU32::new(runs) {
+            Some(runs) => self.success_threshold = runs,
+            None => self.zero_threshold = Some("success_threshold"),
+        }
         self
     }
 

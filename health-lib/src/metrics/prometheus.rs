@@ -271,7 +271,8 @@ mod tests {
             .check(Check::new_async("db", std::future::pending::<bool>))
             .service("helloworld.Greeter", Group::Readiness)
             .metrics(&mut registry)
-            .build();
+            .build()
+            .expect("valid health configuration");
         let text = scrape(&registry);
         for result in ["success", "error", "timeout", "panic"] {
             assert_eq!(
@@ -318,7 +319,8 @@ mod tests {
             )
             .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
             .metrics(&mut registry)
-            .build();
+            .build()
+            .expect("valid health configuration");
         wait_until("every check evaluated", || {
             handle.snapshot().iter().all(|check| check.evaluations > 0)
         })
@@ -367,7 +369,8 @@ mod tests {
             .interval(Duration::from_millis(10))
             .check(Check::new("db", move || flag.load(Ordering::SeqCst)))
             .metrics(&mut registry)
-            .build();
+            .build()
+            .expect("valid health configuration");
         let (_, mut readiness) = handle.shared.table().subscribe("readiness");
         up.store(true, Ordering::SeqCst);
         tokio::time::timeout(
@@ -403,7 +406,10 @@ mod tests {
     #[tokio::test]
     async fn hand_driven_services_have_series_only_while_registered() {
         let mut registry = Registry::default();
-        let (_, handle) = HealthChecks::new().metrics(&mut registry).build();
+        let (_, handle) = HealthChecks::new()
+            .metrics(&mut registry)
+            .build()
+            .expect("valid health configuration");
         let watcher = handle.shared.table().subscribe("watched");
         assert!(
             !scrape(&registry).contains("watched"),

@@ -18,23 +18,16 @@ pub(crate) struct Observers {
 }
 
 impl Observers {
-    /// Starts a thread for each of the application's `listeners`; one whose
-    /// thread cannot start is left out, with an error logged.
+    /// Starts a thread for each of the application's `listeners`.
     pub(crate) fn new(
         inline: Vec<Box<dyn HealthListener>>,
         listeners: Vec<Box<dyn HealthListener>>,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let queued = listeners
             .into_iter()
-            .filter_map(|listener| {
-                Queued::start(listener)
-                    .inspect_err(|error| {
-                        tracing::error!(%error, "cannot start a health listener's thread; it gets no events");
-                    })
-                    .ok()
-            })
-            .collect();
-        Self { inline, queued }
+            .map(Queued::start)
+            .collect::<std::io::Result<_>>()?;
+        Ok(Self { inline, queued })
     }
 
     pub(crate) fn check_ran(&self, event: &CheckRan<'_>) {

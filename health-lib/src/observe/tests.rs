@@ -64,7 +64,8 @@ async fn a_listener_hears_registrations_runs_and_changes_in_order() {
         .interval(Duration::from_secs(3600))
         .check(Check::new("db", || true))
         .listener(record)
-        .build();
+        .build()
+        .expect("valid health configuration");
     let expected = [
         changed("", None, Some(NotServing)),
         changed("liveness", None, Some(Serving)),
@@ -135,7 +136,8 @@ async fn a_blocked_listener_holds_up_neither_evaluation_nor_updates() {
         .interval(Duration::from_millis(1))
         .check(Check::new("db", || true))
         .listener(blocked)
-        .build();
+        .build()
+        .expect("valid health configuration");
     wait_until("evaluation goes on while the listener is blocked", || {
         evaluations(&handle) >= 20
     })
@@ -174,7 +176,8 @@ async fn a_panicking_listener_keeps_receiving_and_harms_no_one() {
         .check(Check::new("db", || true))
         .listener(Panicking(calls.clone()))
         .listener(record)
-        .build();
+        .build()
+        .expect("valid health configuration");
     wait_until("the panicking listener is called again and again", || {
         calls.load(Ordering::SeqCst) >= 5
     })
