@@ -1,10 +1,5 @@
-//! The `grpc.health.v1.Health` service: Check, Watch and List.
-//!
-//! | RPC | answer |
-//! |---|---|
-//! | `Check` | the latest status of a registered service; `NOT_FOUND` for an unknown one |
-//! | `Watch` | the current status, then every change; `SERVICE_UNKNOWN` (stream kept open) until an unknown service is registered |
-//! | `List` | every registered service; `RESOURCE_EXHAUSTED` above the cap (default 100) |
+//! The `grpc.health.v1.Health` service: Check, Watch and List, answering
+//! as the crate documentation's "Semantics" table says (its one home).
 //!
 //! None of them runs a check: they read what the evaluation loop last published.
 

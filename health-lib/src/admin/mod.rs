@@ -4,9 +4,9 @@
 //! | endpoint | answer |
 //! |---|---|
 //! | `GET /livez` | 200 `ok` while the `liveness` health service is SERVING, else 503 `livez check failed` |
-//! | `GET /readyz` | the same for `readiness`: 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
-//! | `GET /healthz` | the same for `""`, the server's overall health (every check) |
-//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then `readyz check passed` or `readyz check failed` (kube-apiserver's format) |
+//! | `GET /readyz` | the same for `readiness` (`readyz check failed`): 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
+//! | `GET /healthz` | the same for `""`, the server's overall health (every check; `healthz check failed`) |
+//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
 //! | `?exclude=NAME` | leaves a check out of the verdict (repeatable); verbose lists it as `[+]NAME excluded: ok`, and names that match no check get a `warn:` line |
 //! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line; 404 for a name the endpoint does not have |
 //! | `GET /metrics` | with [`AdminService::metrics`] (feature `metrics`): the registry as OpenMetrics text when the client accepts it (Prometheus does), else Prometheus text format 0.0.4 |

@@ -107,6 +107,26 @@ async fn failing_endpoint_is_503_with_a_short_line() {
 }
 
 #[tokio::test]
+async fn the_verdict_line_is_named_after_its_endpoint() {
+    let (_, handle) = HealthChecks::new()
+        .interval(Duration::from_millis(10))
+        .check(Check::new("stuck", || false).group(Group::Liveness))
+        .build()
+        .expect("valid health configuration");
+    wait_until("the check evaluated", || {
+        handle.snapshot()[0].evaluations > 0
+    })
+    .await;
+    let service = AdminService::new(&handle);
+    assert_eq!(
+        get(&service, "/livez").await,
+        (UNAVAILABLE, "livez check failed".to_owned())
+    );
+    let (_, verbose) = get(&service, "/livez?verbose").await;
+    assert!(verbose.ends_with("\nlivez check failed\n"), "{verbose}");
+}
+
+#[tokio::test]
 async fn verbose_lists_every_check_and_withholds_reasons() {
     let handle = evaluated().await;
     let service = AdminService::new(&handle);
