@@ -7,26 +7,22 @@ use http_body_util::BodyExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::*;
-use crate::test_support::{EVENT_TIMEOUT, wait_until};
+use crate::test_support::{EVENT_TIMEOUT, build_evaluated, wait_until};
 use crate::{Check, Group, HealthChecks};
 
 /// A liveness check `alive`, and readiness checks `disk` (passes) and `db`
 /// (fails with a reason that must not leak), each evaluated at least once.
 async fn evaluated() -> HealthHandle {
-    let (_, handle) = HealthChecks::new()
-        .interval(Duration::from_millis(10))
-        .check(Check::new("alive", || true).group(Group::Liveness))
-        .check(Check::new("disk", || true))
-        .check(Check::new("db", || {
-            Err::<(), _>("connect to 10.0.0.5:5432: connection refused")
-        }))
-        .build()
-        .expect("valid health configuration");
-    wait_until("every check evaluated", || {
-        handle.snapshot().iter().all(|check| check.evaluations > 0)
-    })
-    .await;
-    handle
+    build_evaluated(
+        HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new("alive", || true).group(Group::Liveness))
+            .check(Check::new("disk", || true))
+            .check(Check::new("db", || {
+                Err::<(), _>("connect to 10.0.0.5:5432: connection refused")
+            })),
+    )
+    .await
 }
 
 async fn call(service: &AdminService, method: Method, uri: &str) -> (StatusCode, String) {
@@ -551,17 +547,14 @@ mod metrics {
     #[tokio::test]
     async fn readme_metrics_example_is_in_the_scrape() {
         let mut registry = prometheus_client::registry::Registry::default();
-        let (_, handle) = HealthChecks::new()
-            .interval(Duration::from_millis(10))
-            .check(Check::new("alive", || true).group(Group::Liveness))
-            .check(Check::new("disk", || true))
-            .check(Check::new("db", || false))
-            .metrics(&mut registry)
-            .build()
-            .expect("valid health configuration");
-        wait_until("every check evaluated", || {
-            handle.snapshot().iter().all(|check| check.evaluations > 0)
-        })
+        let handle = build_evaluated(
+            HealthChecks::new()
+                .interval(Duration::from_millis(10))
+                .check(Check::new("alive", || true).group(Group::Liveness))
+                .check(Check::new("disk", || true))
+                .check(Check::new("db", || false))
+                .metrics(&mut registry),
+        )
         .await;
         let service = AdminService::new(&handle).metrics(Arc::new(registry));
         let (_, scrape) = get(&service, "/metrics").await;

@@ -241,7 +241,7 @@ mod tests {
     use crate::{Check, HealthChecks};
 
     use super::*;
-    use crate::test_support::{EVENT_TIMEOUT, wait_until};
+    use crate::test_support::{EVENT_TIMEOUT, build_evaluated};
 
     fn scrape(registry: &Registry) -> String {
         let mut text = String::new();
@@ -307,23 +307,20 @@ mod tests {
     #[tokio::test]
     async fn runs_are_counted_by_how_they_ended() {
         let mut registry = Registry::default();
-        let (_, handle) = HealthChecks::new()
-            .interval(Duration::from_millis(10))
-            .check(Check::new_async("ok", || async { true }))
-            .check(Check::new_async("err", || async {
-                Err::<(), _>("refused")
-            }))
-            .check(
-                Check::new_async("slow", std::future::pending::<bool>)
-                    .timeout(Duration::from_millis(20)),
-            )
-            .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
-            .metrics(&mut registry)
-            .build()
-            .expect("valid health configuration");
-        wait_until("every check evaluated", || {
-            handle.snapshot().iter().all(|check| check.evaluations > 0)
-        })
+        let _handle = build_evaluated(
+            HealthChecks::new()
+                .interval(Duration::from_millis(10))
+                .check(Check::new_async("ok", || async { true }))
+                .check(Check::new_async("err", || async {
+                    Err::<(), _>("refused")
+                }))
+                .check(
+                    Check::new_async("slow", std::future::pending::<bool>)
+                        .timeout(Duration::from_millis(20)),
+                )
+                .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
+                .metrics(&mut registry),
+        )
         .await;
         let text = scrape(&registry);
         for (check, result) in [
