@@ -168,7 +168,10 @@ impl HealthChecks {
 
     /// Registers the health metrics into `registry` (feature `metrics`):
     /// per-check status, runs by result and run duration; per-service status
-    /// and transitions. Serve the registry with
+    /// and transitions (names and labels: the metrics table of the crate
+    /// documentation, under "Metrics and HTTP endpoints"). Recorded by a
+    /// listener called on the spot, not through a queue, so a scrape that
+    /// follows a status change sees it. Serve the registry with
     /// [`AdminService::metrics`](crate::admin::AdminService::metrics) or your own
     /// `/metrics` endpoint.
     #[cfg(feature = "metrics")]

@@ -52,7 +52,7 @@ pub struct Check {
 }
 
 impl Check {
-    /// A check from a plain closure returning `bool` or `Result<(), E: Display>`.
+    /// A check from a plain closure returning `bool` or `Result<(), E>` (see [`CheckOutput`]).
     ///
     /// It runs on Tokio's blocking thread pool, so a closure that blocks (file
     /// system, a synchronous client) never stalls the server. A run still going
@@ -66,7 +66,7 @@ impl Check {
         Self::with_function(name.into(), function)
     }
 
-    /// A check from a closure returning a future of `bool` or `Result<(), E: Display>`.
+    /// A check from a closure returning a future of `bool` or `Result<(), E>` (see [`CheckOutput`]).
     ///
     /// The future runs as its own task and is cancelled when it exceeds the timeout.
     pub fn new_async<F, Fut, O>(name: impl Into<String>, check: F) -> Self
