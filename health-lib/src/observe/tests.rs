@@ -197,3 +197,60 @@ fn outcomes_index_their_own_position() {
         assert_eq!(outcome as usize, index);
     }
 }
+
+/// Counts the events it is handed, blocking on the first until released, and
+/// says when its thread has let it go.
+struct Counting {
+    release: Mutex<std::sync::mpsc::Receiver<()>>,
+    handed: Arc<AtomicUsize>,
+    gone: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+}
+
+impl HealthListener for Counting {
+    fn status_changed(&self, _event: &StatusChanged<'_>) {
+        if self.handed.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ = self.release.lock().map(|release| release.recv());
+        }
+    }
+}
+
+impl Drop for Counting {
+    fn drop(&mut self) {
+        if let Ok(mut gone) = self.gone.lock()
+            && let Some(gone) = gone.take()
+        {
+            let _ = gone.send(());
+        }
+    }
+}
+
+#[test]
+fn a_full_queue_drops_new_events_instead_of_waiting() {
+    let (release, released) = std::sync::mpsc::channel();
+    let (gone, went) = std::sync::mpsc::channel();
+    let handed = Arc::new(AtomicUsize::new(0));
+    let queued = super::queue::Queued::start(Box::new(Counting {
+        release: Mutex::new(released),
+        handed: handed.clone(),
+        gone: Mutex::new(Some(gone)),
+    }))
+    .expect("the listener's thread starts");
+    let event = StatusChanged {
+        service: "billing",
+        from: None,
+        to: Some(Serving),
+    };
+    // Three queues' worth, while the listener is blocked: none of it waits.
+    for _ in 0..3 * LISTENER_QUEUE {
+        queued.status_changed(&event);
+    }
+    release.send(()).expect("the listener is waiting");
+    drop(queued);
+    went.recv_timeout(EVENT_TIMEOUT)
+        .expect("the thread ends once its queue is drained");
+    let handed = handed.load(Ordering::SeqCst);
+    assert!(
+        (LISTENER_QUEUE..=LISTENER_QUEUE + 1).contains(&handed),
+        "the queue's worth (and the one being handled) reached the listener, the rest was dropped: {handed}"
+    );
+}
