@@ -233,7 +233,10 @@ impl HealthChecks {
             self.list_limit,
             observers,
         );
-        let shared = Shared::start(table, evaluator, self.interval);
+        let interval = self.interval;
+        let shared = Shared::start(table, evaluator.snapshots(), move |shared| {
+            Box::pin(evaluator.run(shared, interval))
+        });
         let service = HealthService {
             shared: shared.clone(),
         };

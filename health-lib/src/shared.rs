@@ -4,13 +4,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 
 use crate::ServingStatus;
 use crate::error::UpdateError;
-use crate::evaluate::Evaluator;
 use crate::snapshot::CheckSnapshot;
 use crate::status_table::{Phase, StatusTable};
 
@@ -27,14 +25,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The state of a new health service, with `evaluator` running every
-    /// `interval`: spawned now inside a Tokio runtime, or else at the first
-    /// use inside one (so that building never panics).
-    pub(crate) fn start(table: StatusTable, evaluator: Evaluator, interval: Duration) -> Arc<Self> {
+    /// The state of a new health service, with the evaluation loop that
+    /// `evaluation` makes from it: spawned now inside a Tokio runtime, or else
+    /// at the first use inside one (so that building never panics).
+    pub(crate) fn start(
+        table: StatusTable,
+        checks: Vec<CheckSnapshot>,
+        evaluation: impl FnOnce(Weak<Self>) -> BoxFuture<'static, ()>,
+    ) -> Arc<Self> {
         let shared = Arc::new_cyclic(|shared: &Weak<Self>| Self {
             table,
-            checks: Mutex::new(evaluator.snapshots()),
-            unstarted: Mutex::new(Some(Box::pin(evaluator.run(shared.clone(), interval)))),
+            checks: Mutex::new(checks),
+            unstarted: Mutex::new(Some(evaluation(shared.clone()))),
             waiting: AtomicBool::new(true),
         });
         shared.start_evaluation();
