@@ -61,7 +61,7 @@ pub struct HealthChecks {
 }
 
 /// Makes one of the crate's own listeners once the checks are known.
-type InlineListener = Box<dyn FnOnce(&[Check]) -> Box<dyn HealthListener> + Send>;
+type InlineListener = Box<dyn FnOnce(&[Check]) -> Box<dyn HealthListener> + Send + Sync>;
 
 impl fmt::Debug for HealthChecks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -303,6 +303,16 @@ mod tests {
         let one_line = crate::from_checks([Check::new("db", || true).failure_threshold(0)]);
         assert!(one_line.is_err(), "from_checks refuses it too");
     }
+
+    #[test]
+    fn the_builder_can_be_shared_and_sent() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        shareable(&HealthChecks::new().listener(Quiet));
+    }
+
+    struct Quiet;
+
+    impl HealthListener for Quiet {}
 
     #[test]
     fn built_outside_a_runtime_it_evaluates_from_the_first_use_inside_one() {
