@@ -1,4 +1,4 @@
-//! The admin HTTP endpoints (library features `http` and `metrics`), as
+//! The admin HTTP endpoints (library features `admin` and `metrics`), as
 //! health-demo's `--admin-addr` serves them: `/readyz` throughput beside gRPC
 //! Check on the same server, and what one `/metrics` scrape costs.
 //!
@@ -129,9 +129,9 @@ impl AdminServer {
         let mut registry = Registry::default();
         let (health, handle) = servers::checks(&dependencies, grpc_health_checks::DEFAULT_INTERVAL)
             .metrics(&mut registry)
-            .build();
+            .build()?;
         let service =
-            grpc_health_checks::http::AdminService::new(&handle).metrics(Arc::new(registry));
+            grpc_health_checks::admin::AdminService::new(&handle).metrics(Arc::new(registry));
         let server = Self {
             grpc: servers::serve(Routes::new(health)).await?,
             admin: servers::serve_admin(service).await?,

@@ -123,7 +123,7 @@ impl Backend {
     async fn start(addr: SocketAddr) -> Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let (health_service, health) = HealthChecks::new().build();
+        let (health_service, health) = HealthChecks::new().build()?;
         health.set_serving(SERVICE)?;
         let last_answer = Arc::new(Mutex::new(None));
         let greeter = GreeterServer::new(NotingGreeter(last_answer.clone()));

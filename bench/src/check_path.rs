@@ -47,7 +47,7 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
         servers::serve(servers::grpc_health_checks(
             &dependencies,
             grpc_health_checks::DEFAULT_INTERVAL,
-        ))
+        )?)
         .await?,
         servers::serve(servers::tonic_health().await).await?,
         servers::serve(servers::naive(dependencies)).await?,

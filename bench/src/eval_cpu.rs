@@ -106,7 +106,7 @@ pub(crate) fn main(
                 Check::new_async(name, || async { true })
             })
         });
-        let (_service, handle) = builder.build();
+        let (_service, handle) = builder.build()?;
         // Evaluation runs at 0, T, 2T, …: a window from 2.5 T to (2.5 + n) T
         // starts and ends between evaluations and holds n of them, past the
         // first (which also starts the blocking pool's threads).

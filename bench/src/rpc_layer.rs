@@ -35,7 +35,7 @@ async fn serve_layered(dependencies: &[Dependency]) -> Result<(Running, Registry
         .method("grpc.health.v1.Health", "Check", RpcKind::Unary)
         .include_health()
         .register_server(&mut registry)?;
-    let routes = servers::grpc_health_checks(dependencies, grpc_health_checks::DEFAULT_INTERVAL);
+    let routes = servers::grpc_health_checks(dependencies, grpc_health_checks::DEFAULT_INTERVAL)?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let served = Server::builder()
@@ -60,7 +60,7 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     let plain = servers::serve(servers::grpc_health_checks(
         &dependencies,
         grpc_health_checks::DEFAULT_INTERVAL,
-    ))
+    )?)
     .await?;
     let (layered, registry) = serve_layered(&dependencies).await?;
     let clients = [

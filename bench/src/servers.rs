@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use grpc_health_checks::http::AdminService;
+use grpc_health_checks::admin::AdminService;
 use grpc_health_checks::{Check, HealthChecks};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -73,7 +73,7 @@ pub(crate) fn incoming(
 pub(crate) async fn serve_admin(service: AdminService) -> Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(grpc_health_checks::http::serve(listener, service));
+    let task = tokio::spawn(grpc_health_checks::admin::serve(listener, service));
     Ok(Running { addr, task })
 }
 
@@ -93,9 +93,12 @@ pub(crate) fn checks(dependencies: &[Dependency], interval: Duration) -> HealthC
 }
 
 /// health-lib with [`checks`]; Check answers from the cached result.
-pub(crate) fn grpc_health_checks(dependencies: &[Dependency], interval: Duration) -> Routes {
-    let (server, _handle) = checks(dependencies, interval).build();
-    Routes::new(server)
+pub(crate) fn grpc_health_checks(
+    dependencies: &[Dependency],
+    interval: Duration,
+) -> Result<Routes> {
+    let (server, _handle) = checks(dependencies, interval).build()?;
+    Ok(Routes::new(server))
 }
 
 /// tonic-health's `HealthService`, with `""` set to SERVING.

@@ -30,7 +30,7 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     let server = servers::serve(servers::grpc_health_checks(
         std::slice::from_ref(&dependency),
         INTERVAL,
-    ))
+    )?)
     .await?;
     // Past the first evaluation, so readiness is SERVING.
     tokio::time::sleep(DEPENDENCY_DELAY * 4).await;

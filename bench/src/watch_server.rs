@@ -65,7 +65,7 @@ async fn serve(tonic_health: bool) -> Result<ExitCode> {
             .await;
         (Routes::new(service), Flipper::TonicHealth(reporter))
     } else {
-        let (service, handle) = HealthChecks::new().build();
+        let (service, handle) = HealthChecks::new().build()?;
         (Routes::new(service), Flipper::HealthLib(handle))
     };
     flipper.set(true).await?;

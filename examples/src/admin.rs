@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use grpc_health_checks::http::{self, AdminService};
+use grpc_health_checks::admin::{self, AdminService};
 use grpc_health_checks::pb::health_server::HealthServer;
 use grpc_health_checks::prometheus_client::registry::Registry;
 use grpc_health_checks::{HealthChecks, HealthHandle, HealthService};
@@ -20,10 +20,10 @@ pub async fn build_with_admin(
     checks: HealthChecks,
 ) -> Result<(HealthServer<HealthService>, HealthHandle), ServeError> {
     let Some(addr) = admin_addr else {
-        return Ok(checks.build());
+        return Ok(checks.build()?);
     };
     let mut registry = Registry::default();
-    let (health, handle) = checks.metrics(&mut registry).build();
+    let (health, handle) = checks.metrics(&mut registry).build()?;
     serve_admin(addr, &handle, Arc::new(registry)).await?;
     Ok((health, handle))
 }
@@ -40,6 +40,6 @@ pub async fn serve_admin(
         .map_err(|error| format!("cannot listen on --admin-addr {addr}: {error}"))?;
     println!("admin listening on {}", listener.local_addr()?);
     let admin = AdminService::new(handle).metrics(registry);
-    tokio::spawn(http::serve(listener, admin));
+    tokio::spawn(admin::serve(listener, admin));
     Ok(())
 }

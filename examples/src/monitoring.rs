@@ -42,7 +42,7 @@ pub async fn serve_monitored_greeter(
     checks: HealthChecks,
 ) -> Result<(), ServeError> {
     let mut registry = Registry::default();
-    let (health, handle) = checks.metrics(&mut registry).build();
+    let (health, handle) = checks.metrics(&mut registry).build()?;
     let rpc_metrics = RpcMetrics::server()
         .method(SERVICE_NAME, "SayHello", RpcKind::Unary)
         .register_server(&mut registry)?;

@@ -44,7 +44,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// use grpc_health_contrib::grpc::UpstreamCheck;
 ///
 /// let upstream = UpstreamCheck::new("127.0.0.1:50051")?.service("payments.Ledger");
-/// let (health, handle) = HealthChecks::new().check(upstream.into_check()).build();
+/// let (health, handle) = HealthChecks::new().check(upstream.into_check()).build().expect("valid health configuration");
 /// # let _ = (health, handle); Ok(()) }
 /// ```
 #[derive(Clone, Debug)]

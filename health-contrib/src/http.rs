@@ -24,9 +24,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::ClientConfig;
 
-use super::reason::with_causes;
 use super::{Common, common_builder};
 use grpc_health_checks::Check;
+use grpc_health_checks::error_reason;
 
 /// The most of a body read to look for [`HttpCheck::body_contains`].
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -171,7 +171,7 @@ impl Probe {
             .client
             .request(request)
             .await
-            .map_err(|error| format!("GET {url} failed: {}", with_causes(&error)))?;
+            .map_err(|error| format!("GET {url} failed: {}", error_reason(&error)))?;
         let status = response.status();
         // Read the body even when it is not looked at, so that the connection
         // goes back to the pool.

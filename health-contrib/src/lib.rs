@@ -19,8 +19,6 @@ pub mod tcp;
 
 #[cfg(feature = "_builder")]
 mod common;
-#[cfg(feature = "_causes")]
-mod reason;
 
 #[cfg(feature = "_builder")]
 use common::{Common, common_builder};

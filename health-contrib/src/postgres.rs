@@ -14,9 +14,9 @@
 
 use std::time::Duration;
 
-use super::reason::with_causes;
 use super::{Common, common_builder};
 use grpc_health_checks::Check;
+use grpc_health_checks::error_reason;
 
 /// A readiness check running `SELECT 1` through a connection pool.
 ///
@@ -91,8 +91,8 @@ fn exhausted(free: usize, max: usize, wait: Duration) -> String {
     format!("pool exhausted: {free} of {max} connections free within {wait:?}")
 }
 
-fn query_failed(error: &dyn std::error::Error) -> String {
-    format!("postgres SELECT 1 failed: {}", with_causes(error))
+fn query_failed(error: &(dyn std::error::Error + 'static)) -> String {
+    format!("postgres SELECT 1 failed: {}", error_reason(error))
 }
 
 impl Pool {
@@ -133,7 +133,9 @@ async fn deadpool_select_one(pool: &deadpool_postgres::Pool, wait: Duration) -> 
         PoolError::Timeout(TimeoutType::Recycle) => {
             format!("postgres connection check failed: no answer within {wait:?}")
         }
-        PoolError::Backend(error) => format!("postgres connection failed: {}", with_causes(&error)),
+        PoolError::Backend(error) => {
+            format!("postgres connection failed: {}", error_reason(&error))
+        }
         PoolError::Closed => "the postgres pool is closed".to_owned(),
         PoolError::NoRuntimeSpecified => "the postgres pool has no runtime".to_owned(),
         PoolError::PostCreateHook(error) => {
@@ -159,7 +161,7 @@ async fn sqlx_select_one(pool: &sqlx::PgPool, wait: Duration) -> Result<(), Stri
         Ok(Err(error)) => {
             return Err(format!(
                 "postgres connection failed: {}",
-                with_causes(&error)
+                error_reason(&error)
             ));
         }
     };

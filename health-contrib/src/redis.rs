@@ -10,9 +10,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::reason::with_causes;
 use super::{Common, common_builder};
 use grpc_health_checks::Check;
+use grpc_health_checks::error_reason;
 
 /// A readiness check sending `PING` to Redis.
 ///
@@ -115,7 +115,7 @@ impl Pinger {
             Ok(Ok(other)) => Err(format!("redis PING to {target} answered {other:?}")),
             Ok(Err(error)) => Err(format!(
                 "redis PING to {target} failed: {}",
-                with_causes(&error)
+                error_reason(&error)
             )),
             Err(_) => Err(format!(
                 "redis PING to {target} failed: no answer within {wait:?}"

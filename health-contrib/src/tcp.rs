@@ -22,7 +22,7 @@ use grpc_health_checks::Check;
 /// use grpc_health_checks::HealthChecks;
 /// use grpc_health_contrib::tcp::TcpCheck;
 ///
-/// let (health, handle) = HealthChecks::new().check(TcpCheck::new("localhost:5432").into_check()).build();
+/// let (health, handle) = HealthChecks::new().check(TcpCheck::new("localhost:5432").into_check()).build().expect("valid health configuration");
 /// # let _ = (health, handle); }
 /// ```
 #[derive(Clone, Debug)]

@@ -1,14 +1,17 @@
 //! [`HealthChecks`]: configures the checks and services, and starts evaluation.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{Check, IntoChecks};
-use crate::evaluate::{DerivedService, Evaluator, Source};
-use crate::metrics::Metrics;
+use crate::error::BuildError;
+use crate::evaluate::{DerivedService, Evaluator};
+use crate::group::Source;
+use crate::observe::{HealthListener, Observers};
 use crate::pb::health_server::HealthServer;
-use crate::registry::Registry;
 use crate::shared::Shared;
+use crate::status_table::StatusTable;
 use crate::{Group, HealthHandle, HealthService};
 
 /// How often checks run unless set with [`HealthChecks::interval`].
@@ -39,17 +42,38 @@ pub const MAX_REQUEST_BYTES: usize = 4 * 1024;
 ///     .check(Check::new("disk", || std::path::Path::new("/data").exists()))
 ///     .check(Check::new("event-loop", || true).group(Group::Liveness))
 ///     .service("helloworld.Greeter", Group::Readiness)
-///     .build();
+///     .build()
+///     .expect("a valid health configuration");
 /// # let _ = (health, handle); }
 /// ```
-#[derive(Debug)]
 pub struct HealthChecks {
     checks: Vec<Check>,
     services: Vec<DerivedService>,
     interval: Duration,
     timeout: Duration,
     list_limit: usize,
-    metrics: Metrics,
+    /// The crate's own listeners, made at build from the final check list.
+    inline: Vec<InlineListener>,
+    /// The application's listeners.
+    listeners: Vec<Box<dyn HealthListener>>,
+    /// The first mistake made while configuring, returned by `build`.
+    refused: Option<BuildError>,
+}
+
+/// Makes one of the crate's own listeners once the checks are known.
+type InlineListener = Box<dyn FnOnce(&[Check]) -> Box<dyn HealthListener> + Send + Sync>;
+
+impl fmt::Debug for HealthChecks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthChecks")
+            .field("checks", &self.checks)
+            .field("services", &self.services)
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("list_limit", &self.list_limit)
+            .field("listeners", &(self.inline.len() + self.listeners.len()))
+            .finish()
+    }
 }
 
 impl Default for HealthChecks {
@@ -67,7 +91,9 @@ impl HealthChecks {
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             list_limit: DEFAULT_LIST_LIMIT,
-            metrics: Metrics::none(),
+            inline: Vec::new(),
+            listeners: Vec::new(),
+            refused: None,
         }
     }
 
@@ -97,12 +123,15 @@ impl HealthChecks {
     }
 
     /// Serves `service` (e.g. `helloworld.Greeter`) with the status of `group`.
-    /// The names `""`, `liveness` and `readiness` are fixed and cannot be remapped.
+    /// The names `""`, `liveness` and `readiness` are fixed: mapping one makes
+    /// [`build`](Self::build) fail with [`BuildError::ReservedService`], as
+    /// [`HealthHandle::set_status`] refuses them.
     #[must_use]
     pub fn service(mut self, service: impl Into<String>, group: Group) -> Self {
         let name = service.into();
         if Group::is_reserved_service(&name) {
-            tracing::warn!(service = %name, "reserved health service name left unchanged");
+            self.refused
+                .get_or_insert(BuildError::ReservedService { service: name });
             return self;
         }
         match self.services.iter_mut().find(|known| known.name == name) {
@@ -139,42 +168,169 @@ impl HealthChecks {
 
     /// Registers the health metrics into `registry` (feature `metrics`):
     /// per-check status, runs by result and run duration; per-service status
-    /// and transitions. Serve the registry with
-    /// [`AdminService::metrics`](crate::http::AdminService::metrics) or your own
+    /// and transitions (names and labels: the metrics table of the crate
+    /// documentation, under "Metrics and HTTP endpoints"). Recorded by a
+    /// listener called on the spot, not through a queue, so a scrape that
+    /// follows a status change sees it. Serve the registry with
+    /// [`AdminService::metrics`](crate::admin::AdminService::metrics) or your own
     /// `/metrics` endpoint.
     #[cfg(feature = "metrics")]
     #[must_use]
     pub fn metrics(mut self, registry: &mut prometheus_client::registry::Registry) -> Self {
-        self.metrics = Metrics::register(registry);
+        let metrics = crate::metrics::Metrics::register(registry);
+        self.inline.push(Box::new(move |checks: &[Check]| {
+            let checks = checks.iter().map(|check| (check.name(), check.group));
+            Box::new(metrics.listener(checks)) as Box<dyn HealthListener>
+        }));
         self
     }
 
-    /// Starts evaluating in the background and returns the service to add to a
-    /// tonic server, and a handle to control it. The service decodes requests
-    /// of at most [`MAX_REQUEST_BYTES`].
+    /// Tells `listener` about every check run and every status change, on
+    /// its own thread: see [`HealthListener`] for how events are delivered.
+    #[must_use]
+    pub fn listener(mut self, listener: impl HealthListener) -> Self {
+        self.listeners.push(Box::new(listener));
+        self
+    }
+
+    /// Returns the service to add to a tonic server, and a handle to control
+    /// it, and starts evaluating in the background. The service decodes
+    /// requests of at most [`MAX_REQUEST_BYTES`].
     ///
-    /// Evaluation stops when both are dropped, or on shutdown.
+    /// Evaluation starts at once inside a Tokio runtime; built outside one,
+    /// it starts at the first use (an RPC, a handle call, an admin request)
+    /// from inside one. It stops when the service and every handle are
+    /// dropped, or on shutdown.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// Outside a Tokio runtime, as `tokio::spawn` does.
-    pub fn build(self) -> (HealthServer<HealthService>, HealthHandle) {
-        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, &self.metrics);
-        let registry = Registry::new(
+    /// A [`BuildError`] for a reserved name given to [`service`](Self::service),
+    /// a threshold of 0, or a listener thread that cannot start.
+    pub fn build(self) -> Result<(HealthServer<HealthService>, HealthHandle), BuildError> {
+        if let Some(refused) = self.refused {
+            return Err(refused);
+        }
+        let zero = self.checks.iter().find_map(|check| {
+            check
+                .zero_threshold
+                .map(|threshold| (check.name.clone(), threshold))
+        });
+        if let Some((check, threshold)) = zero {
+            return Err(BuildError::ZeroThreshold { check, threshold });
+        }
+        let inline = self
+            .inline
+            .into_iter()
+            .map(|make| make(&self.checks))
+            .collect();
+        let observers =
+            Arc::new(Observers::new(inline, self.listeners).map_err(BuildError::ListenerThread)?);
+        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, observers.clone());
+        let table = StatusTable::new(
             evaluator
                 .derived_statuses()
                 .map(|(name, status)| (name.to_owned(), status)),
             self.list_limit,
-            self.metrics,
+            observers,
         );
-        let shared = Arc::new(Shared::new(registry, evaluator.snapshots()));
-        tokio::spawn(evaluator.run(Arc::downgrade(&shared), self.interval));
+        let interval = self.interval;
+        let shared = Shared::start(table, evaluator.snapshots(), move |shared| {
+            Box::pin(evaluator.run(shared, interval))
+        });
         let service = HealthService {
             shared: shared.clone(),
         };
         let server = HealthServer::new(service)
             .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
             .max_decoding_message_size(MAX_REQUEST_BYTES);
-        (server, HealthHandle { shared })
+        Ok((server, HealthHandle { shared }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ServingStatus;
+    use crate::test_support::wait_until;
+
+    fn refusal(checks: HealthChecks) -> BuildError {
+        match checks.build() {
+            Ok(_) => panic!("the configuration should be refused"),
+            Err(error) => error,
+        }
+    }
+
+    #[test]
+    fn reserved_names_are_refused_at_build_as_set_status_refuses_them() {
+        for reserved in Group::RESERVED_SERVICES {
+            let error = refusal(
+                HealthChecks::new()
+                    .service("helloworld.Greeter", Group::Readiness)
+                    .service(reserved, Group::Liveness),
+            );
+            assert!(
+                matches!(&error, BuildError::ReservedService { service } if service == reserved),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("choose another name"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_threshold_of_zero_is_refused_at_build() {
+        for (check, threshold) in [
+            (
+                Check::new("db", || true).failure_threshold(0),
+                "failure_threshold",
+            ),
+            (
+                Check::new("db", || true).success_threshold(0),
+                "success_threshold",
+            ),
+        ] {
+            let error = refusal(HealthChecks::new().check(check));
+            assert!(
+                matches!(&error, BuildError::ZeroThreshold { check, threshold: which } if check == "db" && *which == threshold),
+                "{error:?}"
+            );
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "check \"db\" has {threshold}(0): a threshold counts consecutive runs and must be at least 1"
+                )
+            );
+        }
+        let one_line = crate::from_checks([Check::new("db", || true).failure_threshold(0)]);
+        assert!(one_line.is_err(), "from_checks refuses it too");
+    }
+
+    #[test]
+    fn the_builder_can_be_shared_and_sent() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        shareable(&HealthChecks::new().listener(Quiet));
+    }
+
+    struct Quiet;
+
+    impl HealthListener for Quiet {}
+
+    #[test]
+    fn built_outside_a_runtime_it_evaluates_from_the_first_use_inside_one() {
+        let (_health, handle) = HealthChecks::new()
+            .interval(Duration::from_millis(1))
+            .check(Check::new("db", || true))
+            .build()
+            .expect("no runtime needed to build");
+        assert_eq!(handle.snapshot()[0].evaluations, 0, "nothing ran yet");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            wait_until("the first use starts evaluation", || {
+                handle.status("readiness") == Some(ServingStatus::Serving)
+            })
+            .await;
+        });
     }
 }

@@ -1,4 +1,5 @@
-//! Errors returned by [`HealthHandle`](crate::HealthHandle).
+//! Errors returned by [`HealthChecks::build`](crate::HealthChecks::build)
+//! and [`HealthHandle`](crate::HealthHandle).
 
 use std::fmt;
 
@@ -57,3 +58,54 @@ impl fmt::Display for UpdateError {
 }
 
 impl std::error::Error for UpdateError {}
+
+/// A [`HealthChecks`](crate::HealthChecks) configuration that
+/// [`build`](crate::HealthChecks::build) refuses; the message says what to fix.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// [`service`](crate::HealthChecks::service) was given `""`, `liveness`
+    /// or `readiness`, which are always served from the checks.
+    ReservedService {
+        /// The name given.
+        service: String,
+    },
+    /// A check's failure or success threshold is 0.
+    ZeroThreshold {
+        /// The check's name.
+        check: String,
+        /// `failure_threshold` or `success_threshold`.
+        threshold: &'static str,
+    },
+    /// The thread of a [`HealthListener`](crate::HealthListener) could not start.
+    ListenerThread(std::io::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ReservedService { service } => write!(
+                f,
+                "health service {service:?} cannot be mapped to a group: \"\", \"liveness\" and \
+                 \"readiness\" are always served from the checks; choose another name"
+            ),
+            Self::ZeroThreshold { check, threshold } => write!(
+                f,
+                "check {check:?} has {threshold}(0): a threshold counts consecutive runs \
+                 and must be at least 1"
+            ),
+            Self::ListenerThread(error) => {
+                write!(f, "cannot start a health listener's thread: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::ListenerThread(error) => Some(error),
+            _ => None,
+        }
+    }
+}

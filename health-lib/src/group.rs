@@ -52,6 +52,35 @@ impl Group {
     }
 }
 
+/// Which checks feed a service: the one rule the evaluation loop (for the
+/// gRPC statuses) and the admin endpoints (for their per-check lines) share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Every check: the server's overall health, [`Group::OVERALL_SERVICE`].
+    All,
+    /// The checks of one group.
+    Group(Group),
+}
+
+impl Source {
+    /// Whether checks of `group` feed this source.
+    pub(crate) fn covers(self, group: Group) -> bool {
+        match self {
+            Self::All => true,
+            Self::Group(own) => own == group,
+        }
+    }
+
+    /// The health service that serves this source's own status.
+    #[cfg(feature = "admin")]
+    pub(crate) const fn service_name(self) -> &'static str {
+        match self {
+            Self::All => Group::OVERALL_SERVICE,
+            Self::Group(group) => group.service_name(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +95,15 @@ mod tests {
         assert!(Group::is_reserved_service(""));
         assert!(!Group::is_reserved_service("helloworld.Greeter"));
         assert_eq!(Group::from_service_name(""), None);
+    }
+
+    #[test]
+    fn all_covers_every_group_and_a_group_only_itself() {
+        for group in Group::ALL {
+            assert!(Source::All.covers(group));
+            assert!(Source::Group(group).covers(group));
+        }
+        assert!(!Source::Group(Group::Liveness).covers(Group::Readiness));
+        assert!(!Source::Group(Group::Readiness).covers(Group::Liveness));
     }
 }

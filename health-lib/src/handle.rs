@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ServingStatus;
-use crate::drain::termination_signal;
 use crate::error::UpdateError;
 use crate::shared::Shared;
+use crate::signal::termination_signal;
 use crate::snapshot::CheckSnapshot;
 
 /// Sets hand-driven services, reads check snapshots, and drains on shutdown.
@@ -52,7 +52,7 @@ impl HealthHandle {
 
     /// The status Check would answer for `service`, or `None` if it is unknown.
     pub fn status(&self, service: &str) -> Option<ServingStatus> {
-        self.shared.registry().status(service)
+        self.shared.table().status(service)
     }
 
     /// Every check's state as of the last evaluation.
@@ -62,7 +62,7 @@ impl HealthHandle {
 
     /// Open Watch streams, across all services.
     pub fn watcher_count(&self) -> usize {
-        self.shared.registry().watcher_count()
+        self.shared.table().watcher_count()
     }
 
     /// Drains: every service goes NOT_SERVING, watchers are told, checks stop

@@ -38,7 +38,7 @@ pub const DEFAULT_ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use grpc_health_checks::{HealthChecks, incoming::Incoming};
 ///
-/// let (health, _handle) = HealthChecks::new().build();
+/// let (health, _handle) = HealthChecks::new().build()?;
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:50051").await?;
 /// tonic::transport::Server::builder()
 ///     .add_service(health)

@@ -2,22 +2,24 @@
 // docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod auth;
 mod builder;
 mod check;
-mod drain;
 mod error;
 mod evaluate;
 mod group;
 mod handle;
-#[cfg(feature = "http")]
-pub mod http;
 pub mod incoming;
+#[cfg(feature = "metrics")]
 mod metrics;
-mod registry;
+mod observe;
 mod service;
 mod shared;
+mod signal;
 mod snapshot;
+mod status_table;
 #[cfg(test)]
 mod test_support;
 mod watch_stream;
@@ -25,7 +27,7 @@ mod watch_stream;
 /// The prometheus-client crate that the `metrics` feature records into,
 /// prometheus-client 0.24 as this crate pins it. Its
 /// [`Registry`](prometheus_client::registry::Registry) is part of this crate's
-/// API ([`HealthChecks::metrics`], and `AdminService::metrics` with `http`):
+/// API ([`HealthChecks::metrics`], and `AdminService::metrics` with `admin`):
 /// use it from here rather than adding prometheus-client yourself, since
 /// another version is another `Registry` type.
 #[cfg(feature = "metrics")]
@@ -40,12 +42,13 @@ pub use grpc_health_proto::ServingStatus;
 
 pub use builder::MAX_REQUEST_BYTES;
 pub use builder::{DEFAULT_INTERVAL, DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT, HealthChecks};
-pub use check::{Check, CheckOutput, IntoCheck, IntoChecks};
-pub use drain::termination_signal;
-pub use error::{UpdateError, UpdateErrorKind};
+pub use check::{Check, CheckOutput, IntoCheck, IntoChecks, error_reason};
+pub use error::{BuildError, UpdateError, UpdateErrorKind};
 pub use group::Group;
 pub use handle::HealthHandle;
+pub use observe::{CheckRan, HealthListener, LISTENER_QUEUE, RunOutcome, StatusChanged};
 pub use service::HealthService;
+pub use signal::termination_signal;
 pub use snapshot::{CheckSnapshot, CheckStatus};
 pub use watch_stream::WatchStream;
 
@@ -62,11 +65,13 @@ pub mod into_checks {
 /// capture, or anything iterable of closures or [`Check`]s (see [`IntoChecks`]).
 /// Closures are readiness checks named `check-1`, `check-2`, … by position.
 ///
-/// # Panics
+/// # Errors
 ///
-/// Outside a Tokio runtime, as `tokio::spawn` does.
+/// As [`HealthChecks::build`]: a [`Check`] given with a threshold of 0.
 pub fn from_checks<M>(
     checks: impl IntoChecks<M>,
-) -> pb::health_server::HealthServer<HealthService> {
-    HealthChecks::from_checks(checks).build().0
+) -> Result<pb::health_server::HealthServer<HealthService>, BuildError> {
+    HealthChecks::from_checks(checks)
+        .build()
+        .map(|(server, _)| server)
 }

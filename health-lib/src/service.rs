@@ -1,10 +1,5 @@
-//! The `grpc.health.v1.Health` service: Check, Watch and List.
-//!
-//! | RPC | answer |
-//! |---|---|
-//! | `Check` | the latest status of a registered service; `NOT_FOUND` for an unknown one |
-//! | `Watch` | the current status, then every change; `SERVICE_UNKNOWN` (stream kept open) until an unknown service is registered |
-//! | `List` | every registered service; `RESOURCE_EXHAUSTED` above the cap (default 100) |
+//! The `grpc.health.v1.Health` service: Check, Watch and List, answering
+//! as the crate documentation's "Semantics" table says (its one home).
 //!
 //! None of them runs a check: they read what the evaluation loop last published.
 
@@ -38,7 +33,7 @@ impl Health for HealthService {
         request: Request<HealthCheckRequest>,
     ) -> Result<Response<HealthCheckResponse>, Status> {
         // The name is not echoed: it may be huge, and it is the caller's own input.
-        match self.shared.registry().status(&request.get_ref().service) {
+        match self.shared.table().status(&request.get_ref().service) {
             Some(status) => Ok(Response::new(HealthCheckResponse {
                 status: status.into(),
             })),
@@ -50,7 +45,7 @@ impl Health for HealthService {
         &self,
         _request: Request<HealthListRequest>,
     ) -> Result<Response<HealthListResponse>, Status> {
-        let services = self.shared.registry().list().map_err(|error| {
+        let services = self.shared.table().list().map_err(|error| {
             Status::resource_exhausted(format!(
                 "{} services registered, more than the List limit of {}",
                 error.registered, error.limit

@@ -1,68 +1,104 @@
 //! [`Shared`]: the state behind the service, the handle and the evaluation
-//! loop, and the only code that changes it.
+//! loop, and the only code that changes it; it also starts the evaluation
+//! loop, at once inside a Tokio runtime or else at the first use inside one.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use futures::future::BoxFuture;
 
 use crate::ServingStatus;
-use crate::drain::{DrainState, Phase};
 use crate::error::UpdateError;
-use crate::registry::Registry;
 use crate::snapshot::CheckSnapshot;
+use crate::status_table::{Phase, StatusTable};
 
 pub(crate) struct Shared {
-    /// The served statuses.
-    registry: Registry,
+    /// The served statuses and the shutdown phase.
+    table: StatusTable,
     /// The check states behind the derived statuses, as of the last evaluation.
     checks: Mutex<Vec<CheckSnapshot>>,
-    drain: DrainState,
+    /// The evaluation loop while it waits for a Tokio runtime to run on.
+    unstarted: Mutex<Option<BoxFuture<'static, ()>>>,
+    /// Whether `unstarted` still holds it: read on every use, so that a
+    /// started loop costs one atomic load.
+    waiting: AtomicBool,
 }
 
 impl Shared {
-    pub(crate) fn new(registry: Registry, checks: Vec<CheckSnapshot>) -> Self {
-        Self {
-            registry,
+    /// The state of a new health service, with the evaluation loop that
+    /// `evaluation` makes from it: spawned now inside a Tokio runtime, or else
+    /// at the first use inside one (so that building never panics).
+    pub(crate) fn start(
+        table: StatusTable,
+        checks: Vec<CheckSnapshot>,
+        evaluation: impl FnOnce(Weak<Self>) -> BoxFuture<'static, ()>,
+    ) -> Arc<Self> {
+        let shared = Arc::new_cyclic(|shared: &Weak<Self>| Self {
+            table,
             checks: Mutex::new(checks),
-            drain: DrainState::new(),
+            unstarted: Mutex::new(Some(evaluation(shared.clone()))),
+            waiting: AtomicBool::new(true),
+        });
+        shared.start_evaluation();
+        shared
+    }
+
+    /// Spawns the evaluation loop if it still waits and a runtime is at hand.
+    fn start_evaluation(&self) {
+        if !self.waiting.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut unstarted = self
+            .unstarted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(evaluation) = unstarted.take() {
+            runtime.spawn(evaluation);
+            self.waiting.store(false, Ordering::Release);
         }
     }
 
-    pub(crate) const fn registry(&self) -> &Registry {
-        &self.registry
+    /// The status table; every use of the service goes through here, so this
+    /// is where a service built outside a runtime starts evaluating.
+    pub(crate) fn table(&self) -> &StatusTable {
+        self.start_evaluation();
+        &self.table
     }
 
-    /// Publishes an evaluation: the check states first, then the statuses they
-    /// drive, so that whoever sees a status change also sees its cause.
-    /// Ignored once draining.
+    /// Publishes an evaluation: the statuses and the check states that drive
+    /// them, under the check-state lock so that a reader of both (`inspect`,
+    /// `snapshot`) sees a status change with its cause. Ignored once the
+    /// table has left [`Phase::Serving`].
     pub(crate) fn publish<'a>(
         &self,
         checks: impl IntoIterator<Item = &'a CheckSnapshot>,
         statuses: impl IntoIterator<Item = (&'a str, ServingStatus)>,
     ) {
-        if self.drain.is_draining() {
-            return;
-        }
-        // Held until the statuses are out, so that `inspect` sees both or neither.
         let mut stored = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
-        stored.clear();
-        stored.extend(checks.into_iter().cloned());
-        for (name, status) in statuses {
-            self.registry.publish_derived(name, status, &self.drain);
+        if self.table.publish_derived(statuses) {
+            stored.clear();
+            stored.extend(checks.into_iter().cloned());
         }
     }
 
-    /// Reads the check states, the served statuses and whether the service is
-    /// draining as one consistent view.
-    #[cfg(feature = "http")]
+    /// Reads the check states, the served statuses and the shutdown phase as
+    /// one consistent view.
+    #[cfg(feature = "admin")]
     pub(crate) fn inspect<R>(
         &self,
-        read: impl FnOnce(&[CheckSnapshot], &Registry, bool) -> R,
+        read: impl FnOnce(&[CheckSnapshot], &StatusTable, Phase) -> R,
     ) -> R {
+        self.start_evaluation();
         let checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
-        read(&checks, &self.registry, self.drain.is_draining())
+        read(&checks, &self.table, self.table.phase())
     }
 
     /// Every check's state as of the last evaluation.
     pub(crate) fn snapshot(&self) -> Vec<CheckSnapshot> {
+        self.start_evaluation();
         self.checks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -75,27 +111,26 @@ impl Shared {
         name: &str,
         status: Option<ServingStatus>,
     ) -> Result<(), UpdateError> {
-        self.registry.set_manual(name, status, &self.drain)
+        self.table().set_manual(name, status)
     }
 
     /// Every service goes NOT_SERVING and later updates are refused.
     pub(crate) fn drain(&self) {
         // Under the check-state lock, for `inspect`.
         let _checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.drain.begin() {
+        if self.table().drain() {
             tracing::info!("health service draining: every service is now NOT_SERVING");
-            self.registry.set_all_not_serving();
         }
     }
 
     /// Ends every open Watch stream (after it has sent the latest status).
     pub(crate) fn stop(&self) {
         self.drain();
-        self.registry.stop();
+        self.table.stop();
     }
 
-    /// A receiver of drain phase changes.
+    /// A receiver of shutdown phase changes.
     pub(crate) fn phase(&self) -> tokio::sync::watch::Receiver<Phase> {
-        self.drain.subscribe()
+        self.table.subscribe_phase()
     }
 }

@@ -21,6 +21,16 @@ pub(crate) async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) 
     }
 }
 
+/// Builds `checks` and waits until every check has run at least once.
+pub(crate) async fn build_evaluated(checks: crate::HealthChecks) -> crate::HealthHandle {
+    let (_, handle) = checks.build().expect("valid health configuration");
+    wait_until("every check evaluated", || {
+        handle.snapshot().iter().all(|check| check.evaluations > 0)
+    })
+    .await;
+    handle
+}
+
 thread_local! {
     /// What this thread logged since [`logs`] started capturing, if it is.
     static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };

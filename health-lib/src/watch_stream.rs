@@ -3,11 +3,11 @@
 //!
 //! It reads the service's watch channel, which holds only the latest status,
 //! so a slow reader gets the newest value rather than a backlog. When the server
-//! stops after a drain, the registry wakes every channel, and the stream ends
+//! stops after a drain, the status table wakes every channel, and the stream ends
 //! with UNAVAILABLE, having sent its latest status (NOT_SERVING) first.
 //!
 //! **One allocation per watcher.** The boxed stream holds everything: the
-//! receiver, the last status sent, the registry's copy of the name, and the
+//! receiver, the last status sent, the status table's copy of the name, and the
 //! future waiting for the next change (`unfold` keeps it inline).
 //!
 //! **Batched writes, not one per watcher.** A change wakes every
@@ -34,8 +34,8 @@ use tonic::Status;
 
 use crate::ServingStatus;
 use crate::pb::HealthCheckResponse;
-use crate::registry::Slot;
 use crate::shared::Shared;
+use crate::status_table::Slot;
 
 /// The `Watch` response stream.
 pub type WatchStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
@@ -48,7 +48,7 @@ const BUDGET_BOUND: usize = 256;
 
 /// Starts watching `service`.
 pub(crate) fn watch(shared: Arc<Shared>, service: &str) -> WatchStream {
-    let (name, receiver) = shared.registry().subscribe(service);
+    let (name, receiver) = shared.table().subscribe(service);
     let watcher = Watcher {
         receiver: Some(receiver),
         last_sent: None,
@@ -83,14 +83,14 @@ struct Watcher {
     receiver: Option<watch::Receiver<Slot>>,
     last_sent: Option<ServingStatus>,
     shared: Arc<Shared>,
-    /// The registry's own copy of the watched name.
+    /// The status table's own copy of the watched name.
     name: Arc<str>,
 }
 
 impl Drop for Watcher {
     fn drop(&mut self) {
         self.shared
-            .registry()
+            .table()
             .unsubscribe(&self.name, self.receiver.take());
     }
 }
@@ -110,7 +110,7 @@ impl Watcher {
                 .borrow_and_update()
                 .unwrap_or(ServingStatus::ServiceUnknown);
             // Read after the slot: a stop that this misses wakes the channel again.
-            let stopped = self.shared.registry().is_stopped();
+            let stopped = self.shared.table().is_stopped();
             if self.last_sent != Some(current) {
                 self.last_sent = Some(current);
                 let message = HealthCheckResponse {

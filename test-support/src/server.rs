@@ -60,7 +60,7 @@ where
         .await
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
-    let (health, handle) = checks.build();
+    let (health, handle) = checks.build().expect("valid health configuration");
     let (stop, stopped) = Stop::new();
     let shutdown = shutdown(handle.clone());
     let task = tokio::spawn(
@@ -88,7 +88,7 @@ where
     IO: Connected + AsyncRead + AsyncWrite + Unpin + Send + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
 {
-    let (health, handle) = checks.build();
+    let (health, handle) = checks.build().expect("valid health configuration");
     let (stop, stopped) = Stop::new();
     tokio::spawn(
         Server::builder()
@@ -101,7 +101,7 @@ where
 /// A server and a client joined by an in-memory pipe instead of TCP.
 pub async fn start_in_memory(checks: HealthChecks) -> (HealthHandle, HealthClient<Channel>) {
     let (client_io, server_io) = tokio::io::duplex(64 * 1024);
-    let (health, handle) = checks.build();
+    let (health, handle) = checks.build().expect("valid health configuration");
     tokio::spawn(
         Server::builder()
             .add_service(health)

@@ -117,7 +117,9 @@ pub(crate) struct Holding {
 impl Holding {
     /// Starts it on `127.0.0.1:0`, its greeter SERVING.
     pub(crate) async fn start() -> Self {
-        let (health, handle) = HealthChecks::new().build();
+        let (health, handle) = HealthChecks::new()
+            .build()
+            .expect("valid health configuration");
         handle.set_serving(GREETER).expect("a valid service name");
         let (held_tx, held) = watch::channel(0);
         let (release, release_rx) = watch::channel(false);

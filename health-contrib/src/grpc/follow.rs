@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
-use crate::reason::with_causes;
+use grpc_health_checks::error_reason;
 use grpc_health_proto::ServingStatus;
 use grpc_health_proto::pb::HealthCheckRequest;
 use grpc_health_proto::pb::health_client::HealthClient;
@@ -171,7 +171,7 @@ impl Follow {
 
     fn unreachable(&self, status: &Status) -> String {
         let mut reason = format!("upstream {} unreachable: ", self.target);
-        let causes = std::error::Error::source(status).map(with_causes);
+        let causes = std::error::Error::source(status).map(error_reason);
         match causes {
             // Transport failures carry the real cause (refused, reset, DNS) as a source.
             Some(causes) if status.message().is_empty() || causes.contains(status.message()) => {

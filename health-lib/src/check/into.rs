@@ -5,7 +5,7 @@
 use super::{Check, CheckOutput};
 
 /// One check for [`from_checks`](crate::from_checks): a [`Check`], kept as it
-/// is, or a plain closure returning `bool` or `Result<(), E: Display>`, which
+/// is, or a plain closure returning `bool` or `Result<(), E>` (see [`CheckOutput`]), which
 /// becomes a readiness check named `check-N` after its position (from 1).
 ///
 /// Async checks go in as [`Check::new_async`].

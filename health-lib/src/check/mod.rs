@@ -4,8 +4,8 @@ pub(crate) mod into;
 mod output;
 
 pub use into::{IntoCheck, IntoChecks};
-pub use output::CheckOutput;
 pub(crate) use output::CheckResult;
+pub use output::{CheckOutput, error_reason};
 
 use std::fmt;
 use std::future::Future;
@@ -46,11 +46,13 @@ pub struct Check {
     pub(crate) timeout: Option<Duration>,
     pub(crate) failure_threshold: NonZeroU32,
     pub(crate) success_threshold: NonZeroU32,
+    /// The threshold set to 0, which [`HealthChecks::build`](crate::HealthChecks::build) refuses.
+    pub(crate) zero_threshold: Option<&'static str>,
     pub(crate) function: CheckFn,
 }
 
 impl Check {
-    /// A check from a plain closure returning `bool` or `Result<(), E: Display>`.
+    /// A check from a plain closure returning `bool` or `Result<(), E>` (see [`CheckOutput`]).
     ///
     /// It runs on Tokio's blocking thread pool, so a closure that blocks (file
     /// system, a synchronous client) never stalls the server. A run still going
@@ -64,7 +66,7 @@ impl Check {
         Self::with_function(name.into(), function)
     }
 
-    /// A check from a closure returning a future of `bool` or `Result<(), E: Display>`.
+    /// A check from a closure returning a future of `bool` or `Result<(), E>` (see [`CheckOutput`]).
     ///
     /// The future runs as its own task and is cancelled when it exceeds the timeout.
     pub fn new_async<F, Fut, O>(name: impl Into<String>, check: F) -> Self
@@ -87,6 +89,7 @@ impl Check {
             timeout: None,
             failure_threshold: NonZeroU32::MIN,
             success_threshold: NonZeroU32::MIN,
+            zero_threshold: None,
             function,
         }
     }
@@ -106,18 +109,26 @@ impl Check {
     }
 
     /// Consecutive failures needed before a passing check counts as failing
-    /// (default 1; `0` is treated as 1), as Kubernetes' `failureThreshold`.
+    /// (default 1), as Kubernetes' `failureThreshold`. `0` makes
+    /// [`HealthChecks::build`](crate::HealthChecks::build) fail.
     #[must_use]
     pub fn failure_threshold(mut self, runs: u32) -> Self {
-        self.failure_threshold = NonZeroU32::new(runs).unwrap_or(NonZeroU32::MIN);
+        match NonZeroU32::new(runs) {
+            Some(runs) => self.failure_threshold = runs,
+            None => self.zero_threshold = Some("failure_threshold"),
+        }
         self
     }
 
     /// Consecutive passes needed before a failing check counts as passing
-    /// (default 1; `0` is treated as 1), as Kubernetes' `successThreshold`.
+    /// (default 1), as Kubernetes' `successThreshold`. `0` makes
+    /// [`HealthChecks::build`](crate::HealthChecks::build) fail.
     #[must_use]
     pub fn success_threshold(mut self, runs: u32) -> Self {
-        self.success_threshold = NonZeroU32::new(runs).unwrap_or(NonZeroU32::MIN);
+        match NonZeroU32::new(runs) {
+            Some(runs) => self.success_threshold = runs,
+            None => self.zero_threshold = Some("success_threshold"),
+        }
         self
     }
 

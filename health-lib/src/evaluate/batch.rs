@@ -16,7 +16,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::run::{InFlight, Job, Observation, Outcome, RunKind, panic_message};
+use super::run::{InFlight, Job, Observation, Outcome};
 use crate::check::CheckResult;
 
 /// What a worker reports.
@@ -162,14 +162,9 @@ pub(crate) async fn run(jobs: Vec<Job>, workers: usize) -> Vec<Outcome> {
                 continue;
             }
             running.swap_remove(index);
-            let timeout = queue.jobs[job].timeout;
             left -= 1;
             outcomes[job] = Some(Outcome {
-                observation: Observation {
-                    result: Err(format!("timed out after {timeout:?}")),
-                    kind: RunKind::Timeout,
-                    duration: started.elapsed(),
-                },
+                observation: Observation::timed_out(queue.jobs[job].timeout, started.elapsed()),
                 in_flight: handles[worker]
                     .take()
                     .map(|task| InFlight { task, started }),
@@ -211,22 +206,9 @@ fn work(queue: &Queue, worker: usize, events: &mpsc::UnboundedSender<Event>) -> 
             break;
         }
         let ran = catch_unwind(AssertUnwindSafe(|| (queue.jobs[job].check)()));
-        let duration = at.elapsed();
-        let (result, kind) = match ran {
-            Ok(Ok(())) => (Ok(()), RunKind::Success),
-            Ok(Err(reason)) => (Err(reason), RunKind::Error),
-            Err(payload) => (
-                Err(format!("panicked: {}", panic_message(payload.as_ref()))),
-                RunKind::Panic,
-            ),
-        };
-        last = result.clone();
+        let observation = Observation::ended(ran, at.elapsed());
+        last = observation.result.clone();
         done = Some(job);
-        let observation = Observation {
-            result,
-            kind,
-            duration,
-        };
         if events.send(Event::Finished { job, observation }).is_err() {
             break;
         }
@@ -240,6 +222,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::RunOutcome;
     use crate::test_support::EVENT_TIMEOUT;
 
     fn job(timeout: Duration, check: impl Fn() -> CheckResult + Send + Sync + 'static) -> Job {
@@ -268,10 +251,10 @@ mod tests {
         assert_eq!(
             seen,
             [
-                (RunKind::Success, Ok(())),
-                (RunKind::Error, Err("refused".to_owned())),
-                (RunKind::Panic, Err("panicked: disk on fire".to_owned())),
-                (RunKind::Success, Ok(())),
+                (RunOutcome::Success, Ok(())),
+                (RunOutcome::Error, Err("refused".to_owned())),
+                (RunOutcome::Panic, Err("panicked: disk on fire".to_owned())),
+                (RunOutcome::Success, Ok(())),
             ]
         );
     }
@@ -296,10 +279,10 @@ mod tests {
         let mut outcomes = run(jobs, 1).await;
         assert_eq!(quick_runs.load(Ordering::SeqCst), 3);
         for outcome in &outcomes[1..] {
-            assert_eq!(outcome.observation.kind, RunKind::Success);
+            assert_eq!(outcome.observation.kind, RunOutcome::Success);
         }
         let hung = outcomes.swap_remove(0);
-        assert_eq!(hung.observation.kind, RunKind::Timeout);
+        assert_eq!(hung.observation.kind, RunOutcome::Timeout);
         assert_eq!(
             hung.observation.result,
             Err("timed out after 20ms".to_owned())

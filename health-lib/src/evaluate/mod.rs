@@ -12,32 +12,23 @@ mod run;
 mod runner;
 mod threshold;
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
 use futures::future::{join, join_all};
 use tokio::time::MissedTickBehavior;
 
 use crate::check::Check;
-use crate::drain::Phase;
-use crate::metrics::{CheckMetrics, Metrics};
+use crate::group::Source;
+use crate::observe::{CheckRan, Observers};
 use crate::shared::Shared;
 use crate::snapshot::{CheckSnapshot, CheckStatus};
+use crate::status_table::Phase;
 use crate::{Group, ServingStatus};
 
 use run::Observation;
-pub(crate) use run::RunKind;
 use runner::Runner;
 use threshold::Debounce;
-
-/// Which checks a derived service follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// Every check: the server's overall health, `""`.
-    All,
-    /// The checks of one group.
-    Group(Group),
-}
 
 /// A service whose status the checks drive.
 #[derive(Clone, Debug)]
@@ -68,7 +59,6 @@ struct CheckState {
     runner: Runner,
     debounce: Debounce,
     snapshot: CheckSnapshot,
-    metrics: CheckMetrics,
 }
 
 /// The check states a run of the loop works on.
@@ -77,6 +67,8 @@ pub(crate) struct Evaluator {
     derived: Vec<DerivedService>,
     /// The most blocking tasks a round's quick plain-closure checks share.
     batch_workers: usize,
+    /// Told about every run.
+    observers: Arc<Observers>,
 }
 
 impl Evaluator {
@@ -84,14 +76,13 @@ impl Evaluator {
         checks: Vec<Check>,
         derived: Vec<DerivedService>,
         timeout: Duration,
-        metrics: &Metrics,
+        observers: Arc<Observers>,
     ) -> Self {
         let checks = checks
             .into_iter()
             .map(|check| CheckState {
                 runner: Runner::new(check.function, check.timeout.unwrap_or(timeout)),
                 debounce: Debounce::new(check.failure_threshold, check.success_threshold),
-                metrics: metrics.check(&check.name, check.group),
                 snapshot: CheckSnapshot::pending(check.name, check.group),
             })
             .collect();
@@ -100,6 +91,7 @@ impl Evaluator {
             checks,
             derived,
             batch_workers,
+            observers,
         }
     }
 
@@ -121,7 +113,7 @@ impl Evaluator {
         let all_pass = self
             .checks
             .iter()
-            .filter(|check| source == Source::All || source == Source::Group(check.snapshot.group))
+            .filter(|check| source.covers(check.snapshot.group))
             .all(|check| check.debounce.passing());
         if all_pass {
             ServingStatus::Serving
@@ -155,7 +147,7 @@ impl Evaluator {
                 alone.next()
             };
             if let Some(observation) = observation {
-                record(check, observation);
+                record(check, observation, &self.observers);
             }
         }
     }
@@ -185,14 +177,14 @@ impl Evaluator {
     }
 }
 
-fn record(check: &mut CheckState, observation: Observation) {
+/// Applies one run to its check's state, then tells the observers.
+fn record(check: &mut CheckState, observation: Observation, observers: &Observers) {
     let Observation {
         result,
         kind,
         duration,
     } = observation;
     let passing = check.debounce.observe(result.is_ok());
-    check.metrics.record(kind, duration, passing);
     let snapshot = &mut check.snapshot;
     let status = if passing {
         CheckStatus::Passing
@@ -209,6 +201,14 @@ fn record(check: &mut CheckState, observation: Observation) {
         snapshot.status = status;
         snapshot.last_change = Some(SystemTime::now());
     }
+    observers.check_ran(&CheckRan {
+        check: &snapshot.name,
+        group: snapshot.group,
+        outcome: kind,
+        reason: snapshot.reason.as_deref(),
+        duration,
+        status,
+    });
 }
 
 /// Logs a check's change of status, once per transition (never per run): a
@@ -226,7 +226,6 @@ fn log_transition(snapshot: &CheckSnapshot, to: CheckStatus, duration: Duration)
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
@@ -237,7 +236,7 @@ mod tests {
             checks,
             DerivedService::reserved(),
             Duration::from_secs(1),
-            &Metrics::none(),
+            Arc::default(),
         )
     }
 

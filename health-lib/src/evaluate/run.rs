@@ -9,46 +9,17 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
+use crate::RunOutcome;
 use crate::check::CheckResult;
 
 /// A plain-closure check.
 pub(crate) type BlockingFn = Arc<dyn Fn() -> CheckResult + Send + Sync>;
 
-/// How one run of a check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RunKind {
-    /// It passed.
-    Success = 0,
-    /// It returned a failure.
-    Error,
-    /// It outlived its timeout, or an earlier run that did is still going.
-    Timeout,
-    /// It panicked.
-    Panic,
-}
-
-impl RunKind {
-    /// Every kind, for handles created ahead of time; `ALL[kind as usize] == kind`.
-    #[cfg(feature = "metrics")]
-    pub(crate) const ALL: [Self; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Panic];
-
-    /// The lowercase name used as a metric label.
-    #[cfg(feature = "metrics")]
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::Error => "error",
-            Self::Timeout => "timeout",
-            Self::Panic => "panic",
-        }
-    }
-}
-
 /// The result of one evaluation of a check.
 #[derive(Debug, Clone)]
 pub(crate) struct Observation {
     pub(crate) result: CheckResult,
-    pub(crate) kind: RunKind,
+    pub(crate) kind: RunOutcome,
     pub(crate) duration: Duration,
 }
 
@@ -71,8 +42,37 @@ pub(crate) struct Outcome {
     pub(crate) in_flight: Option<InFlight>,
 }
 
+impl Observation {
+    /// A run that returned (`Ok`) or panicked (`Err`, with the payload): the
+    /// one rule from how a check ended to its outcome and reason.
+    pub(crate) fn ended(ran: Result<CheckResult, Box<dyn Any + Send>>, duration: Duration) -> Self {
+        let (result, kind) = match ran {
+            Ok(Ok(())) => (Ok(()), RunOutcome::Success),
+            Ok(Err(reason)) => (Err(reason), RunOutcome::Error),
+            Err(payload) => (
+                Err(format!("panicked: {}", panic_message(payload.as_ref()))),
+                RunOutcome::Panic,
+            ),
+        };
+        Self {
+            result,
+            kind,
+            duration,
+        }
+    }
+
+    /// A run cut off at `timeout`, after `duration`.
+    pub(crate) fn timed_out(timeout: Duration, duration: Duration) -> Self {
+        Self {
+            result: Err(format!("timed out after {timeout:?}")),
+            kind: RunOutcome::Timeout,
+            duration,
+        }
+    }
+}
+
 /// The message of a caught panic's payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
         .copied()

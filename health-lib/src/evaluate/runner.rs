@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinError;
 
-use super::run::{InFlight, Job, Observation, Outcome, RunKind, panic_message};
+use super::run::{InFlight, Job, Observation, Outcome};
+use crate::RunOutcome;
 use crate::check::CheckFn;
 
 /// A blocking run at most this long is quick: the next one may share a
@@ -67,7 +68,7 @@ impl Runner {
     pub(crate) fn batched(&mut self, outcome: Outcome) -> Observation {
         self.in_flight = outcome.in_flight;
         // A batch worker times the closure alone.
-        self.quick = outcome.observation.kind != RunKind::Timeout
+        self.quick = outcome.observation.kind != RunOutcome::Timeout
             && outcome.observation.duration <= self.quick_limit;
         outcome.observation
     }
@@ -78,7 +79,7 @@ impl Runner {
         let observation = self.run_alone().await;
         let ran_for = Duration::from_nanos(self.ran_for.load(Ordering::Relaxed));
         self.quick = matches!(self.function, CheckFn::Blocking(_))
-            && observation.kind != RunKind::Timeout
+            && observation.kind != RunOutcome::Timeout
             && ran_for <= self.quick_limit;
         observation
     }
@@ -91,7 +92,7 @@ impl Runner {
             let duration = stale.started.elapsed();
             return Observation {
                 result: Err(format!("still running after {duration:?}")),
-                kind: RunKind::Timeout,
+                kind: RunOutcome::Timeout,
                 duration,
             };
         }
@@ -101,18 +102,15 @@ impl Runner {
         match tokio::time::timeout(self.timeout, &mut run.task).await {
             Ok(joined) => {
                 let duration = run.started.elapsed();
-                let (result, kind) = match joined {
-                    Ok(Ok(())) => (Ok(()), RunKind::Success),
-                    Ok(Err(reason)) => (Err(reason), RunKind::Error),
-                    Err(error) if error.is_panic() => {
-                        (Err(describe_join_error(error)), RunKind::Panic)
-                    }
-                    Err(error) => (Err(describe_join_error(error)), RunKind::Error),
-                };
-                Observation {
-                    result,
-                    kind,
-                    duration,
+                match joined.map_err(JoinError::try_into_panic) {
+                    Ok(result) => Observation::ended(Ok(result), duration),
+                    Err(Ok(payload)) => Observation::ended(Err(payload), duration),
+                    // Only a runtime shutting down cancels a check's task.
+                    Err(Err(error)) => Observation {
+                        result: Err(format!("did not complete: {error}")),
+                        kind: RunOutcome::Error,
+                        duration,
+                    },
                 }
             }
             Err(_) => {
@@ -121,11 +119,7 @@ impl Runner {
                     CheckFn::Async(_) => run.task.abort(),
                     CheckFn::Blocking(_) => self.in_flight = Some(run),
                 }
-                Observation {
-                    result: Err(format!("timed out after {:?}", self.timeout)),
-                    kind: RunKind::Timeout,
-                    duration,
-                }
+                Observation::timed_out(self.timeout, duration)
             }
         }
     }
@@ -156,13 +150,6 @@ impl Drop for Runner {
         if let Some(run) = &self.in_flight {
             run.task.abort();
         }
-    }
-}
-
-fn describe_join_error(error: JoinError) -> String {
-    match error.try_into_panic() {
-        Ok(payload) => format!("panicked: {}", panic_message(payload.as_ref())),
-        Err(error) => format!("did not complete: {error}"),
     }
 }
 
@@ -208,20 +195,12 @@ mod tests {
             .expect("check passed");
     }
 
-    #[cfg(feature = "metrics")]
-    #[test]
-    fn kinds_index_their_own_position() {
-        for (index, kind) in RunKind::ALL.into_iter().enumerate() {
-            assert_eq!(kind as usize, index);
-        }
-    }
-
     #[tokio::test]
     async fn panic_is_a_failure_with_its_message() {
         let mut runner = Runner::new(blocking(|| panic!("disk on fire")), Duration::from_secs(1));
         let observation = runner.run().await;
         assert_eq!(observation.result, Err("panicked: disk on fire".to_owned()));
-        assert_eq!(observation.kind, RunKind::Panic);
+        assert_eq!(observation.kind, RunOutcome::Panic);
     }
 
     /// A bound no closure in these tests reaches, however loaded the machine.
@@ -235,7 +214,7 @@ mod tests {
             .with_quick_limit(generous_quick_limit());
         assert!(quick.batch_job().is_none(), "not before a first run");
         let mut quick = quick;
-        assert_eq!(quick.run().await.kind, RunKind::Success);
+        assert_eq!(quick.run().await.kind, RunOutcome::Success);
         assert!(quick.batch_job().is_some());
         let slow = move || {
             std::thread::sleep(QUICK * 5);
@@ -262,12 +241,12 @@ mod tests {
     async fn a_batched_timeout_is_not_started_again_until_it_returns() {
         let (release, started, function) = held(1);
         let mut runner = Runner::new(function, GENEROUS).with_quick_limit(generous_quick_limit());
-        assert_eq!(runner.run().await.kind, RunKind::Success);
+        assert_eq!(runner.run().await.kind, RunOutcome::Success);
         // The next run is held: it times out whatever the timeout.
         runner.timeout = SHORT;
         let job = runner.batch_job().expect("quick, so batched");
         let outcome = batch::run(vec![job], 1).await.pop().expect("one outcome");
-        assert_eq!(runner.batched(outcome).kind, RunKind::Timeout);
+        assert_eq!(runner.batched(outcome).kind, RunOutcome::Timeout);
         assert!(runner.batch_job().is_none(), "timed out: its own task next");
         let third = runner.run().await;
         assert!(
@@ -278,7 +257,7 @@ mod tests {
         release_held(release, &mut runner).await;
         assert_eq!(started.load(Ordering::SeqCst), 2, "not started while held");
         runner.timeout = GENEROUS;
-        assert_eq!(runner.run().await.kind, RunKind::Success);
+        assert_eq!(runner.run().await.kind, RunOutcome::Success);
         assert_eq!(started.load(Ordering::SeqCst), 3);
     }
 
@@ -293,7 +272,7 @@ mod tests {
         let mut runner = Runner::new(function, Duration::from_millis(100));
         let first = runner.run().await;
         assert_eq!(first.result, Err("timed out after 100ms".to_owned()));
-        assert_eq!(first.kind, RunKind::Timeout);
+        assert_eq!(first.kind, RunOutcome::Timeout);
         assert!(
             runner.in_flight.is_none(),
             "async runs are cancelled on timeout"
@@ -311,7 +290,7 @@ mod tests {
             Err("timed out after 20ms".to_owned())
         );
         let second = runner.run().await;
-        assert_eq!(second.kind, RunKind::Timeout);
+        assert_eq!(second.kind, RunOutcome::Timeout);
         assert!(
             second
                 .result

@@ -1,7 +1,9 @@
 //! The metric families, registered into the application's prometheus-client
-//! `Registry`, and the per-check and per-service handles taken from them.
+//! `Registry`, and the listener that records the health service's events
+//! into them.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -10,8 +12,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::evaluate::RunKind;
-use crate::{Group, ServingStatus};
+use crate::{
+    CheckRan, CheckStatus, Group, HealthListener, RunOutcome, ServingStatus, StatusChanged,
+};
 
 /// Check durations in seconds: from a local call (1 ms) to well past the
 /// default 800 ms timeout.
@@ -45,12 +48,9 @@ struct TransitionLabels {
 
 type DurationFamily = Family<CheckLabels, Histogram, fn() -> Histogram>;
 
-/// The registered families; `None` when the application asked for no metrics.
+/// The families, registered into the application's registry.
 #[derive(Clone, Debug)]
-pub(crate) struct Metrics(Option<Families>);
-
-#[derive(Clone, Debug)]
-struct Families {
+pub(crate) struct Metrics {
     check_status: Family<CheckLabels, Gauge>,
     check_runs: Family<RunLabels, Counter>,
     check_duration: DurationFamily,
@@ -59,14 +59,9 @@ struct Families {
 }
 
 impl Metrics {
-    /// No metrics: the application did not ask for them.
-    pub(crate) const fn none() -> Self {
-        Self(None)
-    }
-
     /// Creates the families and registers them into `registry`.
     pub(crate) fn register(registry: &mut Registry) -> Self {
-        let families = Families {
+        let families = Self {
             check_status: Family::default(),
             check_runs: Family::default(),
             check_duration: Family::new_with_constructor(|| Histogram::new(DURATION_BUCKETS)),
@@ -99,123 +94,139 @@ impl Metrics {
             "Changes of a registered health service's status, by the status it changed to",
             families.service_transitions.clone(),
         );
-        Self(Some(families))
+        families
     }
 
-    /// The handles of one check, created now so that recording allocates nothing.
-    pub(crate) fn check(&self, name: &str, group: Group) -> CheckMetrics {
-        CheckMetrics(self.0.as_ref().map(|families| {
-            let group = group.service_name();
-            let labels = CheckLabels {
+    /// The listener that records into these families, with every series of
+    /// `checks` (name and group) created now, so that recording a run
+    /// allocates nothing.
+    pub(crate) fn listener<'a>(
+        &self,
+        checks: impl IntoIterator<Item = (&'a str, Group)>,
+    ) -> PrometheusListener {
+        let mut by_group: [HashMap<String, CheckHandles>; 2] = Default::default();
+        for (name, group) in checks {
+            by_group[group_index(group)]
+                .entry(name.to_owned())
+                .or_insert_with(|| self.check(name, group));
+        }
+        PrometheusListener {
+            metrics: self.clone(),
+            checks: by_group,
+            services: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn check(&self, name: &str, group: Group) -> CheckHandles {
+        let group = group.service_name();
+        let labels = CheckLabels {
+            check: name.to_owned(),
+            group,
+        };
+        let runs = RunOutcome::ALL.map(|outcome| {
+            self.check_runs.get_or_create_owned(&RunLabels {
                 check: name.to_owned(),
                 group,
-            };
-            let runs = RunKind::ALL.map(|kind| {
-                families.check_runs.get_or_create_owned(&RunLabels {
-                    check: name.to_owned(),
-                    group,
-                    result: kind.as_str(),
-                })
-            });
-            CheckHandles {
-                status: families.check_status.get_or_create_owned(&labels),
-                duration: families.check_duration.get_or_create_owned(&labels),
-                runs,
-            }
-        }))
+                result: outcome.as_str(),
+            })
+        });
+        CheckHandles {
+            status: self.check_status.get_or_create_owned(&labels),
+            duration: self.check_duration.get_or_create_owned(&labels),
+            runs,
+        }
     }
 
-    /// The handles of a service as it is registered.
-    pub(crate) fn service(&self, name: &str) -> ServiceMetrics {
-        ServiceMetrics(self.0.as_ref().map(|families| {
-            let transition = |to: ServingStatus| {
-                families
-                    .service_transitions
-                    .get_or_create_owned(&TransitionLabels {
-                        service: name.to_owned(),
-                        to: to.as_str_name(),
-                    })
-            };
-            ServiceHandles {
-                serving: families
-                    .service_serving
-                    .get_or_create_owned(&ServiceLabels {
-                        service: name.to_owned(),
-                    }),
-                to_serving: transition(ServingStatus::Serving),
-                to_not_serving: transition(ServingStatus::NotServing),
-            }
-        }))
+    fn service(&self, name: &str) -> ServiceHandles {
+        let transition = |to: ServingStatus| {
+            self.service_transitions
+                .get_or_create_owned(&TransitionLabels {
+                    service: name.to_owned(),
+                    to: to.as_str_name(),
+                })
+        };
+        ServiceHandles {
+            serving: self.service_serving.get_or_create_owned(&ServiceLabels {
+                service: name.to_owned(),
+            }),
+            to_serving: transition(ServingStatus::Serving),
+            to_not_serving: transition(ServingStatus::NotServing),
+        }
     }
 
     /// Removes the series of a service that is no longer registered.
-    pub(crate) fn forget_service(&self, name: &str) {
-        if let Some(families) = &self.0 {
-            families.service_serving.remove(&ServiceLabels {
+    fn forget_service(&self, name: &str) {
+        self.service_serving.remove(&ServiceLabels {
+            service: name.to_owned(),
+        });
+        for to in [ServingStatus::Serving, ServingStatus::NotServing] {
+            self.service_transitions.remove(&TransitionLabels {
                 service: name.to_owned(),
+                to: to.as_str_name(),
             });
-            for to in [ServingStatus::Serving, ServingStatus::NotServing] {
-                families.service_transitions.remove(&TransitionLabels {
-                    service: name.to_owned(),
-                    to: to.as_str_name(),
-                });
-            }
         }
     }
 }
 
-/// One check's handles.
-#[derive(Debug)]
-pub(crate) struct CheckMetrics(Option<CheckHandles>);
+const fn group_index(group: Group) -> usize {
+    match group {
+        Group::Liveness => 0,
+        Group::Readiness => 1,
+    }
+}
 
-#[derive(Debug)]
+/// Records the health service's events into the [`Metrics`] families.
+pub(crate) struct PrometheusListener {
+    metrics: Metrics,
+    /// Each check's handles, by group and name.
+    checks: [HashMap<String, CheckHandles>; 2],
+    /// Each registered service's handles; merely watched names have none.
+    services: Mutex<HashMap<String, ServiceHandles>>,
+}
+
 struct CheckHandles {
     status: Gauge,
     duration: Histogram,
-    /// Indexed by [`RunKind`], in the order of [`RunKind::ALL`].
+    /// Indexed by [`RunOutcome`], in the order of [`RunOutcome::ALL`].
     runs: [Counter; 4],
 }
 
-impl CheckMetrics {
-    /// Records one run: how it ended, how long it took, and the check's
-    /// status after its thresholds.
-    pub(crate) fn record(&self, kind: RunKind, duration: Duration, passing: bool) {
-        if let Some(handles) = &self.0 {
-            handles.runs[kind as usize].inc();
-            handles.duration.observe(duration.as_secs_f64());
-            handles.status.set(i64::from(passing));
-        }
-    }
-}
-
-/// One registered service's handles.
-#[derive(Debug)]
-pub(crate) struct ServiceMetrics(Option<ServiceHandles>);
-
-#[derive(Debug)]
 struct ServiceHandles {
     serving: Gauge,
     to_serving: Counter,
     to_not_serving: Counter,
 }
 
-impl ServiceMetrics {
-    /// Handles for a name that is not registered: no series.
-    pub(crate) const fn none() -> Self {
-        Self(None)
+impl HealthListener for PrometheusListener {
+    fn check_ran(&self, event: &CheckRan<'_>) {
+        if let Some(handles) = self.checks[group_index(event.group)].get(event.check) {
+            handles.runs[event.outcome as usize].inc();
+            handles.duration.observe(event.duration.as_secs_f64());
+            handles
+                .status
+                .set(i64::from(event.status == CheckStatus::Passing));
+        }
     }
 
-    /// Records the service's status; a change from an earlier registered
-    /// status counts as a transition.
-    pub(crate) fn record(&self, from: Option<ServingStatus>, to: ServingStatus) {
-        if let Some(handles) = &self.0 {
-            handles.serving.set(i64::from(to == ServingStatus::Serving));
-            if from.is_some_and(|from| from != to) {
-                match to {
-                    ServingStatus::Serving => handles.to_serving.inc(),
-                    _ => handles.to_not_serving.inc(),
-                };
-            }
+    fn status_changed(&self, event: &StatusChanged<'_>) {
+        let mut services = self.services.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(to) = event.to else {
+            services.remove(event.service);
+            self.metrics.forget_service(event.service);
+            return;
+        };
+        let handles = match services.get(event.service) {
+            Some(handles) => handles,
+            None => services
+                .entry(event.service.to_owned())
+                .or_insert_with(|| self.metrics.service(event.service)),
+        };
+        handles.serving.set(i64::from(to == ServingStatus::Serving));
+        if event.from.is_some_and(|from| from != to) {
+            match to {
+                ServingStatus::Serving => handles.to_serving.inc(),
+                _ => handles.to_not_serving.inc(),
+            };
         }
     }
 }
@@ -225,10 +236,12 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    use std::time::Duration;
+
     use crate::{Check, HealthChecks};
 
     use super::*;
-    use crate::test_support::{EVENT_TIMEOUT, wait_until};
+    use crate::test_support::{EVENT_TIMEOUT, build_evaluated};
 
     fn scrape(registry: &Registry) -> String {
         let mut text = String::new();
@@ -258,7 +271,8 @@ mod tests {
             .check(Check::new_async("db", std::future::pending::<bool>))
             .service("helloworld.Greeter", Group::Readiness)
             .metrics(&mut registry)
-            .build();
+            .build()
+            .expect("valid health configuration");
         let text = scrape(&registry);
         for result in ["success", "error", "timeout", "panic"] {
             assert_eq!(
@@ -293,22 +307,20 @@ mod tests {
     #[tokio::test]
     async fn runs_are_counted_by_how_they_ended() {
         let mut registry = Registry::default();
-        let (_, handle) = HealthChecks::new()
-            .interval(Duration::from_millis(10))
-            .check(Check::new_async("ok", || async { true }))
-            .check(Check::new_async("err", || async {
-                Err::<(), _>("refused")
-            }))
-            .check(
-                Check::new_async("slow", std::future::pending::<bool>)
-                    .timeout(Duration::from_millis(20)),
-            )
-            .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
-            .metrics(&mut registry)
-            .build();
-        wait_until("every check evaluated", || {
-            handle.snapshot().iter().all(|check| check.evaluations > 0)
-        })
+        let _handle = build_evaluated(
+            HealthChecks::new()
+                .interval(Duration::from_millis(10))
+                .check(Check::new_async("ok", || async { true }))
+                .check(Check::new_async("err", || async {
+                    Err::<(), _>("refused")
+                }))
+                .check(
+                    Check::new_async("slow", std::future::pending::<bool>)
+                        .timeout(Duration::from_millis(20)),
+                )
+                .check(Check::new("boom", || -> bool { panic!("disk on fire") }))
+                .metrics(&mut registry),
+        )
         .await;
         let text = scrape(&registry);
         for (check, result) in [
@@ -354,8 +366,9 @@ mod tests {
             .interval(Duration::from_millis(10))
             .check(Check::new("db", move || flag.load(Ordering::SeqCst)))
             .metrics(&mut registry)
-            .build();
-        let (_, mut readiness) = handle.shared.registry().subscribe("readiness");
+            .build()
+            .expect("valid health configuration");
+        let (_, mut readiness) = handle.shared.table().subscribe("readiness");
         up.store(true, Ordering::SeqCst);
         tokio::time::timeout(
             EVENT_TIMEOUT,
@@ -390,8 +403,11 @@ mod tests {
     #[tokio::test]
     async fn hand_driven_services_have_series_only_while_registered() {
         let mut registry = Registry::default();
-        let (_, handle) = HealthChecks::new().metrics(&mut registry).build();
-        let watcher = handle.shared.registry().subscribe("watched");
+        let (_, handle) = HealthChecks::new()
+            .metrics(&mut registry)
+            .build()
+            .expect("valid health configuration");
+        let watcher = handle.shared.table().subscribe("watched");
         assert!(
             !scrape(&registry).contains("watched"),
             "watching registers nothing"
@@ -411,6 +427,6 @@ mod tests {
             !scrape(&registry).contains("watched"),
             "series removed with the service"
         );
-        handle.shared.registry().unsubscribe("watched", watcher);
+        handle.shared.table().unsubscribe("watched", watcher);
     }
 }

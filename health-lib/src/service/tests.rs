@@ -13,7 +13,7 @@ use crate::{Check, Group, HealthChecks, HealthHandle, ServingStatus, UpdateError
 use ServingStatus::{NotServing, ServiceUnknown, Serving};
 
 fn service(checks: HealthChecks) -> (HealthService, HealthHandle) {
-    let (_, handle) = checks.build();
+    let (_, handle) = checks.build().expect("valid health configuration");
     let service = HealthService {
         shared: handle.shared.clone(),
     };

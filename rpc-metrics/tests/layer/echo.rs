@@ -148,7 +148,9 @@ impl EchoServerFixture {
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let (health, _handle) = grpc_health_checks::HealthChecks::new().build();
+        let (health, _handle) = grpc_health_checks::HealthChecks::new()
+            .build()
+            .expect("valid health configuration");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = Server::builder()
             .layer(layer)

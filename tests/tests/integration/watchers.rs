@@ -142,7 +142,9 @@ async fn silent_peers_are_released_by_http2_keepalive() {
         .await
         .expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
-    let (health, handle) = HealthChecks::new().build();
+    let (health, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     tokio::spawn(
         tonic::transport::Server::builder()
             // A healthy peer answers a PING in microseconds; the 2 s timeout

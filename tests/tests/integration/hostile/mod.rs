@@ -8,7 +8,7 @@
 //! Already covered elsewhere: random bytes and bad prefaces, stalled
 //! prefaces, non-UTF-8 names (`bad_input`); clients that vanish or reset
 //! their connections (`watchers`); silent admin clients
-//! (`http::tests::silent_clients_are_disconnected_after_the_header_read_timeout`
+//! (`admin::tests::silent_clients_are_disconnected_after_the_header_read_timeout`
 //! in health-lib).
 
 mod admin;

@@ -27,7 +27,8 @@ impl Evaluated {
             .interval(Duration::from_millis(20))
             .timeout(TIMEOUT)
             .check(check)
-            .build();
+            .build()
+            .expect("valid health configuration");
         Self {
             handle,
             _service: service,

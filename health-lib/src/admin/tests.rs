@@ -7,25 +7,22 @@ use http_body_util::BodyExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::*;
-use crate::test_support::{EVENT_TIMEOUT, wait_until};
+use crate::test_support::{EVENT_TIMEOUT, build_evaluated, wait_until};
 use crate::{Check, Group, HealthChecks};
 
 /// A liveness check `alive`, and readiness checks `disk` (passes) and `db`
 /// (fails with a reason that must not leak), each evaluated at least once.
 async fn evaluated() -> HealthHandle {
-    let (_, handle) = HealthChecks::new()
-        .interval(Duration::from_millis(10))
-        .check(Check::new("alive", || true).group(Group::Liveness))
-        .check(Check::new("disk", || true))
-        .check(Check::new("db", || {
-            Err::<(), _>("connect to 10.0.0.5:5432: connection refused")
-        }))
-        .build();
-    wait_until("every check evaluated", || {
-        handle.snapshot().iter().all(|check| check.evaluations > 0)
-    })
-    .await;
-    handle
+    build_evaluated(
+        HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new("alive", || true).group(Group::Liveness))
+            .check(Check::new("disk", || true))
+            .check(Check::new("db", || {
+                Err::<(), _>("connect to 10.0.0.5:5432: connection refused")
+            })),
+    )
+    .await
 }
 
 async fn call(service: &AdminService, method: Method, uri: &str) -> (StatusCode, String) {
@@ -58,7 +55,9 @@ const UNAVAILABLE: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
 
 #[tokio::test]
 async fn endpoints_answer_ok_while_serving() {
-    let (_, handle) = HealthChecks::new().build();
+    let (_, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     let service = AdminService::new(&handle);
     for path in ["/livez", "/readyz", "/healthz"] {
         let request = Request::get(path).body(()).expect("valid request");
@@ -74,7 +73,9 @@ async fn endpoints_answer_ok_while_serving() {
 #[tokio::test]
 async fn works_as_a_tower_service() {
     use tower::Service as _;
-    let (_, handle) = HealthChecks::new().build();
+    let (_, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     let mut service = AdminService::new(&handle);
     std::future::poll_fn(|cx| tower::Service::<Request<()>>::poll_ready(&mut service, cx))
         .await
@@ -99,6 +100,26 @@ async fn failing_endpoint_is_503_with_a_short_line() {
         (UNAVAILABLE, "healthz check failed".to_owned())
     );
     assert_eq!(get(&service, "/livez").await, (OK, "ok".to_owned()));
+}
+
+#[tokio::test]
+async fn the_verdict_line_is_named_after_its_endpoint() {
+    let (_, handle) = HealthChecks::new()
+        .interval(Duration::from_millis(10))
+        .check(Check::new("stuck", || false).group(Group::Liveness))
+        .build()
+        .expect("valid health configuration");
+    wait_until("the check evaluated", || {
+        handle.snapshot()[0].evaluations > 0
+    })
+    .await;
+    let service = AdminService::new(&handle);
+    assert_eq!(
+        get(&service, "/livez").await,
+        (UNAVAILABLE, "livez check failed".to_owned())
+    );
+    let (_, verbose) = get(&service, "/livez?verbose").await;
+    assert!(verbose.ends_with("\nlivez check failed\n"), "{verbose}");
 }
 
 #[tokio::test]
@@ -232,7 +253,8 @@ async fn check_names_in_paths_are_percent_decoded() {
     let (_, handle) = HealthChecks::new()
         .check(Check::new("disk space+inodes", || true))
         .interval(Duration::from_millis(10))
-        .build();
+        .build()
+        .expect("valid health configuration");
     wait_until("the check evaluated", || {
         handle.snapshot()[0].evaluations > 0
     })
@@ -301,7 +323,9 @@ async fn head_answers_status_and_length_without_a_body() {
 
 #[tokio::test]
 async fn other_methods_are_refused_with_405() {
-    let (_, handle) = HealthChecks::new().build();
+    let (_, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     let service = AdminService::new(&handle);
     for method in [
         Method::POST,
@@ -331,7 +355,9 @@ async fn other_methods_are_refused_with_405() {
 
 #[tokio::test]
 async fn unknown_paths_are_404() {
-    let (_, handle) = HealthChecks::new().build();
+    let (_, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     let service = AdminService::new(&handle);
     for uri in [
         "/",
@@ -347,7 +373,9 @@ async fn unknown_paths_are_404() {
 
 #[tokio::test]
 async fn bad_queries_are_400_and_long_ones_414() {
-    let (_, handle) = HealthChecks::new().build();
+    let (_, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     let service = AdminService::new(&handle);
     for (uri, message) in [
         (
@@ -407,13 +435,16 @@ async fn readme_verbose_examples_are_what_the_service_answers() {
 
 #[tokio::test]
 async fn silent_clients_are_disconnected_after_the_header_read_timeout() {
-    let (_, handle) = HealthChecks::new().build();
+    let (_, handle) = HealthChecks::new()
+        .build()
+        .expect("valid health configuration");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
-    let service = AdminService::new(&handle).header_read_timeout(Duration::from_millis(200));
-    let server = tokio::spawn(serve(listener, service));
+    let service = AdminService::new(&handle);
+    let server =
+        tokio::spawn(serve(listener, service).header_read_timeout(Duration::from_millis(200)));
 
     let mut answered = tokio::net::TcpStream::connect(addr).await.expect("connect");
     answered
@@ -464,7 +495,8 @@ mod metrics {
             .interval(Duration::from_millis(10))
             .check(Check::new("db", || false))
             .metrics(&mut registry)
-            .build();
+            .build()
+            .expect("valid health configuration");
         wait_until("the check evaluated", || {
             handle.snapshot()[0].evaluations > 0
         })
@@ -515,16 +547,14 @@ mod metrics {
     #[tokio::test]
     async fn readme_metrics_example_is_in_the_scrape() {
         let mut registry = prometheus_client::registry::Registry::default();
-        let (_, handle) = HealthChecks::new()
-            .interval(Duration::from_millis(10))
-            .check(Check::new("alive", || true).group(Group::Liveness))
-            .check(Check::new("disk", || true))
-            .check(Check::new("db", || false))
-            .metrics(&mut registry)
-            .build();
-        wait_until("every check evaluated", || {
-            handle.snapshot().iter().all(|check| check.evaluations > 0)
-        })
+        let handle = build_evaluated(
+            HealthChecks::new()
+                .interval(Duration::from_millis(10))
+                .check(Check::new("alive", || true).group(Group::Liveness))
+                .check(Check::new("disk", || true))
+                .check(Check::new("db", || false))
+                .metrics(&mut registry),
+        )
         .await;
         let service = AdminService::new(&handle).metrics(Arc::new(registry));
         let (_, scrape) = get(&service, "/metrics").await;

@@ -188,7 +188,7 @@ mod tests {
     // Property tests: whatever the query string, the parser returns a query
     // or one of the documented errors, and never panics. 256 cases each
     // (proptest's default, the same in CI); for a longer run:
-    // `PROPTEST_CASES=100000 cargo test -p grpc-health-checks --features http query::tests`.
+    // `PROPTEST_CASES=100000 cargo test -p grpc-health-checks --features admin query::tests`.
 
     /// The start of every `QueryError::Bad` message the parser writes.
     const DOCUMENTED: [&str; 5] = [

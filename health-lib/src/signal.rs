@@ -1,56 +1,6 @@
-//! Drain: whether the health service is serving or draining, and the
-//! SIGTERM/SIGINT that Kubernetes and a terminal send to start it.
-//!
-//! [`DrainState`] is the only holder of that phase: the registry refuses
-//! updates by it and the evaluation loop stops on it. Stopping, which ends
-//! Watch streams after the drain delay, goes through the registry's channels.
+//! The SIGTERM/SIGINT that Kubernetes and a terminal send to start a drain.
 
 use std::future::Future;
-
-use tokio::sync::watch;
-
-/// Where the service is in its shutdown; it only moves forward.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Phase {
-    /// Statuses follow the checks and the application.
-    Serving,
-    /// Every service is NOT_SERVING and updates are refused; Watch streams stay open.
-    Draining,
-}
-
-/// The drain phase, observable by every part that must react to it.
-#[derive(Debug)]
-pub(crate) struct DrainState {
-    phase: watch::Sender<Phase>,
-}
-
-impl DrainState {
-    pub(crate) fn new() -> Self {
-        Self {
-            phase: watch::Sender::new(Phase::Serving),
-        }
-    }
-
-    pub(crate) fn is_draining(&self) -> bool {
-        *self.phase.borrow() >= Phase::Draining
-    }
-
-    /// Moves from serving to draining; `false` if it had already left serving.
-    pub(crate) fn begin(&self) -> bool {
-        self.phase.send_if_modified(|phase| {
-            let first = *phase == Phase::Serving;
-            if first {
-                *phase = Phase::Draining;
-            }
-            first
-        })
-    }
-
-    /// A receiver of every phase change.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<Phase> {
-        self.phase.subscribe()
-    }
-}
 
 /// A future that completes on the first SIGTERM or SIGINT (Ctrl-C elsewhere
 /// than Unix).

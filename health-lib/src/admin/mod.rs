@@ -1,12 +1,12 @@
-//! Health over plain HTTP on an admin address (feature `http`), for kubelet's
+//! Health over plain HTTP on an admin address (feature `admin`), for kubelet's
 //! `httpGet` probes, load balancers and people with curl.
 //!
 //! | endpoint | answer |
 //! |---|---|
 //! | `GET /livez` | 200 `ok` while the `liveness` health service is SERVING, else 503 `livez check failed` |
-//! | `GET /readyz` | the same for `readiness`: 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
-//! | `GET /healthz` | the same for `""`, the server's overall health (every check) |
-//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then `readyz check passed` or `readyz check failed` (kube-apiserver's format) |
+//! | `GET /readyz` | the same for `readiness` (`readyz check failed`): 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
+//! | `GET /healthz` | the same for `""`, the server's overall health (every check; `healthz check failed`) |
+//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
 //! | `?exclude=NAME` | leaves a check out of the verdict (repeatable); verbose lists it as `[+]NAME excluded: ok`, and names that match no check get a `warn:` line |
 //! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line; 404 for a name the endpoint does not have |
 //! | `GET /metrics` | with [`AdminService::metrics`] (feature `metrics`): the registry as OpenMetrics text when the client accepts it (Prometheus does), else Prometheus text format 0.0.4 |
@@ -21,10 +21,11 @@
 //! [`AdminService::show_details`] turns them on, as Spring Boot's
 //! `show-details`: they can name hosts, users or internal errors.
 //!
-//! [`serve`] serves HTTP/1.1 with a header read timeout (default 10 s), so a
-//! client that connects and stays silent, or trickles its headers, cannot hold
-//! a connection forever. Request bodies are never read. Accepting pauses
-//! while it fails, as [`Incoming`](crate::incoming::Incoming) does.
+//! [`serve`] serves HTTP/1.1 with a header read timeout (default 10 s, set on
+//! the [`Serve`] it returns), so a client that connects and stays silent, or
+//! trickles its headers, cannot hold a connection forever. Request bodies are
+//! never read. Accepting pauses while it fails, as
+//! [`Incoming`](crate::incoming::Incoming) does.
 
 mod query;
 mod report;
@@ -38,7 +39,6 @@ use std::fmt;
 use std::future::Ready;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -51,11 +51,8 @@ use crate::shared::Shared;
 use query::{Plus, Query, QueryError};
 use report::Endpoint;
 
-pub use server::serve;
+pub use server::{DEFAULT_HEADER_READ_TIMEOUT, Serve, serve};
 
-/// How long a client may take to send its request headers unless set with
-/// [`AdminService::header_read_timeout`].
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longer paths are refused with 414.
 const MAX_PATH_BYTES: usize = 4096;
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -67,19 +64,21 @@ pub type Body = Full<Bytes>;
 /// hyper- or axum-style server; [`serve`] runs it on a listener.
 ///
 /// ```no_run
-/// # #[tokio::main] async fn main() -> std::io::Result<()> {
-/// use grpc_health_checks::{HealthChecks, http::AdminService};
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use grpc_health_checks::{HealthChecks, admin::AdminService};
 ///
-/// let (health, handle) = HealthChecks::new().build();
+/// let (health, handle) = HealthChecks::new().build()?;
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8081").await?;
-/// tokio::spawn(grpc_health_checks::http::serve(listener, AdminService::new(&handle)));
+/// let admin = grpc_health_checks::admin::serve(listener, AdminService::new(&handle))
+///     .header_read_timeout(Duration::from_secs(5));
+/// tokio::spawn(admin);
 /// # drop(health); Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct AdminService {
     shared: Arc<Shared>,
     show_details: bool,
-    header_read_timeout: Duration,
     #[cfg(feature = "metrics")]
     metrics: Option<Arc<prometheus_client::registry::Registry>>,
 }
@@ -88,7 +87,6 @@ impl fmt::Debug for AdminService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminService")
             .field("show_details", &self.show_details)
-            .field("header_read_timeout", &self.header_read_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -100,7 +98,6 @@ impl AdminService {
         Self {
             shared: handle.shared.clone(),
             show_details: false,
-            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             #[cfg(feature = "metrics")]
             metrics: None,
         }
@@ -112,14 +109,6 @@ impl AdminService {
     #[must_use]
     pub const fn show_details(mut self, show: bool) -> Self {
         self.show_details = show;
-        self
-    }
-
-    /// How long [`serve`] waits for a request's headers before closing the
-    /// connection (default 10 s).
-    #[must_use]
-    pub const fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = timeout;
         self
     }
 

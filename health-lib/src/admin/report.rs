@@ -4,9 +4,10 @@
 
 use std::fmt::Write as _;
 
-use crate::registry::Registry;
+use crate::group::Source;
 use crate::shared::Shared;
 use crate::snapshot::{CheckSnapshot, CheckStatus};
+use crate::status_table::{Phase, StatusTable};
 use crate::{Group, ServingStatus};
 
 use super::query::Query;
@@ -42,21 +43,12 @@ impl Endpoint {
         }
     }
 
-    /// The gRPC health service whose status this endpoint serves.
-    const fn service(self) -> &'static str {
+    /// The checks this endpoint reports on: those of the health service it serves.
+    const fn source(self) -> Source {
         match self {
-            Self::Livez => Group::Liveness.service_name(),
-            Self::Readyz => Group::Readiness.service_name(),
-            Self::Healthz => Group::OVERALL_SERVICE,
-        }
-    }
-
-    /// Whether checks of `group` count towards this endpoint.
-    fn covers(self, group: Group) -> bool {
-        match self {
-            Self::Livez => group == Group::Liveness,
-            Self::Readyz => group == Group::Readiness,
-            Self::Healthz => true,
+            Self::Livez => Source::Group(Group::Liveness),
+            Self::Readyz => Source::Group(Group::Readiness),
+            Self::Healthz => Source::All,
         }
     }
 }
@@ -86,13 +78,13 @@ pub(crate) fn endpoint_report(
     query: &Query,
     show_details: bool,
 ) -> Report {
-    shared.inspect(|checks, registry, draining| {
+    shared.inspect(|checks, table, phase| {
         let mut body = String::new();
         let mut every_included_passes = true;
         let mut matched = vec![false; query.exclude.len()];
         let lines = covered(checks, endpoint)
             .map(|check| (check.name.as_str(), check_line(check, show_details)))
-            .chain([(SHUTDOWN_CHECK, shutdown_line(draining, show_details))]);
+            .chain([(SHUTDOWN_CHECK, shutdown_line(phase, show_details))]);
         for (name, line) in lines {
             let excluded = query.exclude.iter().position(|wanted| wanted == name);
             if let Some(index) = excluded {
@@ -109,7 +101,7 @@ pub(crate) fn endpoint_report(
             write_line(&mut body, name, &line);
         }
         let passed = if query.exclude.is_empty() {
-            served(registry, endpoint.service())
+            served(table, endpoint.source().service_name())
         } else {
             every_included_passes
         };
@@ -149,9 +141,9 @@ pub(crate) fn check_report(
     verbose: bool,
     show_details: bool,
 ) -> Option<Report> {
-    shared.inspect(|checks, _, draining| {
+    shared.inspect(|checks, _, phase| {
         let line = if name == SHUTDOWN_CHECK {
-            shutdown_line(draining, show_details)
+            shutdown_line(phase, show_details)
         } else {
             check_line(
                 covered(checks, endpoint).find(|check| check.name == name)?,
@@ -173,11 +165,11 @@ pub(crate) fn check_report(
 fn covered(checks: &[CheckSnapshot], endpoint: Endpoint) -> impl Iterator<Item = &CheckSnapshot> {
     checks
         .iter()
-        .filter(move |check| endpoint.covers(check.group))
+        .filter(move |check| endpoint.source().covers(check.group))
 }
 
-fn served(registry: &Registry, service: &str) -> bool {
-    registry.status(service) == Some(ServingStatus::Serving)
+fn served(table: &StatusTable, service: &str) -> bool {
+    table.status(service) == Some(ServingStatus::Serving)
 }
 
 fn check_line(check: &CheckSnapshot, show_details: bool) -> Line<'_> {
@@ -187,8 +179,8 @@ fn check_line(check: &CheckSnapshot, show_details: bool) -> Line<'_> {
     Line::Failed(show_details.then(|| check.reason.as_deref().unwrap_or("not passed yet")))
 }
 
-fn shutdown_line(draining: bool, show_details: bool) -> Line<'static> {
-    if draining {
+fn shutdown_line(phase: Phase, show_details: bool) -> Line<'static> {
+    if phase != Phase::Serving {
         Line::Failed(show_details.then_some("draining"))
     } else {
         Line::Ok
