@@ -17,7 +17,7 @@ pub(crate) struct Tool {
 /// `cargo deny`: licenses, bans and sources of the dependency graph.
 pub(crate) const CARGO_DENY: Tool = Tool {
     krate: "cargo-deny",
-    version: "0.19.0",
+    version: "0.20.2",
 };
 
 /// `cargo auditable build`: the dependency list embedded in each binary.
@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn only_the_pinned_version_counts_as_installed() {
         let list =
-            "cargo-deny v0.19.0:\n    cargo-deny\ncargo-auditable v0.7.6:\n    cargo-auditable\n";
+            "cargo-deny v0.20.2:\n    cargo-deny\ncargo-auditable v0.7.6:\n    cargo-auditable\n";
         assert!(CARGO_DENY.listed_in(list));
         assert!(!CARGO_AUDITABLE.listed_in(list), "another version");
         assert!(!RUST_AUDIT_INFO.listed_in(list), "not installed");
