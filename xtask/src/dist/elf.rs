@@ -105,24 +105,24 @@ pub(crate) fn check_static(elf: &[u8], machine: u16) -> Result<(), NotStatic> {
             "ELF machine {found}, expected {machine}"
         )));
     }
-    let programs = read.types(
-        read.uint(layout.phoff, layout.word)?,
-        read.uint(layout.phentsize, 2)?,
-        read.uint(layout.phnum, 2)?,
-        0,
-    )?;
+    // The type of each entry of a header table, from the offset, entry size
+    // and count fields of the ELF header.
+    let table = |offset: usize, size: usize, count: usize, type_field: usize| {
+        read.types(
+            read.uint(offset, layout.word)?,
+            read.uint(size, 2)?,
+            read.uint(count, 2)?,
+            type_field,
+        )
+    };
+    let programs = table(layout.phoff, layout.phentsize, layout.phnum, 0)?;
     if programs.contains(&PT_INTERP) {
         return Err(fail("dynamically linked: it has a PT_INTERP header"));
     }
     if programs.contains(&PT_DYNAMIC) {
         return Err(fail("it has a PT_DYNAMIC header (a dynamic section)"));
     }
-    let sections = read.types(
-        read.uint(layout.shoff, layout.word)?,
-        read.uint(layout.shentsize, 2)?,
-        read.uint(layout.shnum, 2)?,
-        4,
-    )?;
+    let sections = table(layout.shoff, layout.shentsize, layout.shnum, 4)?;
     if sections.contains(&SHT_SYMTAB) {
         return Err(fail("not stripped: it has a symbol table (SHT_SYMTAB)"));
     }

@@ -73,8 +73,9 @@ pub(crate) const DEMO: Image = Image {
 };
 
 /// What the probe image says about itself (OCI annotations, also as labels).
-const PROBE_DESCRIPTION: &str = "grpc-probe (grpc-health-exec-probe), a static drop-in \
-                                 replacement for grpc-health-probe, at /grpc-probe";
+/// No commas: `podman manifest annotate` splits its values at them.
+const PROBE_DESCRIPTION: &str = "grpc-probe (grpc-health-exec-probe): a static drop-in \
+                                 replacement for grpc-health-probe at /grpc-probe";
 
 impl Image {
     /// `name:VERSION`.
@@ -223,4 +224,45 @@ pub(crate) fn id(engine: Engine, tag: &str) -> Result<String, StepError> {
 /// Removes the image `tag` (a check's throwaway).
 pub(crate) fn remove(engine: Engine, tag: &str) -> Result<(), StepError> {
     steps::output(STEP, Command::new(engine.program()).args(["rmi", tag])).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_are_oci_keys_with_values_podman_keeps_whole() {
+        let source = Source {
+            epoch: 1_796_516_661,
+            created: "2026-12-05T23:44:21Z".to_owned(),
+            revision: "c503d54".repeat(5) + "abcde",
+        };
+        let annotations = probe_annotations(&source);
+        let keys: Vec<&str> = annotations
+            .iter()
+            .filter_map(|annotation| annotation.split_once('=').map(|(key, _)| key))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "title",
+                "description",
+                "version",
+                "licenses",
+                "revision",
+                "created"
+            ]
+            .map(|key| format!("org.opencontainers.image.{key}"))
+        );
+        assert!(
+            annotations
+                .iter()
+                .all(|annotation| !annotation.contains(',')),
+            "{annotations:?}"
+        );
+        assert!(
+            annotations
+                .contains(&"org.opencontainers.image.created=2026-12-05T23:44:21Z".to_owned())
+        );
+    }
 }
