@@ -32,8 +32,9 @@ fn dist_architectures() -> BTreeSet<String> {
         .collect()
 }
 
-/// The last commit's time, as the images' `created` annotation spells it.
-fn last_commit_time() -> String {
+/// The time of commit `revision`, as the images' `created` annotation spells
+/// it.
+fn commit_time(revision: &str) -> String {
     let output = std::process::Command::new("git")
         .current_dir(fixtures::workspace_file(""))
         .env("TZ", "UTC")
@@ -42,10 +43,14 @@ fn last_commit_time() -> String {
             "-1",
             "--date=format-local:%Y-%m-%dT%H:%M:%SZ",
             "--format=%cd",
+            revision,
         ])
         .output()
         .expect("run git");
-    assert!(output.status.success(), "git log failed");
+    assert!(
+        output.status.success(),
+        "git log {revision} failed: the image names a commit this clone lacks"
+    );
     String::from_utf8(output.stdout)
         .expect("UTF-8")
         .trim()
@@ -106,20 +111,24 @@ async fn the_probe_image_is_an_oci_index_over_every_architecture_in_dist() {
         })
         .collect();
     assert_eq!(platforms, expected, "the index against dist/");
-    let created = last_commit_time();
     for instance in instances {
         let manifest = read_json(&blob(instance["digest"].as_str().expect("digest")));
         let config = read_json(&blob(
             manifest["config"]["digest"].as_str().expect("config"),
         ));
         let arch = &instance["platform"]["architecture"];
+        let annotations = &manifest["annotations"];
+        let revision = annotations["org.opencontainers.image.revision"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(revision.len(), 40, "{arch}: a commit hash: {annotations}");
+        let created = commit_time(revision);
         assert_eq!(config["architecture"], *arch, "{config}");
         assert_eq!(config["config"]["User"], "65532:65532", "{arch}: {config}");
         assert_eq!(
             config["created"], created,
-            "{arch}: created at the last commit"
+            "{arch}: created at its revision's commit time"
         );
-        let annotations = &manifest["annotations"];
         for (key, value) in [
             ("title", "grpc-probe"),
             ("version", fixtures::VERSION),
@@ -132,10 +141,6 @@ async fn the_probe_image_is_an_oci_index_over_every_architecture_in_dist() {
                 "{arch}: {annotations}"
             );
         }
-        let revision = annotations["org.opencontainers.image.revision"]
-            .as_str()
-            .unwrap_or_default();
-        assert_eq!(revision.len(), 40, "{arch}: a commit hash: {annotations}");
         assert_eq!(
             manifest["layers"].as_array().map(Vec::len),
             Some(1),
