@@ -24,11 +24,20 @@ pub(crate) enum Chore {
         #[arg(long, value_name = "STEP")]
         step: Option<String>,
     },
-    /// Builds the release artifacts: the static probe for x86_64 and aarch64
-    /// Linux in `dist/` with `dist/SHA256SUMS`, checked, and (where podman or
-    /// a docker engine exists) the images `grpc-probe:VERSION` and
-    /// `health-demo:VERSION`.
+    /// Builds the release artifacts: the static, auditable, reproducible
+    /// probe for each Linux architecture rustup can build here, with a
+    /// CycloneDX SBOM beside each, in `dist/` with `dist/SHA256SUMS`, checked,
+    /// and (where podman or a docker engine exists) the images: the index
+    /// `grpc-probe:VERSION` and `health-demo:VERSION`.
     Dist,
+    /// Checks the dependency policy of `deny.toml` with `cargo deny`:
+    /// licenses, bans and duplicate versions, sources.
+    Deny {
+        /// Also checks the RustSec advisories (fetches their database from
+        /// GitHub).
+        #[arg(long)]
+        advisories: bool,
+    },
 }
 
 impl Chore {
@@ -38,6 +47,7 @@ impl Chore {
             Self::Test { step: None } => crate::test::run(),
             Self::Test { step: Some(step) } => crate::test::run_one(step),
             Self::Dist => crate::dist::run(crate::dist::Images::IfEngine),
+            Self::Deny { advisories } => crate::deny::run(*advisories),
         }
     }
 }

@@ -95,3 +95,20 @@ pub(crate) fn require_rust_targets(triples: &[&str]) -> Result<(), StepError> {
             .args(&missing),
     )
 }
+
+/// Installs the rustup toolchain `name` (its minimal profile) unless present.
+pub(crate) fn require_toolchain(name: &str) -> Result<(), StepError> {
+    let step = "add a Rust toolchain";
+    let installed = steps::output(step, Command::new("rustup").args(["toolchain", "list"]))?;
+    if installed
+        .lines()
+        .any(|line| line.starts_with(&format!("{name}-")))
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the Rust toolchain {name} (rustup toolchain install)");
+    steps::run(
+        step,
+        Command::new("rustup").args(["toolchain", "install", name, "--profile", "minimal"]),
+    )
+}

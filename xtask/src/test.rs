@@ -3,8 +3,10 @@
 //! Step 1 is every crate's tests (`cargo test --workspace`). The slow suites
 //! follow as their own steps so that their cost is explicit and paid once:
 //! `package` (the published crates packaged and verified as crates.io
-//! would build them), `dist` (the static probes, their ELF checks and the
-//! aarch64 probe under qemu, and the images), then the container suite, which
+//! would build them), `dist` (the static, auditable probes for every
+//! architecture built, their ELF, size and crate-list checks, SBOMs, each
+//! probe answering a Check (under qemu where emulated), the second build that
+//! must be byte-identical, and the images), then the container suite, which
 //! runs the rendered manifests with podman against those images, and the
 //! kubelet suite, which runs them as static pods of a real kubelet.
 

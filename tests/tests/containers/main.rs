@@ -3,8 +3,9 @@
 //! `health-manifests` renders, run by `podman kube play`, its liveness probe
 //! driven by `podman healthcheck run`, and SIGTERM with the manifest's grace
 //! period (`podman pod stop`) draining the demo to exit 0. Also Docker's
-//! `HEALTHCHECK` form (`podman run --health-cmd`) and the user-facing
-//! `examples/Dockerfile.example`.
+//! `HEALTHCHECK` form (`podman run --health-cmd`), the user-facing
+//! `examples/Dockerfile.example`, and the probe image as released: an OCI
+//! image index over every architecture in `dist/`, running as 65532.
 //!
 //! Not part of `cargo test --workspace` (`test = false`): it needs the images,
 //! so `cargo xtask test` runs it after `cargo xtask dist`. By hand:
@@ -18,3 +19,4 @@ mod health_cmd;
 mod kube;
 mod manifests;
 mod podman;
+mod release;

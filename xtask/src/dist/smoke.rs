@@ -1,13 +1,14 @@
 //! The smoke test of the built probes: each one, run natively or under its
 //! user-mode emulator, checks a static health-demo on loopback and must exit 0
-//! saying `status: SERVING`.
+//! saying `status: SERVING`. How long each took, start to exit, is a figure
+//! of the release (emulated ones are slow; there is no goal).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::packages;
 use crate::steps::{self, StepError};
@@ -80,9 +81,11 @@ impl Demo {
     }
 }
 
-/// Checks every probe in `probes` against a health-demo started from `demo`.
-pub(crate) fn run(demo: &Path, probes: &[(Target, PathBuf)]) -> Result<(), StepError> {
+/// Checks every probe in `probes` against a health-demo started from `demo`;
+/// returns how long each Check took, start to exit, in `probes`' order.
+pub(crate) fn run(demo: &Path, probes: &[(Target, PathBuf)]) -> Result<Vec<Duration>, StepError> {
     let demo = Demo::start(demo)?;
+    let mut took = Vec::new();
     for (target, probe) in probes {
         let mut command = match target.runner {
             None => Command::new(probe),
@@ -105,9 +108,11 @@ pub(crate) fn run(demo: &Path, probes: &[(Target, PathBuf)]) -> Result<(), StepE
             .arg(format!("-addr={}", demo.addr))
             .args(PROBE_TIMEOUTS)
             .stdin(Stdio::null());
+        let started = Instant::now();
         let output = command
             .output()
             .map_err(|error| StepError::new(STEP, format!("cannot run {command:?}: {error}")))?;
+        took.push(started.elapsed());
         let stderr = String::from_utf8_lossy(&output.stderr);
         if !output.status.success() || !stderr.contains("status: SERVING") {
             return Err(StepError::new(
@@ -120,12 +125,13 @@ pub(crate) fn run(demo: &Path, probes: &[(Target, PathBuf)]) -> Result<(), StepE
             ));
         }
         eprintln!(
-            "xtask: {} answered a Check{}: {}",
+            "xtask: {} answered a Check{} in {:.1?}: {}",
             target.triple,
             target
                 .runner
                 .map(|runner| format!(" under {}", runner.name))
                 .unwrap_or_default(),
+            took.last().copied().unwrap_or_default(),
             stderr.trim()
         );
     }
@@ -138,5 +144,5 @@ pub(crate) fn run(demo: &Path, probes: &[(Target, PathBuf)]) -> Result<(), StepE
             ));
         }
     }
-    Ok(())
+    Ok(took)
 }
