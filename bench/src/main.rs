@@ -43,7 +43,7 @@ mod scenarios;
 
 use std::error::Error;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -58,9 +58,7 @@ type Result<T, E = BoxError> = std::result::Result<T, E>;
 /// Builds, measures every figure (or those `--only` asks for) and prints them.
 fn bench(cli: &Cli) -> Result<ExitCode> {
     let plan = Plan::new(cli.quick);
-    let started = Instant::now();
     let (results, figures) = Results::run(cli, &plan)?;
-    eprintln!("bench: measured in {:.0?}", started.elapsed());
     print!("{}", figures.lines());
     println!();
     print!("{}", figures.goals_table());

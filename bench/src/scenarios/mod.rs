@@ -11,6 +11,8 @@ pub(crate) mod rpc_layer;
 pub(crate) mod slow_dependency;
 pub(crate) mod watch_fanout;
 
+use std::time::Instant;
+
 use crate::cli::{Cli, Plan, Section};
 use crate::harness::artifacts::Artifacts;
 use crate::harness::report::{Figures, Measured};
@@ -41,15 +43,17 @@ impl Results {
     pub(crate) fn run(cli: &Cli, plan: &Plan) -> Result<(Self, Figures)> {
         let mut results = Self::default();
         let mut figures = Figures::default();
-        if cli.runs(Section::Probe) {
-            let artifacts = if cli.no_build {
-                Artifacts::locate()?
-            } else {
-                Artifacts::build()?
-            };
+        let artifacts = match (cli.runs(Section::Probe), cli.no_build) {
+            (false, _) => None,
+            (true, true) => Some(Artifacts::locate()?),
+            (true, false) => Some(Artifacts::build()?),
+        };
+        // Measuring starts once everything is built.
+        let started = Instant::now();
+        if let Some(artifacts) = &artifacts {
             keep(
                 &mut results.probe,
-                probe::measure(&artifacts, plan)?,
+                probe::measure(artifacts, plan)?,
                 &mut figures,
             );
         }
@@ -90,6 +94,7 @@ impl Results {
                 &mut figures,
             );
         }
+        eprintln!("bench: measured in {:.0?}", started.elapsed());
         Ok((results, figures))
     }
 }
