@@ -40,6 +40,9 @@ const BARE_TLS: usize = 3;
 const GLIBC_PROBE: usize = 4;
 const GLIBC_BARE: usize = 5;
 
+/// The indices in `RATIOS` of the probe against each bare client.
+const VS_BARE: usize = 1;
+const VS_BARE_TLS: usize = 2;
 /// The ratios reported: name, numerator, denominator.
 const RATIOS: [(&str, usize, usize); 5] = [
     ("probe_vs_true", PROBE, TRUE),
@@ -86,12 +89,12 @@ impl Probe {
 
     /// The probe's per-exec time ÷ bare-client's, per round.
     pub(crate) fn probe_vs_bare(&self) -> Spread {
-        self.ratios[1]
+        self.ratios[VS_BARE]
     }
 
     /// The probe's per-exec time ÷ bare-tls-client's, per round.
     pub(crate) fn probe_vs_bare_tls(&self) -> Spread {
-        self.ratios[2]
+        self.ratios[VS_BARE_TLS]
     }
 
     /// The probe's size and peak RSS as ratios to bare-tls-client's: what
@@ -253,4 +256,17 @@ pub(crate) fn measure(artifacts: &Artifacts, plan: &Plan) -> Result<Probe> {
             plan.rss_runs,
         )?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bare_ratios_put_the_probe_against_each_bare_client() {
+        assert_eq!(RATIOS[VS_BARE], ("probe_vs_bare", PROBE, BARE));
+        assert_eq!(RATIOS[VS_BARE_TLS], ("probe_vs_bare_tls", PROBE, BARE_TLS));
+        assert_eq!(NAMES[BARE_TLS], "bare_tls_client");
+        assert_eq!(NAMES.len(), COMMANDS);
+    }
 }
