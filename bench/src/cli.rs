@@ -29,7 +29,7 @@ pub(crate) struct Cli {
 /// The parts of a run, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Section {
-    /// `true`, grpc-probe and bare-client exec'd against health-demo.
+    /// `true`, grpc-probe, bare-client and bare-tls-client exec'd against health-demo.
     Probe,
     /// Check load on health-lib, tonic-health and naive evaluation.
     Check,
@@ -37,7 +37,7 @@ pub(crate) enum Section {
     Slow,
     /// `/readyz` beside Check on one server, and the cost of a `/metrics` scrape.
     Http,
-    /// Check load with and without grpc-rpc-metrics' server layer.
+    /// Check and SayHello load with and without grpc-rpc-metrics' server layer.
     RpcLayer,
     /// Watch fan-out and server memory at each scale, and Check p99 while
     /// 10,000 watchers are open; health-lib and tonic-health in turn.
@@ -107,7 +107,7 @@ pub(crate) enum Command {
 /// How many samples a run takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
-    /// Execs of each of `true`, grpc-probe and bare-client.
+    /// Execs of each of `true`, grpc-probe and the bare clients.
     pub(crate) execs: usize,
     /// Probe runs whose peak RSS is taken.
     pub(crate) rss_runs: u32,

@@ -11,13 +11,14 @@
 //! | `true_wall_ms`, `probe_wall_ms`, `bare_client_wall_ms`, `probe_vs_true`, `probe_vs_bare` | exec each binary, interleaved, against health-demo in its own process |
 //! | `probe_peak_rss_kb`, `probe_size_bytes` (and `bare_client_`, `true_peak_rss_kb`) | `getrusage(RUSAGE_CHILDREN)` in the small `peak-rss` helper, whose only children are the runs; the file's size |
 //! | `glibc_*` | the same for the glibc builds |
+//! | `bare_tls_client_*`, `probe_vs_bare_tls`, `probe_size_vs_bare_tls`, `probe_rss_vs_bare_tls` | the same for `bare-tls-client`, bare-client with the probe's TLS stack: the probe's own client against tonic's |
 //! | `check_rps_*`, `check_p99_us_*`, `check_rps_ratio` | closed-loop Check load on health-lib, tonic-health and naive evaluation, taking turns in short slices; medians |
 //! | `slow_check_p99_ms`, `slow_check_dependency_calls_per_s`, `naive_check_p99_ms` | 1000 Check/s for 5 s against a 50 ms dependency checked every 1 s |
 //! | `readyz_rps`, `check_rps_admin_server`, `readyz_vs_check_rps` | closed-loop `/readyz` (64 HTTP/1.1 keep-alive connections) and Check (4 × 16 streams) on one health-lib server with 100 checks, taking turns in short slices; medians |
 //! | `metrics_scrape_us`, `metrics_scrape_p99_us`, `metrics_scrape_bytes` | `/metrics` of that server scraped back to back on one connection |
 //! | `watch_fanout_*_ms`, `watch_server_*_mib`, `watch_fanout_vs_tonic_health`, `watch_kb_per_watcher` | 1k, 10k (and 50k) Watch streams on one service of each server in a child process, then flips taken in turn |
 //! | `check_p99_ms_10k_watchers` | open-loop Check load while 10,000 watchers are open |
-//! | `rpc_layer_check_rps_*`, `rpc_layer_cpu_us_per_call_*`, `rpc_layer_rps_cost`, `rpc_layer_cpu_cost` | closed-loop Check load on health-lib plain and behind grpc-rpc-metrics' layer, taking turns in short slices; medians |
+//! | `rpc_layer_check_rps_*`, `rpc_layer_cpu_us_per_call_*`, `rpc_layer_rps_cost`, `rpc_layer_cpu_cost`, and `rpc_layer_say_hello_*`, `rpc_layer_*_say_hello_*` | closed-loop Check and SayHello load on health-lib with the greeter, plain and behind grpc-rpc-metrics' layer, taking turns in short slices; medians |
 //! | `eval_cpu_us_*` | CPU time per evaluation interval at 10, 100 and 1000 checks |
 //! | `*_tonic_health` | the same load on tonic-health: the floor of the stack |
 //! | `balance_failover_p99_ms_*`, `balance_*drain_*`, `balance_*cpu*`, `balance_*p50*` | grpc-health-balance against tonic's `balance_list` over in-process greeters: failover after a hand-driven NOT_SERVING, a rolling drain, and the cost per RPC |
@@ -27,40 +28,27 @@
 //!
 //! It first builds what it measures with the cargo that runs it: grpc-probe and
 //! `bare-client` with `--profile probe`, static musl (as shipped) and glibc,
-//! the `peak-rss` helper static musl, health-demo with `--release`.
+//! `bare-tls-client` static musl, the `peak-rss` helper static musl,
+//! health-demo with `--release`.
+//!
+//! `harness/` is the machinery (building and spawning binaries, CPU and
+//! memory accounting, statistics, the report, Markdown and plots),
+//! `fixtures/` the servers and load clients, `scenarios/` one module per
+//! measured scenario, each returning a typed result.
 
-mod admin_http;
-mod artifacts;
-mod balance;
-mod check_path;
-mod child_server;
 mod cli;
-mod dependency;
-mod eval_cpu;
-mod exec;
-mod load;
-mod machine;
-mod markdown;
-mod naive;
-mod plots;
-mod report;
-mod rpc_layer;
-mod rusage;
-mod servers;
-mod slow_dependency;
-mod stats;
-mod watch_fanout;
-mod watch_server;
+mod fixtures;
+mod harness;
+mod scenarios;
 
 use std::error::Error;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 
-use crate::artifacts::Artifacts;
-use crate::cli::{Cli, Command, Plan, Section};
-use crate::report::Figures;
+use crate::cli::{Cli, Command, Plan};
+use crate::scenarios::Results;
 
 /// Any failure of the bench: a message saying what could not be measured.
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -70,49 +58,12 @@ type Result<T, E = BoxError> = std::result::Result<T, E>;
 /// Builds, measures every figure (or those `--only` asks for) and prints them.
 fn bench(cli: &Cli) -> Result<ExitCode> {
     let plan = Plan::new(cli.quick);
-    let mut figures = Figures::default();
-    let artifacts = match (cli.runs(Section::Probe), cli.no_build) {
-        (false, _) => None,
-        (true, true) => Some(Artifacts::locate()?),
-        (true, false) => Some(Artifacts::build()?),
-    };
-    let started = Instant::now();
-    if let Some(artifacts) = &artifacts {
-        exec::measure(artifacts, &plan, &mut figures)?;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        if cli.runs(Section::Check) {
-            check_path::measure(&plan, &mut figures).await?;
-        }
-        if cli.runs(Section::Slow) {
-            slow_dependency::measure(&plan, &mut figures).await?;
-        }
-        if cli.runs(Section::Http) {
-            admin_http::measure(&plan, &mut figures).await?;
-        }
-        if cli.runs(Section::RpcLayer) {
-            rpc_layer::measure(&plan, &mut figures).await?;
-        }
-        if cli.runs(Section::Watch) {
-            watch_fanout::measure(&plan, &mut figures).await?;
-        }
-        if cli.runs(Section::Balance) {
-            balance::measure(cli.quick, &mut figures).await?;
-        }
-        Ok::<_, BoxError>(())
-    })?;
-    if cli.runs(Section::Eval) {
-        eval_cpu::measure(&plan, &mut figures)?;
-    }
-    eprintln!("bench: measured in {:.0?}", started.elapsed());
+    let (results, figures) = Results::run(cli, &plan)?;
     print!("{}", figures.lines());
     println!();
     print!("{}", figures.goals_table());
     if let Some(path) = &cli.markdown {
-        markdown::write(path, &figures, &plan, cli.quick)?;
+        harness::markdown::write(path, &results, &figures, &plan, cli.quick)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -120,19 +71,21 @@ fn bench(cli: &Cli) -> Result<ExitCode> {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::WatchServer { tonic_health }) => watch_server::main(tonic_health),
+        Some(Command::WatchServer { tonic_health }) => fixtures::watch_server::main(tonic_health),
         Some(Command::ProfileWatch {
             watchers,
             flips,
             tonic_health,
             profiler,
-        }) => watch_fanout::profile_main(tonic_health, watchers, flips, &profiler),
+        }) => scenarios::watch_fanout::profile_main(tonic_health, watchers, flips, &profiler),
         Some(Command::EvalCpu {
             checks,
             sync,
             interval_ms,
             intervals,
-        }) => eval_cpu::main(checks, sync, Duration::from_millis(interval_ms), intervals),
+        }) => {
+            scenarios::eval_cpu::main(checks, sync, Duration::from_millis(interval_ms), intervals)
+        }
         None => bench(&cli),
     }
 }

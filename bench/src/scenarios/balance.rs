@@ -31,10 +31,10 @@ use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Status};
 
 use crate::Result;
-use crate::eval_cpu::cpu_time_of;
-use crate::report::Figures;
-use crate::servers::incoming;
-use crate::stats::{median, percentile};
+use crate::fixtures::servers::incoming;
+use crate::harness::report::{Figures, Measured};
+use crate::harness::rusage::cpu_time_of;
+use crate::harness::stats::{median, percentile};
 
 /// The service the backends' health reports and the clients watch.
 const SERVICE: &str = "helloworld.Greeter";
@@ -71,26 +71,77 @@ impl Sizes {
     }
 }
 
-/// Measures the balancing figures into `figures`.
-pub(crate) async fn measure(quick: bool, figures: &mut Figures) -> Result<()> {
+/// What the balancing scenario measured.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Balance {
+    /// Failover p99 in ms, by number of backends.
+    pub(crate) failover_p99_ms: Vec<(usize, f64)>,
+    /// The rolling drain under grpc-health-balance.
+    pub(crate) drain: Outcome,
+    /// The same drain under `balance_list`.
+    pub(crate) list_drain: Outcome,
+    /// The cost per RPC, all backends healthy.
+    pub(crate) cost: Cost,
+}
+
+/// The cost per RPC of each client, and grpc-health-balance ÷ `balance_list`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Cost {
+    /// grpc-health-balance's client-thread CPU µs per RPC, median over rounds.
+    pub(crate) cpu_us: f64,
+    /// `balance_list`'s.
+    pub(crate) list_cpu_us: f64,
+    /// The median of the per-round CPU ratios.
+    pub(crate) cpu_ratio: f64,
+    /// grpc-health-balance's p50 latency in µs, median over rounds.
+    pub(crate) p50_us: f64,
+    /// `balance_list`'s.
+    pub(crate) list_p50_us: f64,
+    /// The median of the per-round p50 ratios.
+    pub(crate) p50_ratio: f64,
+}
+
+impl Measured for Balance {
+    fn record(&self, figures: &mut Figures) {
+        for &(backends, p99_ms) in &self.failover_p99_ms {
+            figures.push(format!("balance_failover_p99_ms_{backends}"), p99_ms, 3);
+        }
+        figures.push("balance_drain_sent", self.drain.sent as f64, 0);
+        figures.push("balance_drain_failed", self.drain.failed as f64, 0);
+        figures.push("balance_list_drain_sent", self.list_drain.sent as f64, 0);
+        figures.push(
+            "balance_list_drain_failed",
+            self.list_drain.failed as f64,
+            0,
+        );
+        let cost = &self.cost;
+        figures.push("balance_cpu_us_per_rpc", cost.cpu_us, 2);
+        figures.push("balance_list_cpu_us_per_rpc", cost.list_cpu_us, 2);
+        figures.push("balance_cpu_ratio", cost.cpu_ratio, 3);
+        figures.push("balance_p50_us", cost.p50_us, 1);
+        figures.push("balance_list_p50_us", cost.list_p50_us, 1);
+        figures.push("balance_p50_ratio", cost.p50_ratio, 3);
+    }
+}
+
+/// Measures failover, the rolling drain and the cost per RPC.
+pub(crate) async fn measure(quick: bool) -> Result<Balance> {
     let sizes = Sizes::new(quick);
+    let mut failover_p99_ms = Vec::new();
     for (backends, rate) in [(3, 2000), (100, 2000)] {
         eprintln!("bench: failover with {backends} backends at {rate} RPC/s");
         let p99 = failover_p99(backends, rate, sizes.failover_trials).await?;
-        figures.push(
-            format!("balance_failover_p99_ms_{backends}"),
-            p99.as_secs_f64() * 1e3,
-            3,
-        );
+        failover_p99_ms.push((backends, p99.as_secs_f64() * 1e3));
     }
     eprintln!("bench: rolling drain of 3 backends under 1000 RPC/s from each client");
-    let (balanced, list) = rolling_drain(sizes.drain_duration).await?;
-    figures.push("balance_drain_sent", balanced.sent as f64, 0);
-    figures.push("balance_drain_failed", balanced.failed as f64, 0);
-    figures.push("balance_list_drain_sent", list.sent as f64, 0);
-    figures.push("balance_list_drain_failed", list.failed as f64, 0);
+    let (drain, list_drain) = rolling_drain(sizes.drain_duration).await?;
     eprintln!("bench: cost per RPC against balance_list, all healthy");
-    cost(&sizes, figures).await
+    Ok(Balance {
+        failover_p99_ms,
+        drain,
+        list_drain,
+        cost: cost(&sizes).await?,
+    })
 }
 
 /// The greeter, noting when it last answered.
@@ -250,10 +301,12 @@ async fn say_hello(client: Client) -> Result<(), Status> {
 }
 
 /// Sent and failed RPCs of an open-loop load.
-#[derive(Debug, Default)]
-struct Outcome {
-    sent: usize,
-    failed: usize,
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Outcome {
+    /// RPCs sent.
+    pub(crate) sent: usize,
+    /// RPCs that failed.
+    pub(crate) failed: usize,
     /// The first failure's status, to say why.
     first_error: Option<String>,
 }
@@ -367,7 +420,7 @@ enum Kind {
 }
 
 /// CPU time per RPC and p50 latency of each client, rounds taken in turn.
-async fn cost(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
+async fn cost(sizes: &Sizes) -> Result<Cost> {
     let backends = start_backends(3).await?;
     let addrs = addrs(&backends);
     let (mut cpu, mut p50) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
@@ -388,14 +441,15 @@ async fn cost(sizes: &Sizes, figures: &mut Figures) -> Result<()> {
             .collect();
         median(&per_round)
     };
-    figures.push("balance_cpu_us_per_rpc", median(&cpu[0]), 2);
-    figures.push("balance_list_cpu_us_per_rpc", median(&cpu[1]), 2);
-    figures.push("balance_cpu_ratio", ratio(&cpu), 3);
-    figures.push("balance_p50_us", median(&p50[0]), 1);
-    figures.push("balance_list_p50_us", median(&p50[1]), 1);
-    figures.push("balance_p50_ratio", ratio(&p50), 3);
     drop(backends);
-    Ok(())
+    Ok(Cost {
+        cpu_us: median(&cpu[0]),
+        list_cpu_us: median(&cpu[1]),
+        cpu_ratio: ratio(&cpu),
+        p50_us: median(&p50[0]),
+        list_p50_us: median(&p50[1]),
+        p50_ratio: ratio(&p50),
+    })
 }
 
 /// One cost round on a thread of its own, with a runtime of its own: every

@@ -4,9 +4,10 @@
 //! The probe is measured as it ships: the static musl build of the dist
 //! command (`dist/grpc-probe-x86_64-unknown-linux-musl`) when that file is
 //! there, else the same build made here (`--profile probe --target
-//! x86_64-unknown-linux-musl`). `bare-client` is built the same way, so that
-//! `probe_vs_bare` compares like with like. Both are also built for the host's
-//! glibc (the `glibc_` figures). Each is its own cargo invocation, so that
+//! x86_64-unknown-linux-musl`). `bare-client` and `bare-tls-client` are built
+//! the same way, so that `probe_vs_bare` and `probe_vs_bare_tls` compare like
+//! with like. The probe and bare-client are also built for the host's glibc
+//! (the `glibc_` figures). Each is its own cargo invocation, so that
 //! features are not unified between them: built together, grpc-probe would
 //! get the bench's tonic and tokio features, and bare-client grpc-probe's.
 //!
@@ -49,6 +50,11 @@ const SHIPPED_BARE: Build = Build {
     package: "bench",
     bin: "bare-client",
     ..SHIPPED_PROBE
+};
+const SHIPPED_BARE_TLS: Build = Build {
+    features: Some("bare-tls"),
+    bin: "bare-tls-client",
+    ..SHIPPED_BARE
 };
 const GLIBC_PROBE: Build = Build {
     shipped: false,
@@ -115,6 +121,8 @@ pub(crate) struct Artifacts {
     pub(crate) probe: PathBuf,
     /// The bare tonic client, built like `probe`.
     pub(crate) bare_client: PathBuf,
+    /// The bare tonic client with the probe's TLS stack, built like `probe`.
+    pub(crate) bare_tls_client: PathBuf,
     /// grpc-probe for the host's glibc, size profile.
     pub(crate) glibc_probe: PathBuf,
     /// The bare tonic client, built like `glibc_probe`.
@@ -132,7 +140,14 @@ impl Artifacts {
     /// absent), then locates them.
     pub(crate) fn build() -> Result<Self> {
         ensure_shipped_toolchain()?;
-        let mut builds = vec![&SHIPPED_BARE, &GLIBC_PROBE, &GLIBC_BARE, &PEAK_RSS, &DEMO];
+        let mut builds = vec![
+            &SHIPPED_BARE,
+            &SHIPPED_BARE_TLS,
+            &GLIBC_PROBE,
+            &GLIBC_BARE,
+            &PEAK_RSS,
+            &DEMO,
+        ];
         if dist_probe().is_none() {
             builds.insert(0, &SHIPPED_PROBE);
         }
@@ -166,6 +181,7 @@ impl Artifacts {
         Ok(Self {
             probe,
             bare_client: built(&SHIPPED_BARE)?,
+            bare_tls_client: built(&SHIPPED_BARE_TLS)?,
             glibc_probe: built(&GLIBC_PROBE)?,
             glibc_bare_client: built(&GLIBC_BARE)?,
             demo: built(&DEMO)?,
@@ -328,6 +344,13 @@ mod tests {
                 &SHIPPED_BARE,
                 format!("{musl} -p bench --no-default-features --bin bare-client"),
                 "x86_64-unknown-linux-musl/probe/bare-client",
+            ),
+            (
+                &SHIPPED_BARE_TLS,
+                format!(
+                    "{musl} -p bench --no-default-features --features bare-tls --bin bare-tls-client"
+                ),
+                "x86_64-unknown-linux-musl/probe/bare-tls-client",
             ),
             (
                 &GLIBC_PROBE,

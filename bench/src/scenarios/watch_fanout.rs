@@ -19,12 +19,12 @@ use tokio::task::JoinSet;
 use tonic::transport::Endpoint;
 
 use crate::Result;
-use crate::child_server::{ChildServer, vm_rss_kb};
 use crate::cli::Plan;
-use crate::load::{Clients, open_loop};
-use crate::report::Figures;
-use crate::stats::{Spread, median, percentile, ratio};
-use crate::watch_server::FLIP_SERVICE;
+use crate::fixtures::load::{CheckClients, open_loop};
+use crate::fixtures::watch_server::FLIP_SERVICE;
+use crate::harness::child_server::{ChildServer, vm_rss_kb};
+use crate::harness::report::{Figures, Measured};
+use crate::harness::stats::{Spread, median, percentile, ratio};
 
 /// How long opening every stream, or one flip's deliveries, may take.
 const PHASE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -41,7 +41,7 @@ const BUSY_CONNECTIONS: usize = 4;
 const BUSY_SLICE: Duration = Duration::from_secs(1);
 
 /// The two servers, in the order they are started.
-const SERVERS: [Server; 2] = [Server::HealthLib, Server::TonicHealth];
+pub(crate) const SERVERS: [Server; 2] = [Server::HealthLib, Server::TonicHealth];
 
 /// A server under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,14 +54,15 @@ pub(crate) enum Server {
 
 impl Server {
     /// The suffix of its figures' names: none for health-lib.
-    pub(crate) const fn suffix(self) -> &'static str {
+    const fn suffix(self) -> &'static str {
         match self {
             Self::HealthLib => "",
             Self::TonicHealth => "_tonic_health",
         }
     }
 
-    const fn name(self) -> &'static str {
+    /// Its crate's name, also its plots' label.
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Self::HealthLib => "grpc-health-checks",
             Self::TonicHealth => "tonic-health",
@@ -70,13 +71,110 @@ impl Server {
 }
 
 /// The fan-out figure at `watchers`.
-pub(crate) fn fanout_name(watchers: usize, server: Server) -> String {
+fn fanout_name(watchers: usize, server: Server) -> String {
     format!("watch_fanout_{watchers}_ms{}", server.suffix())
 }
 
 /// The server-memory figure at `watchers`: its RSS growth in MiB.
-pub(crate) fn memory_name(watchers: usize, server: Server) -> String {
+fn memory_name(watchers: usize, server: Server) -> String {
     format!("watch_server_{watchers}_mib{}", server.suffix())
+}
+
+/// One value for each server.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct PerServer([f64; 2]);
+
+impl PerServer {
+    /// health-lib's value and tonic-health's.
+    pub(crate) const fn new(health_lib: f64, tonic_health: f64) -> Self {
+        Self([health_lib, tonic_health])
+    }
+
+    /// `f` of each value.
+    pub(crate) fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        Self(self.0.map(f))
+    }
+
+    /// `server`'s value.
+    pub(crate) const fn get(self, server: Server) -> f64 {
+        match server {
+            Server::HealthLib => self.0[0],
+            Server::TonicHealth => self.0[1],
+        }
+    }
+}
+
+/// What the Watch scenario measured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct WatchFanout {
+    /// Every scale, in the plan's order.
+    pub(crate) scales: Vec<WatchScale>,
+    /// The figures at `HEADLINE_WATCHERS`, when that scale ran.
+    pub(crate) headline: Option<Headline>,
+}
+
+/// Both servers at one number of watchers.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WatchScale {
+    /// Watch streams open on each server.
+    pub(crate) watchers: usize,
+    /// Flip to last delivery, the median over flips, in ms.
+    pub(crate) fanout_ms: PerServer,
+    /// RSS growth from idle to every watcher served, in MiB.
+    pub(crate) memory_mib: PerServer,
+}
+
+/// The figures at `HEADLINE_WATCHERS` watchers.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Headline {
+    /// Each round's health-lib ÷ tonic-health fan-out.
+    pub(crate) fanout_vs_tonic_health: Spread,
+    /// RSS growth per watcher, in KiB.
+    pub(crate) kb_per_watcher: PerServer,
+    /// Check p99 while the watchers are open, in ms.
+    pub(crate) check_p99_ms: PerServer,
+}
+
+impl Measured for WatchFanout {
+    fn record(&self, figures: &mut Figures) {
+        for scale in &self.scales {
+            for server in SERVERS {
+                let watchers = scale.watchers;
+                figures.push(
+                    fanout_name(watchers, server),
+                    scale.fanout_ms.get(server),
+                    2,
+                );
+                figures.push(
+                    memory_name(watchers, server),
+                    scale.memory_mib.get(server),
+                    1,
+                );
+            }
+        }
+        let Some(headline) = &self.headline else {
+            return;
+        };
+        figures.push_spread(
+            "watch_fanout_vs_tonic_health",
+            headline.fanout_vs_tonic_health,
+            3,
+        );
+        for server in SERVERS {
+            figures.push(
+                format!("watch_kb_per_watcher{}", server.suffix()),
+                headline.kb_per_watcher.get(server),
+                2,
+            );
+        }
+        for server in SERVERS {
+            figures.push(
+                format!("check_p99_ms_10k_watchers{}", server.suffix()),
+                headline.check_p99_ms.get(server),
+                3,
+            );
+        }
+    }
 }
 
 /// A message a watcher received: which one (0 is the first) and when.
@@ -114,16 +212,17 @@ impl Drop for Watched {
     }
 }
 
-/// Measures the Watch figures into `figures`, at every scale of the plan.
-pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
+/// Measures Watch fan-out and memory at every scale of the plan.
+pub(crate) async fn measure(plan: &Plan) -> Result<WatchFanout> {
+    let mut measured = WatchFanout::default();
     for &watchers in plan.watch_scales {
-        measure_scale(plan, watchers, figures).await?;
+        measure_scale(plan, watchers, &mut measured).await?;
     }
-    Ok(())
+    Ok(measured)
 }
 
 /// Both servers with `watchers` watchers each: memory, then interleaved flips.
-async fn measure_scale(plan: &Plan, watchers: usize, figures: &mut Figures) -> Result<()> {
+async fn measure_scale(plan: &Plan, watchers: usize, measured: &mut WatchFanout) -> Result<()> {
     eprintln!(
         "bench: {watchers} Watch streams on each of grpc-health-checks and tonic-health, {} rounds of flips",
         plan.fanout_rounds
@@ -142,25 +241,19 @@ async fn measure_scale(plan: &Plan, watchers: usize, figures: &mut Figures) -> R
         }
         ratios.push(ratio(fanout_ms[0][round], fanout_ms[1][round]));
     }
-    for (index, server) in SERVERS.into_iter().enumerate() {
-        figures.push(fanout_name(watchers, server), median(&fanout_ms[index]), 2);
-        figures.push(
-            memory_name(watchers, server),
-            servers[index].growth_kb as f64 / 1024.0,
-            1,
-        );
-    }
+    let growth_kb = PerServer::new(servers[0].growth_kb as f64, servers[1].growth_kb as f64);
+    measured.scales.push(WatchScale {
+        watchers,
+        fanout_ms: PerServer::new(median(&fanout_ms[0]), median(&fanout_ms[1])),
+        memory_mib: growth_kb.map(|kb| kb / 1024.0),
+    });
     if watchers == HEADLINE_WATCHERS {
-        figures.push_spread("watch_fanout_vs_tonic_health", Spread::of(&ratios), 3);
-        for (index, server) in SERVERS.into_iter().enumerate() {
-            figures.push(
-                format!("watch_kb_per_watcher{}", server.suffix()),
-                servers[index].growth_kb as f64 / watchers as f64,
-                2,
-            );
-        }
         let addrs = servers.iter().map(|watched| watched.server.addr).collect();
-        check_under_watchers(plan, addrs, figures).await?;
+        measured.headline = Some(Headline {
+            fanout_vs_tonic_health: Spread::of(&ratios),
+            kb_per_watcher: growth_kb.map(|kb| kb / watchers as f64),
+            check_p99_ms: check_under_watchers(plan, addrs).await?,
+        });
     }
     Ok(())
 }
@@ -306,18 +399,14 @@ async fn collect(
 
 /// Check p99 (open loop, `BUSY_RATE` calls/s) on each server while its
 /// watchers are open, the servers taking turns in slices.
-async fn check_under_watchers(
-    plan: &Plan,
-    addrs: Vec<SocketAddr>,
-    figures: &mut Figures,
-) -> Result<()> {
+async fn check_under_watchers(plan: &Plan, addrs: Vec<SocketAddr>) -> Result<PerServer> {
     eprintln!(
         "bench: {BUSY_RATE} Check/s in {} slices of {BUSY_SLICE:?} on each, with {HEADLINE_WATCHERS} watchers open",
         plan.busy_check_slices
     );
     let mut clients = Vec::with_capacity(addrs.len());
     for addr in addrs {
-        clients.push(Clients::connect(addr, BUSY_CONNECTIONS).await?);
+        clients.push(CheckClients::connect(addr, BUSY_CONNECTIONS).await?);
     }
     let mut latencies: [Vec<Duration>; 2] = Default::default();
     for round in 0..plan.busy_check_slices {
@@ -327,16 +416,12 @@ async fn check_under_watchers(
             latencies[index].extend_from_slice(result.latencies());
         }
     }
-    for (index, server) in SERVERS.into_iter().enumerate() {
-        latencies[index].sort_unstable();
-        let p99 = percentile(&latencies[index], 99.0).unwrap_or_default();
-        figures.push(
-            format!("check_p99_ms_10k_watchers{}", server.suffix()),
-            p99.as_secs_f64() * 1e3,
-            3,
-        );
-    }
-    Ok(())
+    let [health_lib, tonic_health] = latencies.map(|mut latencies| {
+        latencies.sort_unstable();
+        let p99 = percentile(&latencies, 99.0).unwrap_or_default();
+        p99.as_secs_f64() * 1e3
+    });
+    Ok(PerServer::new(health_lib, tonic_health))
 }
 
 #[cfg(test)]

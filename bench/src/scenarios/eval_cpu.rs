@@ -11,13 +11,12 @@ use std::thread;
 use std::time::Duration;
 
 use grpc_health_checks::{Check, HealthChecks};
-use nix::sys::resource::{UsageWho, getrusage};
-use nix::sys::time::TimeVal;
 
 use crate::Result;
-use crate::child_server::printed_value;
 use crate::cli::Plan;
-use crate::report::Figures;
+use crate::harness::child_server::printed_value;
+use crate::harness::report::{Figures, Measured};
+use crate::harness::rusage::cpu_time;
 
 /// The numbers of checks measured.
 pub(crate) const CHECK_COUNTS: [usize; 3] = [10, 100, 1000];
@@ -29,24 +28,53 @@ const CPU_LINE: &str = "cpu_us_per_interval";
 const GRACE: Duration = Duration::from_secs(30);
 
 /// The figure for `checks` checks of one kind.
-pub(crate) fn figure_name(checks: usize, sync: bool) -> String {
+fn figure_name(checks: usize, sync: bool) -> String {
     let kind = if sync { "sync" } else { "async" };
     format!("eval_cpu_us_{checks}_{kind}_checks")
 }
 
-/// Measures the evaluation figures into `figures`.
-pub(crate) fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
+/// The CPU time of one evaluation interval at each number of checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct EvalCpu {
+    /// One point per number of checks, in `CHECK_COUNTS` order.
+    pub(crate) points: Vec<EvalPoint>,
+}
+
+/// The evaluation cost at one number of checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct EvalPoint {
+    /// How many checks.
+    pub(crate) checks: usize,
+    /// CPU µs per interval with async checks.
+    pub(crate) async_us: f64,
+    /// CPU µs per interval with plain closures (on the blocking pool).
+    pub(crate) sync_us: f64,
+}
+
+impl Measured for EvalCpu {
+    fn record(&self, figures: &mut Figures) {
+        for point in &self.points {
+            figures.push(figure_name(point.checks, false), point.async_us, 0);
+            figures.push(figure_name(point.checks, true), point.sync_us, 0);
+        }
+    }
+}
+
+/// Measures the evaluation cost.
+pub(crate) fn measure(plan: &Plan) -> Result<EvalCpu> {
     eprintln!(
         "bench: evaluation CPU over {} intervals of {INTERVAL:?} at {CHECK_COUNTS:?} checks",
         plan.eval_intervals
     );
+    let mut points = Vec::with_capacity(CHECK_COUNTS.len());
     for checks in CHECK_COUNTS {
-        for sync in [false, true] {
-            let cpu_us = run_child(checks, sync, plan.eval_intervals)?;
-            figures.push(figure_name(checks, sync), cpu_us, 0);
-        }
+        points.push(EvalPoint {
+            checks,
+            async_us: run_child(checks, false, plan.eval_intervals)?,
+            sync_us: run_child(checks, true, plan.eval_intervals)?,
+        });
     }
-    Ok(())
+    Ok(EvalCpu { points })
 }
 
 /// Runs `bench eval-cpu` and reads its figure.
@@ -123,23 +151,6 @@ pub(crate) fn main(
     Ok(ExitCode::SUCCESS)
 }
 
-/// This process's user and system CPU time so far.
-pub(crate) fn cpu_time() -> Result<Duration> {
-    cpu_time_of(UsageWho::RUSAGE_SELF)
-}
-
-/// The user and system CPU time so far of `who` (this process, or this thread).
-pub(crate) fn cpu_time_of(who: UsageWho) -> Result<Duration> {
-    let usage = getrusage(who)?;
-    Ok(duration(usage.user_time()) + duration(usage.system_time()))
-}
-
-fn duration(time: TimeVal) -> Duration {
-    let seconds = u64::try_from(time.tv_sec()).unwrap_or(0);
-    let micros = u64::try_from(time.tv_usec()).unwrap_or(0);
-    Duration::from_secs(seconds) + Duration::from_micros(micros)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,14 +159,5 @@ mod tests {
     fn names_tell_count_and_kind() {
         assert_eq!(figure_name(100, true), "eval_cpu_us_100_sync_checks");
         assert_eq!(figure_name(10, false), "eval_cpu_us_10_async_checks");
-    }
-
-    #[test]
-    fn rusage_time_converts() {
-        assert_eq!(
-            duration(TimeVal::new(2, 500_000)),
-            Duration::from_millis(2500)
-        );
-        assert!(cpu_time().is_ok());
     }
 }

@@ -1,5 +1,5 @@
 //! SVG line charts of the scaling figures, one series per server or kind of
-//! check, drawn from the figures of the run with plotters' SVG backend. The
+//! check, drawn from the scenarios' results with plotters' SVG backend. The
 //! backend writes text as SVG `<text>` elements, so no font is needed here:
 //! the viewer renders the labels.
 
@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use crate::Result;
-use crate::eval_cpu::{self, CHECK_COUNTS};
-use crate::report::Figures;
-use crate::watch_fanout::{self, Server};
+use crate::scenarios::Results;
+use crate::scenarios::eval_cpu::EvalPoint;
+use crate::scenarios::watch_fanout::{SERVERS, WatchScale};
 
 /// The size of every chart, in pixels.
 const SIZE: (u32, u32) = (640, 400);
@@ -36,16 +36,26 @@ pub(crate) struct Chart {
     series: Vec<Series>,
 }
 
-/// The charts the figures allow: fan-out time and server memory against
+/// The charts the results allow: fan-out time and server memory against
 /// watchers, evaluation CPU against checks. A chart without two measured
 /// points in any series is left out.
-pub(crate) fn charts(figures: &Figures, watch_scales: &[usize]) -> Vec<Chart> {
-    let watch_series = |name: fn(usize, Server) -> String| {
-        [Server::HealthLib, Server::TonicHealth]
+pub(crate) fn charts(results: &Results) -> Vec<Chart> {
+    let scales = results
+        .watch_fanout
+        .as_ref()
+        .map_or(&[][..], |watch| &watch.scales);
+    let eval = results
+        .eval_cpu
+        .as_ref()
+        .map_or(&[][..], |eval| &eval.points);
+    let watch_series = |value: fn(&WatchScale) -> crate::scenarios::watch_fanout::PerServer| {
+        SERVERS
             .into_iter()
             .map(|server| Series {
-                label: server_label(server),
-                points: points(figures, watch_scales, |watchers| name(watchers, server)),
+                label: server.name(),
+                points: points(scales, |scale| {
+                    (scale.watchers as f64, value(scale).get(server))
+                }),
             })
             .collect()
     };
@@ -57,8 +67,9 @@ pub(crate) fn charts(figures: &Figures, watch_scales: &[usize]) -> Vec<Chart> {
             } else {
                 "async checks"
             },
-            points: points(figures, &CHECK_COUNTS, |checks| {
-                eval_cpu::figure_name(checks, sync)
+            points: points(eval, |point: &EvalPoint| {
+                let us = if sync { point.sync_us } else { point.async_us };
+                (point.checks as f64, us)
             }),
         })
         .collect();
@@ -68,14 +79,14 @@ pub(crate) fn charts(figures: &Figures, watch_scales: &[usize]) -> Vec<Chart> {
             title: "Watch fan-out: flip to last delivery",
             x_label: "watchers",
             y_label: "ms (median over flips)",
-            series: watch_series(watch_fanout::fanout_name),
+            series: watch_series(|scale| scale.fanout_ms),
         },
         Chart {
             file: "watch_memory.svg",
             title: "Watch server memory: RSS growth",
             x_label: "watchers",
             y_label: "MiB",
-            series: watch_series(watch_fanout::memory_name),
+            series: watch_series(|scale| scale.memory_mib),
         },
         Chart {
             file: "eval_cpu.svg",
@@ -90,17 +101,11 @@ pub(crate) fn charts(figures: &Figures, watch_scales: &[usize]) -> Vec<Chart> {
     .collect()
 }
 
-fn server_label(server: Server) -> &'static str {
-    match server {
-        Server::HealthLib => "grpc-health-checks",
-        Server::TonicHealth => "tonic-health",
-    }
-}
-
-/// `(x, figure(x))` for each `x` whose figure was measured.
-fn points(figures: &Figures, xs: &[usize], name: impl Fn(usize) -> String) -> Vec<(f64, f64)> {
-    xs.iter()
-        .filter_map(|&x| Some((x as f64, figures.get(&name(x))?)))
+/// `point(item)` for each item, leaving out values that are not finite.
+fn points<T>(items: &[T], point: impl Fn(&T) -> (f64, f64)) -> Vec<(f64, f64)> {
+    items
+        .iter()
+        .map(point)
         .filter(|(_, y)| y.is_finite())
         .collect()
 }
@@ -186,23 +191,24 @@ fn round_label(value: &f64) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::scenarios::watch_fanout::{PerServer, WatchFanout};
 
-    /// Fan-out figures at 1k and 10k watchers, tonic-health's 1.5 times health-lib's.
-    pub(crate) fn figures() -> Figures {
-        let mut figures = Figures::default();
-        for (watchers, ms) in [(1_000, 9.0), (10_000, 90.0)] {
-            figures.push(
-                watch_fanout::fanout_name(watchers, Server::HealthLib),
-                ms,
-                2,
-            );
-            figures.push(
-                watch_fanout::fanout_name(watchers, Server::TonicHealth),
-                ms * 1.5,
-                2,
-            );
+    /// Fan-out at 1k and 10k watchers, tonic-health's 1.5 times health-lib's.
+    pub(crate) fn results() -> Results {
+        let scales = [(1_000, 9.0), (10_000, 90.0)]
+            .map(|(watchers, ms)| WatchScale {
+                watchers,
+                fanout_ms: PerServer::new(ms, ms * 1.5),
+                memory_mib: PerServer::new(f64::NAN, f64::NAN),
+            })
+            .into();
+        Results {
+            watch_fanout: Some(WatchFanout {
+                scales,
+                headline: None,
+            }),
+            ..Results::default()
         }
-        figures
     }
 
     #[test]
@@ -217,7 +223,7 @@ pub(crate) mod tests {
 
     #[test]
     fn charts_need_two_points() {
-        let charts = charts(&figures(), &[1_000, 10_000, 50_000]);
+        let charts = charts(&results());
         let files: Vec<_> = charts.iter().map(|chart| chart.file).collect();
         assert_eq!(files, ["watch_fanout.svg"]);
         assert_eq!(
@@ -230,7 +236,7 @@ pub(crate) mod tests {
     fn a_chart_renders_as_svg_with_its_text() {
         let dir = std::env::temp_dir().join(format!("bench-plots-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let chart = &charts(&figures(), &[1_000, 10_000])[0];
+        let chart = &charts(&results())[0];
         let path = draw(chart, &dir).expect("drawn");
         let svg = std::fs::read_to_string(&path).expect("written");
         std::fs::remove_dir_all(&dir).expect("removed");

@@ -27,24 +27,39 @@ use tonic::service::Routes;
 
 use crate::Result;
 use crate::cli::Plan;
-use crate::dependency::Dependency;
-use crate::load::{Clients, LoadResult, closed_loop};
-use crate::report::Figures;
-use crate::servers::{self, Running};
-use crate::stats::{Spread, median, percentile, ratio};
+use crate::fixtures::dependency::Dependency;
+use crate::fixtures::load::{CheckClients, LoadResult, closed_loop};
+use crate::fixtures::servers::{self, Running};
+use crate::harness::report::{Figures, Measured};
+use crate::harness::stats::{Spread, median, percentile, ratio};
 
-/// `/readyz` throughput, the median over slices.
-pub(crate) const READYZ_RPS: &str = "readyz_rps";
-/// Check throughput on the same server, the ratio's denominator.
-pub(crate) const CHECK_RPS: &str = "check_rps_admin_server";
-/// The median of the per-round `/readyz` ÷ Check ratios.
-pub(crate) const READYZ_VS_CHECK: &str = "readyz_vs_check_rps";
-/// The median scrape.
-pub(crate) const SCRAPE_US: &str = "metrics_scrape_us";
-/// The 99th-percentile scrape.
-pub(crate) const SCRAPE_P99_US: &str = "metrics_scrape_p99_us";
-/// The size of a scrape's body.
-pub(crate) const SCRAPE_BYTES: &str = "metrics_scrape_bytes";
+/// What the admin endpoints measured.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AdminHttp {
+    /// `/readyz` throughput, the median over slices.
+    pub(crate) readyz_rps: f64,
+    /// Check throughput on the same server, the ratio's denominator.
+    pub(crate) check_rps: f64,
+    /// Each round's `/readyz` ÷ Check throughput.
+    pub(crate) readyz_vs_check: Spread,
+    /// The median `/metrics` scrape, in µs.
+    pub(crate) scrape_us: f64,
+    /// The 99th-percentile scrape, in µs.
+    pub(crate) scrape_p99_us: f64,
+    /// The size of a scrape's body.
+    pub(crate) scrape_bytes: usize,
+}
+
+impl Measured for AdminHttp {
+    fn record(&self, figures: &mut Figures) {
+        figures.push("readyz_rps", self.readyz_rps, 0);
+        figures.push("check_rps_admin_server", self.check_rps, 0);
+        figures.push_spread("readyz_vs_check_rps", self.readyz_vs_check, 3);
+        figures.push("metrics_scrape_us", self.scrape_us, 0);
+        figures.push("metrics_scrape_p99_us", self.scrape_p99_us, 0);
+        figures.push("metrics_scrape_bytes", self.scrape_bytes as f64, 0);
+    }
+}
 
 /// Checks behind the server, each with its series in `/metrics`.
 const CHECKS: usize = 100;
@@ -67,10 +82,10 @@ const PROMETHEUS_ACCEPT: &str =
 /// The series each check has in a scrape.
 const CHECK_SERIES: &str = "grpc_health_check_status{";
 
-/// Measures the admin-endpoint figures into `figures`.
-pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
+/// Measures the admin endpoints.
+pub(crate) async fn measure(plan: &Plan) -> Result<AdminHttp> {
     let server = AdminServer::start(CHECKS).await?;
-    let grpc = Clients::connect(server.grpc.addr, GRPC_CONNECTIONS).await?;
+    let grpc = CheckClients::connect(server.grpc.addr, GRPC_CONNECTIONS).await?;
     let mut connections = Vec::with_capacity(HTTP_CONNECTIONS);
     for _ in 0..HTTP_CONNECTIONS {
         connections.push(HttpConnection::open(server.admin.addr).await?);
@@ -100,19 +115,20 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
         check_rps.push(check);
         ratios.push(ratio(readyz.rps(), check));
     }
-    figures.push(READYZ_RPS, median(&readyz_rps), 0);
-    figures.push(CHECK_RPS, median(&check_rps), 0);
-    figures.push_spread(READYZ_VS_CHECK, Spread::of(&ratios), 3);
     drop(http);
     let scrapes = scrape_metrics(server.admin.addr, plan.metrics_scrapes).await?;
-    figures.push(SCRAPE_US, scrapes.median_us(), 0);
-    figures.push(SCRAPE_P99_US, scrapes.p99_us(), 0);
-    figures.push(SCRAPE_BYTES, scrapes.body_bytes as f64, 0);
-    Ok(())
+    Ok(AdminHttp {
+        readyz_rps: median(&readyz_rps),
+        check_rps: median(&check_rps),
+        readyz_vs_check: Spread::of(&ratios),
+        scrape_us: scrapes.median_us(),
+        scrape_p99_us: scrapes.p99_us(),
+        scrape_bytes: scrapes.body_bytes,
+    })
 }
 
 /// One slice of closed-loop Check load; its calls per second.
-async fn check_slice(grpc: &Clients, duration: Duration) -> Result<f64> {
+async fn check_slice(grpc: &CheckClients, duration: Duration) -> Result<f64> {
     Ok(closed_loop(grpc, GRPC_STREAMS, duration).await?.rps())
 }
 

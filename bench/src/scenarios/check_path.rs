@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use crate::Result;
 use crate::cli::Plan;
-use crate::dependency::Dependency;
-use crate::load::{Clients, closed_loop};
-use crate::report::Figures;
-use crate::servers::{self, Running};
-use crate::stats::{Spread, median, percentile, ratio};
+use crate::fixtures::dependency::Dependency;
+use crate::fixtures::load::{CheckClients, closed_loop};
+use crate::fixtures::servers::{self, Running};
+use crate::harness::report::{Figures, Measured};
+use crate::harness::stats::{Spread, median, percentile, ratio};
 
 /// Connections to each server.
 const CONNECTIONS: usize = 4;
@@ -40,8 +40,37 @@ impl Samples {
     }
 }
 
-/// Measures the Check-path figures into `figures`.
-pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
+/// What the Check path measured.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CheckPath {
+    /// health-lib's calls per second, the median over slices.
+    pub(crate) rps_health_lib: f64,
+    /// tonic-health's.
+    pub(crate) rps_tonic_health: f64,
+    /// Naive evaluation's.
+    pub(crate) rps_naive: f64,
+    /// Each round's health-lib ÷ tonic-health throughput.
+    pub(crate) rps_ratio: Spread,
+    /// p99 latency over every call of health-lib, in µs.
+    pub(crate) p99_us_health_lib: f64,
+    /// tonic-health's.
+    pub(crate) p99_us_tonic_health: f64,
+}
+
+impl Measured for CheckPath {
+    fn record(&self, figures: &mut Figures) {
+        figures.push("check_rps_grpc_health_checks", self.rps_health_lib, 0);
+        figures.push("check_rps_tonic_health", self.rps_tonic_health, 0);
+        // The spread of the per-round ratios: where it straddles 1, the two are at parity.
+        figures.push_spread("check_rps_ratio", self.rps_ratio, 3);
+        figures.push("check_p99_us_grpc_health_checks", self.p99_us_health_lib, 0);
+        figures.push("check_p99_us_tonic_health", self.p99_us_tonic_health, 0);
+        figures.push("check_rps_naive", self.rps_naive, 0);
+    }
+}
+
+/// Measures the Check path.
+pub(crate) async fn measure(plan: &Plan) -> Result<CheckPath> {
     let dependencies: Vec<_> = (0..CHECKS).map(|_| Dependency::instant()).collect();
     let servers: [Running; 3] = [
         servers::serve(servers::grpc_health_checks(
@@ -54,7 +83,7 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
     ];
     let mut clients = Vec::with_capacity(servers.len());
     for server in &servers {
-        clients.push(Clients::connect(server.addr, CONNECTIONS).await?);
+        clients.push(CheckClients::connect(server.addr, CONNECTIONS).await?);
     }
     // health-lib's readiness is NOT_SERVING until the first evaluation; the
     // warm-up slice also fills every connection's buffers.
@@ -86,20 +115,12 @@ pub(crate) async fn measure(plan: &Plan, figures: &mut Figures) -> Result<()> {
         ));
     }
     let [mut grpc_health_checks, mut tonic_health, naive] = samples;
-    figures.push(
-        "check_rps_grpc_health_checks",
-        median(&grpc_health_checks.rps),
-        0,
-    );
-    figures.push("check_rps_tonic_health", median(&tonic_health.rps), 0);
-    // The spread of the per-round ratios: where it straddles 1, the two are at parity.
-    figures.push_spread("check_rps_ratio", Spread::of(&ratios), 3);
-    figures.push(
-        "check_p99_us_grpc_health_checks",
-        grpc_health_checks.p99_us(),
-        0,
-    );
-    figures.push("check_p99_us_tonic_health", tonic_health.p99_us(), 0);
-    figures.push("check_rps_naive", median(&naive.rps), 0);
-    Ok(())
+    Ok(CheckPath {
+        rps_health_lib: median(&grpc_health_checks.rps),
+        rps_tonic_health: median(&tonic_health.rps),
+        rps_naive: median(&naive.rps),
+        rps_ratio: Spread::of(&ratios),
+        p99_us_health_lib: grpc_health_checks.p99_us(),
+        p99_us_tonic_health: tonic_health.p99_us(),
+    })
 }
