@@ -2,26 +2,7 @@
 //! `grpc_code` label uses Go's `codes.Code` names (`OK`, `Canceled`,
 //! `Unavailable`, …), OpenTelemetry's `rpc.grpc.status_code` the number.
 
-/// Go's `codes.Code.String()` for codes 0 to 16, indexed by code.
-const NAMES: [&str; 17] = [
-    "OK",
-    "Canceled",
-    "Unknown",
-    "InvalidArgument",
-    "DeadlineExceeded",
-    "NotFound",
-    "AlreadyExists",
-    "PermissionDenied",
-    "ResourceExhausted",
-    "FailedPrecondition",
-    "Aborted",
-    "OutOfRange",
-    "Unimplemented",
-    "Internal",
-    "Unavailable",
-    "DataLoss",
-    "Unauthenticated",
-];
+use grpc_health_proto::code::GO_NAMES;
 
 /// The numbers as label values, so recording formats nothing.
 const NUMBERS: [&str; 17] = [
@@ -29,7 +10,7 @@ const NUMBERS: [&str; 17] = [
 ];
 
 /// How many codes there are: the size of the per-code tables.
-pub(crate) const COUNT: usize = NAMES.len();
+pub(crate) const COUNT: usize = GO_NAMES.len();
 
 /// A gRPC status code, 0 to 16.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +52,7 @@ impl Code {
 
     /// Go's name: `OK`, `Canceled`, `Unavailable`, …
     pub(crate) fn name(self) -> &'static str {
-        NAMES[self.index()]
+        GO_NAMES[self.index()]
     }
 
     /// The number as text, for OpenTelemetry's `rpc.grpc.status_code`.

@@ -5,8 +5,8 @@ use std::fmt::Display;
 use std::time::Duration;
 
 use grpc_health_checks::ServingStatus;
-use grpc_health_checks::pb::health_client::HealthClient;
-use grpc_health_checks::pb::{HealthCheckRequest, HealthCheckResponse};
+use grpc_health_proto::pb::health_client::HealthClient;
+use grpc_health_proto::pb::{HealthCheckRequest, HealthCheckResponse};
 use tonic::transport::Channel;
 use tonic::{Code, Streaming};
 

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use grpc_health_checks::pb::health_client::HealthClient;
+use grpc_health_proto::pb::health_client::HealthClient;
 use grpc_health_checks::{HealthChecks, HealthHandle};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;

@@ -7,33 +7,15 @@
 
 use serde_json::{Value as Json, json};
 
+// The codes `grpc_code` spells, for checking `alerts.errorRatio.codes`.
+use grpc_health_proto::code::GO_NAMES as CODES;
+
 use crate::config::Alerts;
 use crate::error::ValueError;
 use crate::values::kind;
 
 use super::names;
 use super::read::Values;
-
-/// The codes `grpc_code` spells, for checking `alerts.errorRatio.codes`.
-const CODES: [&str; 17] = [
-    "OK",
-    "Canceled",
-    "Unknown",
-    "InvalidArgument",
-    "DeadlineExceeded",
-    "NotFound",
-    "AlreadyExists",
-    "PermissionDenied",
-    "ResourceExhausted",
-    "FailedPrecondition",
-    "Aborted",
-    "OutOfRange",
-    "Unimplemented",
-    "Internal",
-    "Unavailable",
-    "DataLoss",
-    "Unauthenticated",
-];
 
 /// The alerts, or `None` without `alerts.grpcService` (then neither template
 /// renders; `alerts.enabled` requires it).
