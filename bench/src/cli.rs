@@ -31,6 +31,9 @@ pub(crate) struct Cli {
 pub(crate) enum Section {
     /// `true`, grpc-probe, bare-client and bare-tls-client exec'd against health-demo.
     Probe,
+    /// Each probe `cargo xtask dist` shipped in `dist/`: size, crates, a
+    /// Check under its emulator.
+    Release,
     /// Check load on health-lib, tonic-health and naive evaluation.
     Check,
     /// A 50 ms dependency under 1000 Check/s.

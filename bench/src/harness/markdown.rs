@@ -15,6 +15,7 @@ use crate::harness::stats::Spread;
 use crate::scenarios::Results;
 use crate::scenarios::admin_http::AdminHttp;
 use crate::scenarios::probe::Probe;
+use crate::scenarios::release::Release;
 use crate::scenarios::rpc_layer::RpcLayer;
 use crate::scenarios::watch_fanout::Server;
 
@@ -55,6 +56,13 @@ const METHOD: &str = "\
   and exec'd the same way, on plaintext like the others: against it
   (`probe_vs_bare_tls`, `probe_size_vs_bare_tls`, `probe_rss_vs_bare_tls`)
   the probe's own HTTP/2 client is compared with tonic's, TLS in both.
+- **Release binaries.** Each static probe `cargo xtask dist` wrote to
+  `dist/` (the section fails without it): its size, the crates compiled into
+  it (its CycloneDX SBOM's components and the probe itself; dist checks them
+  against the list embedded by `cargo auditable`), and the median of 20
+  Checks of health-demo from start to exit, under the architecture's
+  `qemu-*-static` where it is not this machine's (reported, no goal but the
+  size ceiling).
 - **Check path.** health-lib (three cached checks), tonic-health (status
   set) and naive evaluation (a `Health` that calls its dependencies in every
   Check) serve in the bench process, each on its own listener. Each gets 4
@@ -200,6 +208,10 @@ fn render(
         out.push_str("\n## The probe against the bare clients\n\n");
         out.push_str(&probe_table(probe));
     }
+    if let Some(release) = &results.release {
+        out.push_str("\n## Release binaries\n\n");
+        out.push_str(&release_table(release));
+    }
     if let Some(admin) = &results.admin_http {
         out.push_str("\n## Admin HTTP endpoints\n\n");
         out.push_str(&http_table(admin));
@@ -328,6 +340,29 @@ fn http_table(admin: &AdminHttp) -> String {
         cell(admin.scrape_p99_us, 0),
         admin.scrape_bytes,
     )
+}
+
+/// Each shipped probe: size, crates compiled in, a Check start to exit.
+fn release_table(release: &Release) -> String {
+    let mut out = String::from(
+        "| target | bytes | crates compiled in | Check, start to exit (ms) | run |\n\
+         |---|---:|---:|---:|---|\n",
+    );
+    for binary in &release.binaries {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            binary.target,
+            binary.size_bytes,
+            binary.crates,
+            cell(binary.check_ms, 1),
+            binary.emulator.as_deref().map_or_else(
+                || String::from("native"),
+                |emulator| format!("under {emulator}")
+            ),
+        );
+    }
+    out
 }
 
 /// Check and SayHello, plain and behind grpc-rpc-metrics' layer.

@@ -7,6 +7,7 @@ pub(crate) mod balance;
 pub(crate) mod check_path;
 pub(crate) mod eval_cpu;
 pub(crate) mod probe;
+pub(crate) mod release;
 pub(crate) mod rpc_layer;
 pub(crate) mod slow_dependency;
 pub(crate) mod watch_fanout;
@@ -22,6 +23,7 @@ use crate::{BoxError, Result};
 #[derive(Debug, Default)]
 pub(crate) struct Results {
     pub(crate) probe: Option<probe::Probe>,
+    pub(crate) release: Option<release::Release>,
     pub(crate) check_path: Option<check_path::CheckPath>,
     pub(crate) slow_dependency: Option<slow_dependency::SlowDependency>,
     pub(crate) admin_http: Option<admin_http::AdminHttp>,
@@ -43,17 +45,25 @@ impl Results {
     pub(crate) fn run(cli: &Cli, plan: &Plan) -> Result<(Self, Figures)> {
         let mut results = Self::default();
         let mut figures = Figures::default();
-        let artifacts = match (cli.runs(Section::Probe), cli.no_build) {
+        let needs_artifacts = cli.runs(Section::Probe) || cli.runs(Section::Release);
+        let artifacts = match (needs_artifacts, cli.no_build) {
             (false, _) => None,
             (true, true) => Some(Artifacts::locate()?),
             (true, false) => Some(Artifacts::build()?),
         };
         // Measuring starts once everything is built.
         let started = Instant::now();
-        if let Some(artifacts) = &artifacts {
+        if let Some(artifacts) = artifacts.as_ref().filter(|_| cli.runs(Section::Probe)) {
             keep(
                 &mut results.probe,
                 probe::measure(artifacts, plan)?,
+                &mut figures,
+            );
+        }
+        if let Some(artifacts) = artifacts.as_ref().filter(|_| cli.runs(Section::Release)) {
+            keep(
+                &mut results.release,
+                release::measure(artifacts)?,
                 &mut figures,
             );
         }
