@@ -6,9 +6,10 @@
 //! | `GET /livez` | 200 `ok` while the `liveness` health service is SERVING, else 503 `livez check failed` |
 //! | `GET /readyz` | the same for `readiness` (`readyz check failed`): 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
 //! | `GET /healthz` | the same for `""`, the server's overall health (every check; `healthz check failed`) |
-//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
+//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers (`[-]name degraded: reason withheld` for a failing [optional](crate::Check::optional) check, which leaves the verdict alone), a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
 //! | `?exclude=NAME` | leaves a check out of the verdict (repeatable); verbose lists it as `[+]NAME excluded: ok`, and names that match no check get a `warn:` line |
-//! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line; 404 for a name the endpoint does not have |
+//! | `GET /groupz/GROUP` | the same for a [named group](crate::Group::named) (`liveness` and `readiness` too), its health service `GROUP`: verdict `GROUP check passed` / `GROUP check failed`; the name percent-encoded (`/` as `%2F`); 404 for a group no check belongs to |
+//! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME`, `/groupz/GROUP/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line (200 with its `degraded` line for an optional check); 404 for a name the endpoint does not have |
 //! | `GET /metrics` | with [`AdminService::metrics`] (feature `metrics`): the registry as OpenMetrics text when the client accepts it (Prometheus does), else Prometheus text format 0.0.4 |
 //! | `HEAD` on any of these | the same status and headers, no body |
 //! | other methods | 405 with `Allow: GET, HEAD` |
@@ -147,8 +148,10 @@ impl AdminService {
             return response;
         }
         match route {
-            Route::Endpoint(endpoint) => self.endpoint(endpoint, uri.query()),
-            Route::Check(endpoint, name) => self.check(endpoint, name, uri.query()),
+            Route::Endpoint(endpoint) => self.endpoint(&endpoint, uri.query()),
+            Route::Check(endpoint, name) => self.check(&endpoint, name, uri.query()),
+            Route::NoGroup(name) => text(StatusCode::NOT_FOUND, format!("no group {name:?}")),
+            Route::Bad(error) => bad_query(&error),
             #[cfg(feature = "metrics")]
             Route::Metrics(registry) => metrics(registry, request, uri.query()),
         }
@@ -164,6 +167,9 @@ impl AdminService {
             Some((segment, name)) => (segment, Some(name)),
             None => (path, None),
         };
+        if segment == Endpoint::GROUPS {
+            return name.map(|rest| self.find_group(rest));
+        }
         let endpoint = Endpoint::from_segment(segment)?;
         Some(match name {
             None => Route::Endpoint(endpoint),
@@ -171,7 +177,24 @@ impl AdminService {
         })
     }
 
-    fn endpoint(&self, endpoint: Endpoint, raw_query: Option<&str>) -> Response<Body> {
+    /// `/groupz/{rest}`: a group, or one check of it after another `/`.
+    fn find_group<'a>(&self, rest: &'a str) -> Route<'a> {
+        let (raw_group, check) = match rest.split_once('/') {
+            Some((group, check)) => (group, Some(check)),
+            None => (rest, None),
+        };
+        let group = match query::decode(raw_group, Plus::Literal) {
+            Ok(group) => group,
+            Err(error) => return Route::Bad(error),
+        };
+        match (Endpoint::group(&self.shared, &group), check) {
+            (None, _) => Route::NoGroup(group),
+            (Some(endpoint), None) => Route::Endpoint(endpoint),
+            (Some(endpoint), Some(check)) => Route::Check(endpoint, check),
+        }
+    }
+
+    fn endpoint(&self, endpoint: &Endpoint, raw_query: Option<&str>) -> Response<Body> {
         match Query::parse(raw_query) {
             Ok(query) => {
                 let report =
@@ -182,7 +205,12 @@ impl AdminService {
         }
     }
 
-    fn check(&self, endpoint: Endpoint, raw_name: &str, raw_query: Option<&str>) -> Response<Body> {
+    fn check(
+        &self,
+        endpoint: &Endpoint,
+        raw_name: &str,
+        raw_query: Option<&str>,
+    ) -> Response<Body> {
         let query = match Query::parse(raw_query) {
             Ok(query) if !query.exclude.is_empty() => {
                 let error = QueryError::Bad(
@@ -207,7 +235,7 @@ impl AdminService {
             Some(report) => verdict(report.passed, report.body),
             None => text(
                 StatusCode::NOT_FOUND,
-                format!("no check {name:?} in /{}", endpoint.name()),
+                format!("no check {name:?} in {}", endpoint.path()),
             ),
         }
     }
@@ -218,6 +246,10 @@ enum Route<'a> {
     Endpoint(Endpoint),
     /// One check, by its still percent-encoded name.
     Check(Endpoint, &'a str),
+    /// `/groupz/NAME` for a group no check belongs to.
+    NoGroup(String),
+    /// A path that cannot be decoded.
+    Bad(QueryError),
     #[cfg(feature = "metrics")]
     Metrics(&'a prometheus_client::registry::Registry),
 }

@@ -1,6 +1,8 @@
-//! The answer of `/livez`, `/readyz` and `/healthz`, in kube-apiserver's format:
-//! `ok`, or with `?verbose` one `[+]name ok` / `[-]name failed: reason` line per
-//! check and a last `readyz check passed` / `readyz check failed` line.
+//! The answer of `/livez`, `/readyz`, `/healthz` and `/groupz/NAME`, in
+//! kube-apiserver's format: `ok`, or with `?verbose` one `[+]name ok` /
+//! `[-]name failed: reason` line per check (`[-]name degraded: reason` for a
+//! failing optional check) and a last `readyz check passed` /
+//! `readyz check failed` line.
 
 use std::fmt::Write as _;
 
@@ -19,15 +21,20 @@ const WITHHELD: &str = "reason withheld";
 /// Longest reason shown, in characters.
 const MAX_REASON_CHARS: usize = 256;
 
-/// The three health endpoints and the health service each one reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The health endpoints and the health service each one reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Endpoint {
     Livez,
     Readyz,
     Healthz,
+    /// `/groupz/NAME`: a named group (or `liveness`, `readiness`).
+    Group(Group),
 }
 
 impl Endpoint {
+    /// The prefix of the named groups' paths: `/groupz/NAME`.
+    pub(crate) const GROUPS: &'static str = "groupz";
+
     /// The endpoint whose path is `/{segment}`.
     pub(crate) fn from_segment(segment: &str) -> Option<Self> {
         [Self::Livez, Self::Readyz, Self::Healthz]
@@ -35,20 +42,42 @@ impl Endpoint {
             .find(|endpoint| endpoint.name() == segment)
     }
 
-    pub(crate) const fn name(self) -> &'static str {
+    /// The endpoint of the group named `name`, if a check belongs to it.
+    pub(crate) fn group(shared: &Shared, name: &str) -> Option<Self> {
+        let group = Group::from_service_name(name).unwrap_or_else(|| Group::named(name));
+        shared.inspect(|checks, _, _| {
+            checks
+                .iter()
+                .any(|check| check.groups.contains(&group))
+                .then_some(Self::Group(group))
+        })
+    }
+
+    /// The name its verdict line starts with: `readyz`, or the group's.
+    pub(crate) fn name(&self) -> &str {
         match self {
             Self::Livez => "livez",
             Self::Readyz => "readyz",
             Self::Healthz => "healthz",
+            Self::Group(group) => group.service_name(),
+        }
+    }
+
+    /// Its path, for messages.
+    pub(crate) fn path(&self) -> String {
+        match self {
+            Self::Group(group) => format!("/{}/{}", Self::GROUPS, group.service_name()),
+            other => format!("/{}", other.name()),
         }
     }
 
     /// The checks this endpoint reports on: those of the health service it serves.
-    const fn source(self) -> Source {
+    fn source(&self) -> Source {
         match self {
             Self::Livez => Source::Group(Group::Liveness),
             Self::Readyz => Source::Group(Group::Readiness),
             Self::Healthz => Source::All,
+            Self::Group(group) => Source::Group(group.clone()),
         }
     }
 }
@@ -66,6 +95,8 @@ enum Line<'a> {
     Excluded,
     /// With the reason, if details are shown.
     Failed(Option<&'a str>),
+    /// An optional check that fails: shown, but the verdict still passes.
+    Degraded(Option<&'a str>),
 }
 
 /// The whole endpoint: every check it covers, minus `query.exclude`.
@@ -74,7 +105,7 @@ enum Line<'a> {
 /// flips at the same instant as Check and Watch (a drain included).
 pub(crate) fn endpoint_report(
     shared: &Shared,
-    endpoint: Endpoint,
+    endpoint: &Endpoint,
     query: &Query,
     show_details: bool,
 ) -> Report {
@@ -136,7 +167,7 @@ pub(crate) fn endpoint_report(
 /// endpoint has no check of that name.
 pub(crate) fn check_report(
     shared: &Shared,
-    endpoint: Endpoint,
+    endpoint: &Endpoint,
     name: &str,
     verbose: bool,
     show_details: bool,
@@ -152,7 +183,7 @@ pub(crate) fn check_report(
         };
         let passed = !matches!(line, Line::Failed(_));
         let mut body = String::new();
-        if verbose || !passed {
+        if verbose || !matches!(line, Line::Ok) {
             write_line(&mut body, name, &line);
             body.truncate(body.trim_end().len());
         } else {
@@ -162,10 +193,14 @@ pub(crate) fn check_report(
     })
 }
 
-fn covered(checks: &[CheckSnapshot], endpoint: Endpoint) -> impl Iterator<Item = &CheckSnapshot> {
+fn covered<'a>(
+    checks: &'a [CheckSnapshot],
+    endpoint: &Endpoint,
+) -> impl Iterator<Item = &'a CheckSnapshot> {
+    let source = endpoint.source();
     checks
         .iter()
-        .filter(move |check| endpoint.source().covers(check.group))
+        .filter(move |check| source.lists(&check.groups))
 }
 
 fn served(table: &StatusTable, service: &str) -> bool {
@@ -176,7 +211,12 @@ fn check_line(check: &CheckSnapshot, show_details: bool) -> Line<'_> {
     if check.status == CheckStatus::Passing {
         return Line::Ok;
     }
-    Line::Failed(show_details.then(|| check.reason.as_deref().unwrap_or("not passed yet")))
+    let reason = show_details.then(|| check.reason.as_deref().unwrap_or("not passed yet"));
+    if check.optional {
+        Line::Degraded(reason)
+    } else {
+        Line::Failed(reason)
+    }
 }
 
 fn shutdown_line(phase: Phase, show_details: bool) -> Line<'static> {
@@ -191,12 +231,14 @@ fn write_line(body: &mut String, name: &str, line: &Line<'_>) {
     let _ = match line {
         Line::Ok => writeln!(body, "[+]{name} ok"),
         Line::Excluded => writeln!(body, "[+]{name} excluded: ok"),
-        Line::Failed(reason) => writeln!(
-            body,
-            "[-]{name} failed: {}",
-            reason.map_or_else(|| WITHHELD.to_owned(), one_line)
-        ),
+        Line::Failed(reason) => writeln!(body, "[-]{name} failed: {}", shown(*reason)),
+        Line::Degraded(reason) => writeln!(body, "[-]{name} degraded: {}", shown(*reason)),
     };
+}
+
+/// The reason, or [`WITHHELD`].
+fn shown(reason: Option<&str>) -> String {
+    reason.map_or_else(|| WITHHELD.to_owned(), one_line)
 }
 
 /// A reason as one bounded line: control characters become spaces.
