@@ -6,7 +6,7 @@
 //! | `GET /livez` | 200 `ok` while the `liveness` health service is SERVING, else 503 `livez check failed` |
 //! | `GET /readyz` | the same for `readiness` (`readyz check failed`): 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
 //! | `GET /healthz` | the same for `""`, the server's overall health (every check; `healthz check failed`) |
-//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers (`[-]name degraded: reason withheld` for a failing [optional](crate::Check::optional) check, which leaves the verdict alone), a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
+//! | `?verbose` | one `[+]name ok (2.1ms, changed 3m ago)` / `[-]name failed (2.1ms, changed 3m ago): reason withheld` line per check the endpoint covers, with its last run's duration and the age of its last change (format: the crate documentation, "Metrics and HTTP endpoints") (`[-]name degraded: reason withheld` for a failing [optional](crate::Check::optional) check, which leaves the verdict alone), a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
 //! | `?exclude=NAME` | leaves a check out of the verdict (repeatable); verbose lists it as `[+]NAME excluded: ok`, and names that match no check get a `warn:` line |
 //! | `GET /groupz/GROUP` | the same for a [named group](crate::Group::named) (`liveness` and `readiness` too), its health service `GROUP`: verdict `GROUP check passed` / `GROUP check failed`; the name percent-encoded (`/` as `%2F`); 404 for a group no check belongs to |
 //! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME`, `/groupz/GROUP/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line (200 with its `degraded` line for an optional check); 404 for a name the endpoint does not have |
@@ -31,6 +31,7 @@
 mod query;
 mod report;
 mod server;
+mod timing;
 
 #[cfg(feature = "metrics")]
 mod exposition;

@@ -5,6 +5,7 @@
 //! `readyz check failed` line.
 
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use crate::group::Source;
 use crate::shared::Shared;
@@ -13,6 +14,7 @@ use crate::status_table::{Phase, StatusTable};
 use crate::{Group, ServingStatus};
 
 use super::query::Query;
+use super::timing;
 
 /// The pseudo-check that fails while the service drains, as kube-apiserver's.
 pub(crate) const SHUTDOWN_CHECK: &str = "shutdown";
@@ -113,23 +115,30 @@ pub(crate) fn endpoint_report(
         let mut body = String::new();
         let mut every_included_passes = true;
         let mut matched = vec![false; query.exclude.len()];
+        let now = SystemTime::now();
         let lines = covered(checks, endpoint)
-            .map(|check| (check.name.as_str(), check_line(check, show_details)))
-            .chain([(SHUTDOWN_CHECK, shutdown_line(phase, show_details))]);
-        for (name, line) in lines {
+            .map(|check| {
+                let timing = query.verbose.then(|| timing::suffix(check, now));
+                (check.name.as_str(), check_line(check, show_details), timing)
+            })
+            .chain([(SHUTDOWN_CHECK, shutdown_line(phase, show_details), None)]);
+        for (name, line, timing) in lines {
             let excluded = query.exclude.iter().position(|wanted| wanted == name);
             if let Some(index) = excluded {
                 matched[index] = true;
             }
             let line = match (excluded, line) {
-                (Some(_), _) => Line::Excluded,
+                (Some(_), _) => {
+                    write_line(&mut body, name, &Line::Excluded, "");
+                    continue;
+                }
                 (None, Line::Failed(reason)) => {
                     every_included_passes = false;
                     Line::Failed(reason)
                 }
                 (None, line) => line,
             };
-            write_line(&mut body, name, &line);
+            write_line(&mut body, name, &line, timing.as_deref().unwrap_or(""));
         }
         let passed = if query.exclude.is_empty() {
             served(table, endpoint.source().service_name())
@@ -173,18 +182,21 @@ pub(crate) fn check_report(
     show_details: bool,
 ) -> Option<Report> {
     shared.inspect(|checks, _, phase| {
-        let line = if name == SHUTDOWN_CHECK {
-            shutdown_line(phase, show_details)
+        let (line, timing) = if name == SHUTDOWN_CHECK {
+            (shutdown_line(phase, show_details), String::new())
         } else {
-            check_line(
-                covered(checks, endpoint).find(|check| check.name == name)?,
-                show_details,
-            )
+            let check = covered(checks, endpoint).find(|check| check.name == name)?;
+            let timing = if verbose {
+                timing::suffix(check, SystemTime::now())
+            } else {
+                String::new()
+            };
+            (check_line(check, show_details), timing)
         };
         let passed = !matches!(line, Line::Failed(_));
         let mut body = String::new();
         if verbose || !matches!(line, Line::Ok) {
-            write_line(&mut body, name, &line);
+            write_line(&mut body, name, &line, &timing);
             body.truncate(body.trim_end().len());
         } else {
             body.push_str("ok");
@@ -227,12 +239,16 @@ fn shutdown_line(phase: Phase, show_details: bool) -> Line<'static> {
     }
 }
 
-fn write_line(body: &mut String, name: &str, line: &Line<'_>) {
+/// One line; `timing` (a [`timing::suffix`], or empty) goes after the
+/// status word, before any reason, so that a reason never hides it.
+fn write_line(body: &mut String, name: &str, line: &Line<'_>, timing: &str) {
     let _ = match line {
-        Line::Ok => writeln!(body, "[+]{name} ok"),
+        Line::Ok => writeln!(body, "[+]{name} ok{timing}"),
         Line::Excluded => writeln!(body, "[+]{name} excluded: ok"),
-        Line::Failed(reason) => writeln!(body, "[-]{name} failed: {}", shown(*reason)),
-        Line::Degraded(reason) => writeln!(body, "[-]{name} degraded: {}", shown(*reason)),
+        Line::Failed(reason) => writeln!(body, "[-]{name} failed{timing}: {}", shown(*reason)),
+        Line::Degraded(reason) => {
+            writeln!(body, "[-]{name} degraded{timing}: {}", shown(*reason))
+        }
     };
 }
 
