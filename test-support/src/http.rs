@@ -22,6 +22,17 @@ pub struct Answer {
 
 /// Sends one request on a fresh HTTP/1.1 connection with a hyper client.
 pub async fn send(addr: SocketAddr, method: &str, target: &str, accept: Option<&str>) -> Answer {
+    send_with(addr, method, target, accept, &[]).await
+}
+
+/// [`send`] with more request headers (`authorization`, say).
+pub async fn send_with(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    accept: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Answer {
     let exchange = async {
         let stream = tokio::net::TcpStream::connect(addr)
             .await
@@ -37,6 +48,9 @@ pub async fn send(addr: SocketAddr, method: &str, target: &str, accept: Option<&
             .header(http::header::HOST, addr.to_string());
         if let Some(accept) = accept {
             request = request.header(http::header::ACCEPT, accept);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(Empty::<Bytes>::new()).expect("valid request");
         let response = sender.send_request(request).await.expect("a response");

@@ -28,6 +28,8 @@
 //! never read. Accepting pauses while it fails, as
 //! [`Incoming`](crate::incoming::Incoming) does.
 
+mod details;
+mod json;
 mod query;
 mod report;
 mod server;
@@ -50,14 +52,16 @@ use hyper::body::Bytes;
 use crate::HealthHandle;
 use crate::shared::Shared;
 
-use query::{Plus, Query, QueryError};
+use query::{Format, Plus, Query, QueryError};
 use report::Endpoint;
 
+pub use details::{DetailsHook, PeerAddr, ShowDetails};
 pub use server::{DEFAULT_HEADER_READ_TIMEOUT, Serve, serve};
 
 /// Longer paths are refused with 414.
 const MAX_PATH_BYTES: usize = 4096;
 const TEXT: &str = "text/plain; charset=utf-8";
+const JSON: &str = "application/json";
 
 /// The response body: the whole answer, in memory.
 pub type Body = Full<Bytes>;
@@ -80,7 +84,7 @@ pub type Body = Full<Bytes>;
 #[derive(Clone)]
 pub struct AdminService {
     shared: Arc<Shared>,
-    show_details: bool,
+    details: ShowDetails,
     #[cfg(feature = "metrics")]
     metrics: Option<Arc<prometheus_client::registry::Registry>>,
 }
@@ -88,7 +92,7 @@ pub struct AdminService {
 impl fmt::Debug for AdminService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminService")
-            .field("show_details", &self.show_details)
+            .field("details", &self.details)
             .finish_non_exhaustive()
     }
 }
@@ -99,18 +103,20 @@ impl AdminService {
     pub fn new(handle: &HealthHandle) -> Self {
         Self {
             shared: handle.shared.clone(),
-            show_details: false,
+            details: ShowDetails::Never,
             #[cfg(feature = "metrics")]
             metrics: None,
         }
     }
 
-    /// Puts failure reasons in `?verbose` and per-check answers instead of
-    /// `reason withheld`. Only for an admin address that untrusted clients
-    /// cannot reach.
+    /// Who sees failure reasons in `?verbose`, per-check and JSON answers
+    /// instead of `reason withheld`: `true` ([`ShowDetails::Always`], only
+    /// for an admin address that untrusted clients cannot reach), `false`
+    /// ([`ShowDetails::Never`], the default), or [`ShowDetails::when`] a
+    /// hook allows the request (a bearer token, a source address).
     #[must_use]
-    pub const fn show_details(mut self, show: bool) -> Self {
-        self.show_details = show;
+    pub fn show_details(mut self, details: impl Into<ShowDetails>) -> Self {
+        self.details = details.into();
         self
     }
 
@@ -149,8 +155,8 @@ impl AdminService {
             return response;
         }
         match route {
-            Route::Endpoint(endpoint) => self.endpoint(&endpoint, uri.query()),
-            Route::Check(endpoint, name) => self.check(&endpoint, name, uri.query()),
+            Route::Endpoint(endpoint) => self.endpoint(&endpoint, request),
+            Route::Check(endpoint, name) => self.check(&endpoint, name, request),
             Route::NoGroup(name) => text(StatusCode::NOT_FOUND, format!("no group {name:?}")),
             Route::Bad(error) => bad_query(&error),
             #[cfg(feature = "metrics")]
@@ -195,24 +201,35 @@ impl AdminService {
         }
     }
 
-    fn endpoint(&self, endpoint: &Endpoint, raw_query: Option<&str>) -> Response<Body> {
-        match Query::parse(raw_query) {
+    /// Whether `request` sees reasons, and gets JSON (`?format=` first,
+    /// then `Accept`).
+    fn wants<B>(&self, request: &Request<B>, query: &Query) -> (bool, bool) {
+        let details = self.details.allows(request.headers(), request.extensions());
+        let json = match query.format {
+            Some(format) => format == Format::Json,
+            None => accepts_json(request),
+        };
+        (details, json)
+    }
+
+    fn endpoint<B>(&self, endpoint: &Endpoint, request: &Request<B>) -> Response<Body> {
+        match Query::parse(request.uri().query()) {
             Ok(query) => {
-                let report =
-                    report::endpoint_report(&self.shared, endpoint, &query, self.show_details);
-                verdict(report.passed, report.body)
+                let (details, json) = self.wants(request, &query);
+                let report = report::endpoint_report(&self.shared, endpoint, &query, details, json);
+                verdict(&report)
             }
             Err(error) => bad_query(&error),
         }
     }
 
-    fn check(
+    fn check<B>(
         &self,
         endpoint: &Endpoint,
         raw_name: &str,
-        raw_query: Option<&str>,
+        request: &Request<B>,
     ) -> Response<Body> {
-        let query = match Query::parse(raw_query) {
+        let query = match Query::parse(request.uri().query()) {
             Ok(query) if !query.exclude.is_empty() => {
                 let error = QueryError::Bad(
                     "exclude applies to a whole endpoint, not to one check".to_owned(),
@@ -226,14 +243,9 @@ impl AdminService {
             Ok(name) => name,
             Err(error) => return bad_query(&error),
         };
-        match report::check_report(
-            &self.shared,
-            endpoint,
-            &name,
-            query.verbose,
-            self.show_details,
-        ) {
-            Some(report) => verdict(report.passed, report.body),
+        let (details, json) = self.wants(request, &query);
+        match report::check_report(&self.shared, endpoint, &name, query.verbose, details, json) {
+            Some(report) => verdict(&report),
             None => text(
                 StatusCode::NOT_FOUND,
                 format!("no check {name:?} in {}", endpoint.path()),
@@ -298,13 +310,35 @@ fn metrics<B>(
     }
 }
 
-fn verdict(passed: bool, body: String) -> Response<Body> {
-    let status = if passed {
+fn verdict(report: &report::Report) -> Response<Body> {
+    let status = if report.passed {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    text(status, body)
+    let mut response = text(status, report.body.clone());
+    if report.json {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    }
+    response
+}
+
+/// Whether the client's `Accept` header asks for JSON.
+fn accepts_json<B>(request: &Request<B>) -> bool {
+    request
+        .headers()
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|media| {
+            media
+                .split(';')
+                .next()
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case(JSON))
+        })
 }
 
 fn bad_query(error: &QueryError) -> Response<Body> {

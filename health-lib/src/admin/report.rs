@@ -13,6 +13,7 @@ use crate::snapshot::{CheckSnapshot, CheckStatus};
 use crate::status_table::{Phase, StatusTable};
 use crate::{Group, ServingStatus};
 
+use super::json;
 use super::query::Query;
 use super::timing;
 
@@ -89,6 +90,8 @@ impl Endpoint {
 pub(crate) struct Report {
     pub(crate) passed: bool,
     pub(crate) body: String,
+    /// The body is JSON, not text.
+    pub(crate) json: bool,
 }
 
 /// One line of a verbose answer.
@@ -110,6 +113,7 @@ pub(crate) fn endpoint_report(
     endpoint: &Endpoint,
     query: &Query,
     show_details: bool,
+    json: bool,
 ) -> Report {
     shared.inspect(|checks, table, phase| {
         let mut body = String::new();
@@ -159,10 +163,16 @@ pub(crate) fn endpoint_report(
                 unmatched.join(",")
             );
         }
+        if json {
+            let checks =
+                covered(checks, endpoint).map(|check| (check, query.exclude.contains(&check.name)));
+            return json_report(endpoint, passed, phase, show_details, checks);
+        }
         let verdict = if passed { "passed" } else { "failed" };
         let last = format!("{} check {verdict}", endpoint.name());
         Report {
             passed,
+            json,
             body: match (query.verbose, passed) {
                 (true, _) => body + &last + "\n",
                 (false, true) => "ok".to_owned(),
@@ -180,20 +190,30 @@ pub(crate) fn check_report(
     name: &str,
     verbose: bool,
     show_details: bool,
+    json: bool,
 ) -> Option<Report> {
     shared.inspect(|checks, _, phase| {
-        let (line, timing) = if name == SHUTDOWN_CHECK {
-            (shutdown_line(phase, show_details), String::new())
+        let check = if name == SHUTDOWN_CHECK {
+            None
         } else {
-            let check = covered(checks, endpoint).find(|check| check.name == name)?;
-            let timing = if verbose {
-                timing::suffix(check, SystemTime::now())
-            } else {
-                String::new()
-            };
-            (check_line(check, show_details), timing)
+            Some(covered(checks, endpoint).find(|check| check.name == name)?)
+        };
+        let (line, timing) = match check {
+            None => (shutdown_line(phase, show_details), String::new()),
+            Some(check) => {
+                let timing = if verbose {
+                    timing::suffix(check, SystemTime::now())
+                } else {
+                    String::new()
+                };
+                (check_line(check, show_details), timing)
+            }
         };
         let passed = !matches!(line, Line::Failed(_));
+        if json {
+            let checks = check.map(|check| (check, false)).into_iter();
+            return Some(json_report(endpoint, passed, phase, show_details, checks));
+        }
         let mut body = String::new();
         if verbose || !matches!(line, Line::Ok) {
             write_line(&mut body, name, &line, &timing);
@@ -201,8 +221,30 @@ pub(crate) fn check_report(
         } else {
             body.push_str("ok");
         }
-        Some(Report { passed, body })
+        Some(Report { passed, body, json })
     })
+}
+
+/// A JSON answer about `checks` (each with whether it is excluded).
+fn json_report<'a>(
+    endpoint: &Endpoint,
+    passed: bool,
+    phase: Phase,
+    details: bool,
+    checks: impl Iterator<Item = (&'a CheckSnapshot, bool)>,
+) -> Report {
+    let source = endpoint.source();
+    let answer = json::Answer {
+        service: source.service_name(),
+        passed,
+        draining: phase != Phase::Serving,
+        details,
+    };
+    Report {
+        passed,
+        body: json::body(&answer, checks, SystemTime::now()),
+        json: true,
+    }
 }
 
 fn covered<'a>(
@@ -254,11 +296,11 @@ fn write_line(body: &mut String, name: &str, line: &Line<'_>, timing: &str) {
 
 /// The reason, or [`WITHHELD`].
 fn shown(reason: Option<&str>) -> String {
-    reason.map_or_else(|| WITHHELD.to_owned(), one_line)
+    reason.map_or_else(|| WITHHELD.to_owned(), bounded)
 }
 
 /// A reason as one bounded line: control characters become spaces.
-fn one_line(reason: &str) -> String {
+pub(super) fn bounded(reason: &str) -> String {
     reason
         .chars()
         .take(MAX_REASON_CHARS)

@@ -414,7 +414,7 @@ async fn bad_queries_are_400_and_long_ones_414() {
         ),
         (
             "/readyz?debug",
-            "unknown query parameter \"debug\"; known: verbose, exclude",
+            "unknown query parameter \"debug\"; known: verbose, exclude, format",
         ),
         (
             "/livez?exclude=%zz",

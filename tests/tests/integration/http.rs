@@ -124,7 +124,7 @@ async fn demo_admin_answers_head_other_methods_unknown_paths_and_bad_queries() {
         ),
         (
             "/livez?watch=1",
-            "unknown query parameter \"watch\"; known: verbose, exclude",
+            "unknown query parameter \"watch\"; known: verbose, exclude, format",
         ),
     ] {
         let bad = get(admin, target).await;
