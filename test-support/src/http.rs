@@ -80,15 +80,29 @@ pub async fn get(addr: SocketAddr, target: &str) -> Answer {
 
 /// Polls `GET target` until it answers `status`, failing after [`HANG_GUARD`].
 pub async fn wait_for_status(addr: SocketAddr, target: &str, status: u16) -> Answer {
+    wait_for_answer(addr, target, &format!("status {status}"), |answer| {
+        answer.status == status
+    })
+    .await
+}
+
+/// Polls `GET target` until its answer meets `condition` (described by
+/// `what`), failing after [`HANG_GUARD`].
+pub async fn wait_for_answer(
+    addr: SocketAddr,
+    target: &str,
+    what: &str,
+    condition: impl Fn(&Answer) -> bool,
+) -> Answer {
     let deadline = tokio::time::Instant::now() + HANG_GUARD;
     loop {
         let answer = get(addr, target).await;
-        if answer.status == status {
+        if condition(&answer) {
             return answer;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "{target} still answers {} {:?}, not {status}",
+            "{target} still answers {} {:?}, not {what}",
             answer.status,
             answer.body
         );
