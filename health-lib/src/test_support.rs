@@ -31,24 +31,6 @@ pub(crate) async fn build_evaluated(checks: crate::HealthChecks) -> crate::Healt
     handle
 }
 
-/// `body` with the timing of each verbose line (` (2.1ms, changed 3m ago)`,
-/// which varies from run to run) removed.
-pub(crate) fn untimed(body: &str) -> String {
-    body.split_inclusive('\n')
-        .map(|line| {
-            let timing = line.find(" (").and_then(|open| {
-                let close = open + line[open..].find(')')?;
-                let first = line[open + 2..close].split(", ").next()?;
-                first.ends_with('s').then_some((open, close))
-            });
-            match timing {
-                Some((open, close)) => format!("{}{}", &line[..open], &line[close + 1..]),
-                None => line.to_owned(),
-            }
-        })
-        .collect()
-}
-
 thread_local! {
     /// What this thread logged since [`logs`] started capturing, if it is.
     static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };

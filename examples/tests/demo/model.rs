@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 
 use grpc_health_checks::ServingStatus::{NotServing, Serving};
 use test_support::health::{check, client, next_status, wait_for, watch};
-use test_support::http::{get, send_with, untimed, wait_for_answer, wait_for_status};
+use test_support::http::{get, send_with, wait_for_answer, wait_for_status};
+use test_support::verbose::untimed;
 
 use crate::start_demo;
 

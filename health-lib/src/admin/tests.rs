@@ -7,8 +7,9 @@ use http_body_util::BodyExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::*;
-use crate::test_support::{EVENT_TIMEOUT, build_evaluated, untimed, wait_until};
+use crate::test_support::{EVENT_TIMEOUT, build_evaluated, wait_until};
 use crate::{Check, Group, HealthChecks};
+use test_support::verbose::untimed;
 
 /// A liveness check `alive`, and readiness checks `disk` (passes) and `db`
 /// (fails with a reason that must not leak), each evaluated at least once.

@@ -430,7 +430,7 @@ mod tests {
                     .optional()
                     .groups([Group::Readiness, Group::named("deep")]),
             ],
-            vec![
+            [
                 DerivedService::reserved(),
                 vec![DerivedService::group(Group::named("deep"))],
             ]

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use grpc_health_checks::ServingStatus;
 use test_support::health::{client, next_status, watch};
-use test_support::http::{get, send, untimed, wait_for_status};
+use test_support::http::{get, send, wait_for_status};
+use test_support::verbose::untimed;
 
 /// A running `health-demo` with an admin address, whose readiness follows a
 /// ready file.

@@ -11,8 +11,9 @@ use grpc_health_checks::{Check, CheckStatus, Group, HealthChecks, HealthHandle, 
 
 use test_support::eventually;
 use test_support::health::{check, client, next_status, wait_for, watch};
-use test_support::http::{get, send_with, untimed, wait_for_status};
+use test_support::http::{get, send_with, wait_for_status};
 use test_support::server::start;
+use test_support::verbose::untimed;
 
 use ServingStatus::{NotServing, Serving};
 
