@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(changes.len(), 2, "{logs}");
         assert!(
             changes[0].contains("WARN")
-                && changes[0].contains("check=db")
+                && changes[0].contains("check=db groups=[Readiness]")
                 && changes[0].contains("to=Failing")
                 && changes[0].contains(r#"reason="connection refused""#),
             "{logs}"

@@ -315,6 +315,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn several_groups_share_one_label_and_optional_checks_and_named_groups_are_recorded() {
+        let mut registry = Registry::default();
+        let _handle = build_evaluated(
+            HealthChecks::new()
+                .interval(Duration::from_millis(10))
+                .check(Check::new_async("migrations", || async { true }).in_group("startup"))
+                .check(Check::new_async("cache", || async { false }).optional())
+                .metrics(&mut registry),
+        )
+        .await;
+        let text = scrape(&registry);
+        let series = |check: &str, group: &str| {
+            format!("grpc_health_check_status{{check=\"{check}\",group=\"{group}\"}}")
+        };
+        assert_eq!(
+            value(&text, &series("migrations", "readiness,startup")),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            value(&text, &series("cache", "readiness")),
+            Some(0.0),
+            "degraded: {text}"
+        );
+        assert_eq!(
+            value(&text, &runs("cache", "error")).map(|runs| runs > 0.0),
+            Some(true)
+        );
+        for service in ["readiness", "startup"] {
+            let series = format!("grpc_health_service_serving{{service=\"{service}\"}}");
+            assert_eq!(value(&text, &series), Some(1.0), "{series}\n{text}");
+        }
+    }
+
+    #[tokio::test]
     async fn runs_are_counted_by_how_they_ended() {
         let mut registry = Registry::default();
         let _handle = build_evaluated(
