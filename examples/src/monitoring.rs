@@ -48,7 +48,7 @@ pub async fn serve_monitored_greeter(
         .register_server(&mut registry)?;
     let registry = Arc::new(registry);
     if let Some(addr) = options.admin_addr {
-        serve_admin(addr, &handle, Arc::clone(&registry)).await?;
+        serve_admin(addr, &handle, Arc::clone(&registry), options.show_details()).await?;
     }
     if let Some(addr) = &monitoring.graphite {
         start_graphite(addr, monitoring, registry)?;

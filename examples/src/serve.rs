@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use grpc_health_checks::admin::ShowDetails;
 use grpc_health_checks::auth::RequireAuthExceptHealthLayer;
 use grpc_health_checks::incoming::Incoming;
 use grpc_health_checks::{HealthChecks, HealthHandle};
@@ -51,6 +52,25 @@ pub struct ServeOptions {
     /// `grpc.health.v1.Health/*`, which probes call without credentials.
     #[arg(long, value_name = "TOKEN")]
     pub auth_token: Option<String>,
+    /// Show failure reasons on --admin-addr (`?verbose`, JSON) only to
+    /// requests with `authorization: Bearer TOKEN`; without it, to nobody.
+    #[arg(long, value_name = "TOKEN")]
+    pub details_token: Option<String>,
+}
+
+impl ServeOptions {
+    /// Who sees failure reasons on the admin endpoints: `--details-token`'s bearers.
+    pub fn show_details(&self) -> ShowDetails {
+        let Some(token) = &self.details_token else {
+            return ShowDetails::Never;
+        };
+        let expected = format!("Bearer {token}").into_bytes();
+        ShowDetails::when(move |headers, _| {
+            headers
+                .get("authorization")
+                .is_some_and(|value| constant_time_eq(value.as_bytes(), &expected))
+        })
+    }
 }
 
 /// The process's exit code for an example's result, printing the error as `program: error`.
@@ -91,7 +111,7 @@ pub async fn serve_with_greeter(
     options: &ServeOptions,
     checks: HealthChecks,
 ) -> Result<(), ServeError> {
-    let (health, handle) = build_with_admin(options.admin_addr, checks).await?;
+    let (health, handle) = build_with_admin(options, checks).await?;
     let routes = Routes::new(health).add_service(GreeterServer::new(HelloGreeter));
     serve(options, routes, handle, ServerMetricsLayer::disabled()).await
 }

@@ -179,7 +179,9 @@ impl HealthChecks {
     pub fn metrics(mut self, registry: &mut prometheus_client::registry::Registry) -> Self {
         let metrics = crate::metrics::Metrics::register(registry);
         self.inline.push(Box::new(move |checks: &[Check]| {
-            let checks = checks.iter().map(|check| (check.name(), check.group));
+            let checks = checks
+                .iter()
+                .map(|check| (check.name(), check.groups.as_slice()));
             Box::new(metrics.listener(checks)) as Box<dyn HealthListener>
         }));
         self
@@ -218,6 +220,7 @@ impl HealthChecks {
         if let Some((check, threshold)) = zero {
             return Err(BuildError::ZeroThreshold { check, threshold });
         }
+        let services = named_groups(&self.checks, self.services)?;
         let inline = self
             .inline
             .into_iter()
@@ -225,7 +228,13 @@ impl HealthChecks {
             .collect();
         let observers =
             Arc::new(Observers::new(inline, self.listeners).map_err(BuildError::ListenerThread)?);
-        let evaluator = Evaluator::new(self.checks, self.services, self.timeout, observers.clone());
+        let evaluator = Evaluator::new(
+            self.checks,
+            services,
+            self.interval,
+            self.timeout,
+            observers.clone(),
+        );
         let table = StatusTable::new(
             evaluator
                 .derived_statuses()
@@ -233,9 +242,8 @@ impl HealthChecks {
             self.list_limit,
             observers,
         );
-        let interval = self.interval;
         let shared = Shared::start(table, evaluator.snapshots(), move |shared| {
-            Box::pin(evaluator.run(shared, interval))
+            Box::pin(evaluator.run(shared))
         });
         let service = HealthService {
             shared: shared.clone(),
@@ -245,6 +253,45 @@ impl HealthChecks {
             .max_decoding_message_size(MAX_REQUEST_BYTES);
         Ok((server, HealthHandle { shared }))
     }
+}
+
+/// The services with every named group a check or a mapped service uses
+/// added under its own name; refuses a reserved name or one that a mapped
+/// service already takes.
+fn named_groups(
+    checks: &[Check],
+    mut services: Vec<DerivedService>,
+) -> Result<Vec<DerivedService>, BuildError> {
+    let used: Vec<Group> = checks
+        .iter()
+        .flat_map(|check| check.groups.iter())
+        .chain(services.iter().filter_map(|service| match &service.source {
+            Source::Group(group) => Some(group),
+            Source::All => None,
+        }))
+        .filter(|group| matches!(group, Group::Named(_)))
+        .cloned()
+        .collect();
+    for group in used {
+        if group.is_reserved_name() {
+            return Err(BuildError::ReservedGroup {
+                group: group.service_name().to_owned(),
+            });
+        }
+        match services
+            .iter()
+            .find(|known| known.name == group.service_name())
+        {
+            Some(known) if known.source == Source::Group(group.clone()) => {}
+            Some(_) => {
+                return Err(BuildError::GroupNameTaken {
+                    group: group.service_name().to_owned(),
+                });
+            }
+            None => services.push(DerivedService::group(group)),
+        }
+    }
+    Ok(services)
 }
 
 #[cfg(test)]
@@ -274,6 +321,36 @@ mod tests {
             );
             assert!(error.to_string().contains("choose another name"), "{error}");
         }
+    }
+
+    #[test]
+    fn reserved_group_names_are_refused_at_build() {
+        for reserved in Group::RESERVED_SERVICES {
+            let error =
+                refusal(HealthChecks::new().check(Check::new("db", || true).in_group(reserved)));
+            assert!(
+                matches!(&error, BuildError::ReservedGroup { group } if group == reserved),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("use Group::Liveness"), "{error}");
+        }
+        let error = refusal(
+            HealthChecks::new()
+                .service("deep", Group::Readiness)
+                .check(Check::new("db", || true).groups(["deep"])),
+        );
+        assert!(
+            matches!(&error, BuildError::GroupNameTaken { group } if group == "deep"),
+            "{error:?}"
+        );
+        assert!(
+            HealthChecks::new()
+                .service("app.Deep", Group::named("deep"))
+                .check(Check::new("db", || true).groups(["deep"]))
+                .build()
+                .is_ok(),
+            "a service may follow a named group"
+        );
     }
 
     #[test]

@@ -70,6 +70,20 @@ pub enum BuildError {
         /// The name given.
         service: String,
     },
+    /// A [named group](crate::Group::named) was given `""`, `liveness` or
+    /// `readiness`: use [`Group::Liveness`](crate::Group::Liveness) or
+    /// [`Group::Readiness`](crate::Group::Readiness) for those.
+    ReservedGroup {
+        /// The name given.
+        group: String,
+    },
+    /// A named group has the name of a service
+    /// [mapped](crate::HealthChecks::service) to another group, and both
+    /// cannot be served under one name.
+    GroupNameTaken {
+        /// The group's name.
+        group: String,
+    },
     /// A check's failure or success threshold is 0.
     ZeroThreshold {
         /// The check's name.
@@ -88,6 +102,16 @@ impl fmt::Display for BuildError {
                 f,
                 "health service {service:?} cannot be mapped to a group: \"\", \"liveness\" and \
                  \"readiness\" are always served from the checks; choose another name"
+            ),
+            Self::ReservedGroup { group } => write!(
+                f,
+                "{group:?} cannot be a named group: \"\", \"liveness\" and \"readiness\" are \
+                 fixed; use Group::Liveness or Group::Readiness, or choose another name"
+            ),
+            Self::GroupNameTaken { group } => write!(
+                f,
+                "named group {group:?} has the name of a service mapped to another group; \
+                 rename the group or the service"
             ),
             Self::ZeroThreshold { check, threshold } => write!(
                 f,

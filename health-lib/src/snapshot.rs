@@ -13,6 +13,9 @@ pub enum CheckStatus {
     Passing,
     /// Failing.
     Failing,
+    /// An [optional](crate::Check::optional) check that fails (or has not
+    /// passed yet after running): reported, but no service's status changes.
+    Degraded,
 }
 
 /// The state of one check.
@@ -21,8 +24,10 @@ pub enum CheckStatus {
 pub struct CheckSnapshot {
     /// The check's name.
     pub name: String,
-    /// The group it feeds.
-    pub group: Group,
+    /// The groups it belongs to (at least one).
+    pub groups: Vec<Group>,
+    /// Whether it is [optional](crate::Check::optional): it decides no service's status.
+    pub optional: bool,
     /// Its status after thresholds.
     pub status: CheckStatus,
     /// Why the last run failed; `None` when it passed or has not run.
@@ -36,10 +41,11 @@ pub struct CheckSnapshot {
 }
 
 impl CheckSnapshot {
-    pub(crate) const fn pending(name: String, group: Group) -> Self {
+    pub(crate) const fn pending(name: String, groups: Vec<Group>, optional: bool) -> Self {
         Self {
             name,
-            group,
+            groups,
+            optional,
             status: CheckStatus::Pending,
             reason: None,
             last_duration: None,

@@ -22,6 +22,17 @@ pub struct Answer {
 
 /// Sends one request on a fresh HTTP/1.1 connection with a hyper client.
 pub async fn send(addr: SocketAddr, method: &str, target: &str, accept: Option<&str>) -> Answer {
+    send_with(addr, method, target, accept, &[]).await
+}
+
+/// [`send`] with more request headers (`authorization`, say).
+pub async fn send_with(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    accept: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Answer {
     let exchange = async {
         let stream = tokio::net::TcpStream::connect(addr)
             .await
@@ -37,6 +48,9 @@ pub async fn send(addr: SocketAddr, method: &str, target: &str, accept: Option<&
             .header(http::header::HOST, addr.to_string());
         if let Some(accept) = accept {
             request = request.header(http::header::ACCEPT, accept);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(Empty::<Bytes>::new()).expect("valid request");
         let response = sender.send_request(request).await.expect("a response");
@@ -66,15 +80,29 @@ pub async fn get(addr: SocketAddr, target: &str) -> Answer {
 
 /// Polls `GET target` until it answers `status`, failing after [`HANG_GUARD`].
 pub async fn wait_for_status(addr: SocketAddr, target: &str, status: u16) -> Answer {
+    wait_for_answer(addr, target, &format!("status {status}"), |answer| {
+        answer.status == status
+    })
+    .await
+}
+
+/// Polls `GET target` until its answer meets `condition` (described by
+/// `what`), failing after [`HANG_GUARD`].
+pub async fn wait_for_answer(
+    addr: SocketAddr,
+    target: &str,
+    what: &str,
+    condition: impl Fn(&Answer) -> bool,
+) -> Answer {
     let deadline = tokio::time::Instant::now() + HANG_GUARD;
     loop {
         let answer = get(addr, target).await;
-        if answer.status == status {
+        if condition(&answer) {
             return answer;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "{target} still answers {} {:?}, not {status}",
+            "{target} still answers {} {:?}, not {what}",
             answer.status,
             answer.body
         );

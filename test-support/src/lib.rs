@@ -14,6 +14,7 @@
 //! - [`procfs`]: a process's memory, CPU time and open descriptors, from `/proc`.
 //! - [`server`]: in-process health servers over TCP, any connection stream, or memory.
 //! - [`system`]: Debian packages a suite needs, installed when missing.
+//! - [`verbose`]: a `?verbose` answer without its timings, to compare (no `harness` needed).
 //! - [`eventually`]: polling a condition that no event announces.
 //!
 //! Every wait here is on a real event, bounded by [`HANG_GUARD`]: the bound only
@@ -46,6 +47,7 @@ pub mod redis;
 #[cfg(feature = "harness")]
 pub mod server;
 pub mod system;
+pub mod verbose;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

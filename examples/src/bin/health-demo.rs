@@ -15,7 +15,12 @@
 //! `helloworld.Greeter` (`grpc_server_*`) beside the health metrics.
 //! `--fail-ratio R` fails that fraction of SayHello calls with UNAVAILABLE;
 //! `--graphite HOST:PORT` pushes the metrics to Graphite every
-//! `--graphite-interval` (default 10s).
+//! `--graphite-interval` (default 10s). `--optional-file PATH` adds an
+//! optional readiness check (`optional-file`, degraded while PATH is missing,
+//! readiness unchanged); `--group NAME=PATH` a named group NAME (gRPC service
+//! NAME, `/groupz/NAME`) whose check passes while PATH exists;
+//! `--details-token TOKEN` shows failure reasons on the admin endpoints
+//! (`?verbose`, JSON) only to requests with `authorization: Bearer TOKEN`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,9 +28,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use examples::dependencies::DependencyOptions;
 use examples::greeter::SERVICE_NAME;
+use examples::model::{ModelOptions, file_exists};
 use examples::monitoring::{MonitoringOptions, serve_monitored_greeter};
 use examples::serve::{ServeError, ServeOptions, exit_code, init_logging};
-use grpc_health_checks::{Check, Group, HealthChecks};
+use grpc_health_checks::{Group, HealthChecks};
 
 /// A demo gRPC server with health checks.
 #[derive(Debug, Parser)]
@@ -39,6 +45,8 @@ struct Cli {
     #[command(flatten)]
     dependencies: DependencyOptions,
     #[command(flatten)]
+    model: ModelOptions,
+    #[command(flatten)]
     monitoring: MonitoringOptions,
 }
 
@@ -46,16 +54,10 @@ async fn run(cli: Cli) -> Result<(), ServeError> {
     let mut checks = HealthChecks::new()
         .interval(cli.serve.interval)
         .service(SERVICE_NAME, Group::Readiness);
-    if let Some(path) = cli.ready_file {
-        checks = checks.check(Check::new("ready-file", move || {
-            if path.exists() {
-                Ok(())
-            } else {
-                Err(format!("{} does not exist", path.display()))
-            }
-        }));
+    if let Some(path) = &cli.ready_file {
+        checks = checks.check(file_exists("ready-file", path));
     }
-    let checks = cli.dependencies.add_checks(checks)?;
+    let checks = cli.model.add_checks(cli.dependencies.add_checks(checks)?);
     serve_monitored_greeter(&cli.serve, &cli.monitoring, checks).await
 }
 

@@ -8,6 +8,7 @@ mod contract;
 mod drain;
 mod greeter_client;
 mod load;
+mod model;
 mod monitoring;
 mod script;
 mod soak;

@@ -6,9 +6,10 @@
 //! | `GET /livez` | 200 `ok` while the `liveness` health service is SERVING, else 503 `livez check failed` |
 //! | `GET /readyz` | the same for `readiness` (`readyz check failed`): 503 from the instant a drain starts, as gRPC goes NOT_SERVING |
 //! | `GET /healthz` | the same for `""`, the server's overall health (every check; `healthz check failed`) |
-//! | `?verbose` | one `[+]name ok` / `[-]name failed: reason withheld` line per check the endpoint covers, a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
+//! | `?verbose` | one `[+]name ok (2.1ms, changed 3m ago)` / `[-]name failed (2.1ms, changed 3m ago): reason withheld` line per check the endpoint covers, with its last run's duration and the age of its last change (format: the crate documentation, "Metrics and HTTP endpoints") (`[-]name degraded: reason withheld` for a failing [optional](crate::Check::optional) check, which leaves the verdict alone), a `shutdown` line that fails while draining, then the verdict, named after the endpoint: `livez check passed`, `readyz check failed`, … (kube-apiserver's format) |
 //! | `?exclude=NAME` | leaves a check out of the verdict (repeatable); verbose lists it as `[+]NAME excluded: ok`, and names that match no check get a `warn:` line |
-//! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line; 404 for a name the endpoint does not have |
+//! | `GET /groupz/GROUP` | the same for a [named group](crate::Group::named) (`liveness` and `readiness` too), its health service `GROUP`: verdict `GROUP check passed` / `GROUP check failed`; the name percent-encoded (`/` as `%2F`); 404 for a group no check belongs to |
+//! | `GET /livez/NAME`, `/readyz/NAME`, `/healthz/NAME`, `/groupz/GROUP/NAME` | one check of that endpoint (or `shutdown`): 200 `ok`, or 503 with its `[-]` line (200 with its `degraded` line for an optional check); 404 for a name the endpoint does not have |
 //! | `GET /metrics` | with [`AdminService::metrics`] (feature `metrics`): the registry as OpenMetrics text when the client accepts it (Prometheus does), else Prometheus text format 0.0.4 |
 //! | `HEAD` on any of these | the same status and headers, no body |
 //! | other methods | 405 with `Allow: GET, HEAD` |
@@ -27,9 +28,12 @@
 //! never read. Accepting pauses while it fails, as
 //! [`Incoming`](crate::incoming::Incoming) does.
 
+mod details;
+mod json;
 mod query;
 mod report;
 mod server;
+mod timing;
 
 #[cfg(feature = "metrics")]
 mod exposition;
@@ -48,14 +52,16 @@ use hyper::body::Bytes;
 use crate::HealthHandle;
 use crate::shared::Shared;
 
-use query::{Plus, Query, QueryError};
+use query::{Format, Plus, Query, QueryError};
 use report::Endpoint;
 
+pub use details::{DetailsHook, PeerAddr, ShowDetails};
 pub use server::{DEFAULT_HEADER_READ_TIMEOUT, Serve, serve};
 
 /// Longer paths are refused with 414.
 const MAX_PATH_BYTES: usize = 4096;
 const TEXT: &str = "text/plain; charset=utf-8";
+const JSON: &str = "application/json";
 
 /// The response body: the whole answer, in memory.
 pub type Body = Full<Bytes>;
@@ -78,7 +84,7 @@ pub type Body = Full<Bytes>;
 #[derive(Clone)]
 pub struct AdminService {
     shared: Arc<Shared>,
-    show_details: bool,
+    details: ShowDetails,
     #[cfg(feature = "metrics")]
     metrics: Option<Arc<prometheus_client::registry::Registry>>,
 }
@@ -86,7 +92,7 @@ pub struct AdminService {
 impl fmt::Debug for AdminService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminService")
-            .field("show_details", &self.show_details)
+            .field("details", &self.details)
             .finish_non_exhaustive()
     }
 }
@@ -97,18 +103,20 @@ impl AdminService {
     pub fn new(handle: &HealthHandle) -> Self {
         Self {
             shared: handle.shared.clone(),
-            show_details: false,
+            details: ShowDetails::Never,
             #[cfg(feature = "metrics")]
             metrics: None,
         }
     }
 
-    /// Puts failure reasons in `?verbose` and per-check answers instead of
-    /// `reason withheld`. Only for an admin address that untrusted clients
-    /// cannot reach.
+    /// Who sees failure reasons in `?verbose`, per-check and JSON answers
+    /// instead of `reason withheld`: `true` ([`ShowDetails::Always`], only
+    /// for an admin address that untrusted clients cannot reach), `false`
+    /// ([`ShowDetails::Never`], the default), or [`ShowDetails::when`] a
+    /// hook allows the request (a bearer token, a source address).
     #[must_use]
-    pub const fn show_details(mut self, show: bool) -> Self {
-        self.show_details = show;
+    pub fn show_details(mut self, details: impl Into<ShowDetails>) -> Self {
+        self.details = details.into();
         self
     }
 
@@ -147,8 +155,10 @@ impl AdminService {
             return response;
         }
         match route {
-            Route::Endpoint(endpoint) => self.endpoint(endpoint, uri.query()),
-            Route::Check(endpoint, name) => self.check(endpoint, name, uri.query()),
+            Route::Endpoint(endpoint) => self.endpoint(&endpoint, request),
+            Route::Check(endpoint, name) => self.check(&endpoint, name, request),
+            Route::NoGroup(name) => text(StatusCode::NOT_FOUND, format!("no group {name:?}")),
+            Route::Bad(error) => bad_query(&error),
             #[cfg(feature = "metrics")]
             Route::Metrics(registry) => metrics(registry, request, uri.query()),
         }
@@ -164,6 +174,9 @@ impl AdminService {
             Some((segment, name)) => (segment, Some(name)),
             None => (path, None),
         };
+        if segment == Endpoint::GROUPS {
+            return name.map(|rest| self.find_group(rest));
+        }
         let endpoint = Endpoint::from_segment(segment)?;
         Some(match name {
             None => Route::Endpoint(endpoint),
@@ -171,19 +184,52 @@ impl AdminService {
         })
     }
 
-    fn endpoint(&self, endpoint: Endpoint, raw_query: Option<&str>) -> Response<Body> {
-        match Query::parse(raw_query) {
+    /// `/groupz/{rest}`: a group, or one check of it after another `/`.
+    fn find_group<'a>(&self, rest: &'a str) -> Route<'a> {
+        let (raw_group, check) = match rest.split_once('/') {
+            Some((group, check)) => (group, Some(check)),
+            None => (rest, None),
+        };
+        let group = match query::decode(raw_group, Plus::Literal) {
+            Ok(group) => group,
+            Err(error) => return Route::Bad(error),
+        };
+        match (Endpoint::group(&self.shared, &group), check) {
+            (None, _) => Route::NoGroup(group),
+            (Some(endpoint), None) => Route::Endpoint(endpoint),
+            (Some(endpoint), Some(check)) => Route::Check(endpoint, check),
+        }
+    }
+
+    /// Whether `request` sees reasons, and gets JSON (`?format=` first,
+    /// then `Accept`).
+    fn wants<B>(&self, request: &Request<B>, query: &Query) -> (bool, bool) {
+        let details = self.details.allows(request.headers(), request.extensions());
+        let json = match query.format {
+            Some(format) => format == Format::Json,
+            None => accepts_json(request),
+        };
+        (details, json)
+    }
+
+    fn endpoint<B>(&self, endpoint: &Endpoint, request: &Request<B>) -> Response<Body> {
+        match Query::parse(request.uri().query()) {
             Ok(query) => {
-                let report =
-                    report::endpoint_report(&self.shared, endpoint, &query, self.show_details);
-                verdict(report.passed, report.body)
+                let (details, json) = self.wants(request, &query);
+                let report = report::endpoint_report(&self.shared, endpoint, &query, details, json);
+                verdict(&report)
             }
             Err(error) => bad_query(&error),
         }
     }
 
-    fn check(&self, endpoint: Endpoint, raw_name: &str, raw_query: Option<&str>) -> Response<Body> {
-        let query = match Query::parse(raw_query) {
+    fn check<B>(
+        &self,
+        endpoint: &Endpoint,
+        raw_name: &str,
+        request: &Request<B>,
+    ) -> Response<Body> {
+        let query = match Query::parse(request.uri().query()) {
             Ok(query) if !query.exclude.is_empty() => {
                 let error = QueryError::Bad(
                     "exclude applies to a whole endpoint, not to one check".to_owned(),
@@ -197,17 +243,12 @@ impl AdminService {
             Ok(name) => name,
             Err(error) => return bad_query(&error),
         };
-        match report::check_report(
-            &self.shared,
-            endpoint,
-            &name,
-            query.verbose,
-            self.show_details,
-        ) {
-            Some(report) => verdict(report.passed, report.body),
+        let (details, json) = self.wants(request, &query);
+        match report::check_report(&self.shared, endpoint, &name, query.verbose, details, json) {
+            Some(report) => verdict(&report),
             None => text(
                 StatusCode::NOT_FOUND,
-                format!("no check {name:?} in /{}", endpoint.name()),
+                format!("no check {name:?} in {}", endpoint.path()),
             ),
         }
     }
@@ -218,6 +259,10 @@ enum Route<'a> {
     Endpoint(Endpoint),
     /// One check, by its still percent-encoded name.
     Check(Endpoint, &'a str),
+    /// `/groupz/NAME` for a group no check belongs to.
+    NoGroup(String),
+    /// A path that cannot be decoded.
+    Bad(QueryError),
     #[cfg(feature = "metrics")]
     Metrics(&'a prometheus_client::registry::Registry),
 }
@@ -265,13 +310,35 @@ fn metrics<B>(
     }
 }
 
-fn verdict(passed: bool, body: String) -> Response<Body> {
-    let status = if passed {
+fn verdict(report: &report::Report) -> Response<Body> {
+    let status = if report.passed {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    text(status, body)
+    let mut response = text(status, report.body.clone());
+    if report.json {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    }
+    response
+}
+
+/// Whether the client's `Accept` header asks for JSON.
+fn accepts_json<B>(request: &Request<B>) -> bool {
+    request
+        .headers()
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|media| {
+            media
+                .split(';')
+                .next()
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case(JSON))
+        })
 }
 
 fn bad_query(error: &QueryError) -> Response<Body> {

@@ -1,5 +1,5 @@
-//! The query string of a health endpoint: `verbose` and repeatable `exclude`,
-//! percent-decoded, bounded in size, anything else refused.
+//! The query string of a health endpoint: `verbose`, repeatable `exclude`
+//! and `format`, percent-decoded, bounded in size, anything else refused.
 
 use std::fmt;
 
@@ -13,6 +13,17 @@ pub(crate) struct Query {
     pub(crate) verbose: bool,
     /// Checks left out of the verdict, as kube-apiserver's `?exclude=NAME`.
     pub(crate) exclude: Vec<String>,
+    /// `?format=json` or `?format=text`; `None` leaves it to `Accept`.
+    pub(crate) format: Option<Format>,
+}
+
+/// How an answer is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// kube-apiserver's plain text.
+    Text,
+    /// The JSON schema of the crate documentation.
+    Json,
 }
 
 /// A query that cannot be served.
@@ -53,9 +64,21 @@ impl Query {
                     return Err(QueryError::Bad("exclude needs a check name".to_owned()));
                 }
                 "exclude" => query.exclude.push(value),
+                "format" => {
+                    query.format = Some(match value.as_str() {
+                        "json" => Format::Json,
+                        "text" => Format::Text,
+                        _ => {
+                            return Err(QueryError::Bad(format!(
+                                "format takes json or text, not {:?}",
+                                shorten(&value)
+                            )));
+                        }
+                    });
+                }
                 _ => {
                     return Err(QueryError::Bad(format!(
-                        "unknown query parameter {:?}; known: verbose, exclude",
+                        "unknown query parameter {:?}; known: verbose, exclude, format",
                         shorten(&key)
                     )));
                 }
@@ -166,12 +189,17 @@ mod tests {
         assert!(bad("exclude=%ff").contains("not UTF-8"));
         assert!(bad("exclude").contains("needs a check name"));
         assert!(bad("verbose=yes").contains("verbose takes"));
+        assert!(bad("format=xml").contains("format takes json or text"));
+        assert_eq!(
+            Query::parse(Some("format=json")).map(|query| query.format),
+            Ok(Some(Format::Json))
+        );
         assert!(bad("debug=1").contains("unknown query parameter \"debug\""));
         let long_key = "k".repeat(100);
         assert_eq!(
             bad(&long_key),
             format!(
-                "unknown query parameter {:?}; known: verbose, exclude",
+                "unknown query parameter {:?}; known: verbose, exclude, format",
                 "k".repeat(64)
             )
         );
@@ -280,7 +308,7 @@ mod tests {
             pairs.extend(exclude.iter().map(|name| format!("exclude={}", encode(name))));
             let raw = pairs.join("&");
             prop_assume!(raw.len() <= MAX_QUERY_BYTES);
-            prop_assert_eq!(Query::parse(Some(&raw)), Ok(Query { verbose, exclude }));
+            prop_assert_eq!(Query::parse(Some(&raw)), Ok(Query { verbose, exclude, format: None }));
         }
 
         #[test]

@@ -95,7 +95,8 @@ async fn accept(listener: TcpListener, service: AdminService, header_read_timeou
         let (stream, peer) = incoming.accept().await;
         let service = service.clone();
         tokio::spawn(async move {
-            let handler = hyper::service::service_fn(move |request| {
+            let handler = hyper::service::service_fn(move |mut request: http::Request<_>| {
+                request.extensions_mut().insert(super::PeerAddr(peer));
                 std::future::ready(Ok::<_, Infallible>(service.respond(&request)))
             });
             let result = http1::Builder::new()

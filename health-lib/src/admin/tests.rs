@@ -9,6 +9,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use super::*;
 use crate::test_support::{EVENT_TIMEOUT, build_evaluated, wait_until};
 use crate::{Check, Group, HealthChecks};
+use test_support::verbose::untimed;
 
 /// A liveness check `alive`, and readiness checks `disk` (passes) and `db`
 /// (fails with a reason that must not leak), each evaluated at least once.
@@ -46,8 +47,10 @@ async fn body(response: Response<Body>) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
 }
 
+/// `GET uri`, its body [`untimed`] (see `verbose_lines_carry_their_timing`).
 async fn get(service: &AdminService, uri: &str) -> (StatusCode, String) {
-    call(service, Method::GET, uri).await
+    let (status, body) = call(service, Method::GET, uri).await;
+    (status, untimed(&body))
 }
 
 const OK: StatusCode = StatusCode::OK;
@@ -149,6 +152,34 @@ async fn verbose_lists_every_check_and_withholds_reasons() {
     assert_eq!(
         get(&service, "/readyz?verbose=false").await.1,
         "readyz check failed"
+    );
+}
+
+#[tokio::test]
+async fn verbose_lines_carry_their_timing() {
+    let handle = evaluated().await;
+    let service = AdminService::new(&handle);
+    let (_, verbose) = call(&service, Method::GET, "/readyz?verbose").await;
+    let lines: Vec<&str> = verbose.lines().collect();
+    let timed = |line: &str, head: &str, tail: &str| {
+        line.starts_with(head)
+            && line.ends_with(tail)
+            && line.contains("ms, changed ")
+            && line.contains("s ago)")
+    };
+    assert!(timed(lines[0], "[+]disk ok (", " ago)"), "{verbose}");
+    assert!(
+        timed(lines[1], "[-]db failed (", " ago): reason withheld"),
+        "{verbose}"
+    );
+    assert_eq!(lines[2], "[+]shutdown ok", "the pseudo-check has no timing");
+    let (_, one) = call(&service, Method::GET, "/readyz/disk?verbose").await;
+    assert!(timed(&one, "[+]disk ok (", " ago)"), "{one}");
+    assert_eq!(untimed(&one), "[+]disk ok");
+    let (_, short) = call(&service, Method::GET, "/readyz/db").await;
+    assert_eq!(
+        short, "[-]db failed: reason withheld",
+        "timing only in verbose"
     );
 }
 
@@ -308,7 +339,7 @@ async fn head_answers_status_and_length_without_a_body() {
     let handle = evaluated().await;
     let service = AdminService::new(&handle);
     for uri in ["/readyz", "/readyz?verbose", "/livez", "/nope"] {
-        let (get_status, get_body) = get(&service, uri).await;
+        let (get_status, get_body) = call(&service, Method::GET, uri).await;
         let request = Request::head(uri).body(()).expect("valid request");
         let response = service.respond(&request);
         assert_eq!(response.status(), get_status, "{uri}");
@@ -384,7 +415,7 @@ async fn bad_queries_are_400_and_long_ones_414() {
         ),
         (
             "/readyz?debug",
-            "unknown query parameter \"debug\"; known: verbose, exclude",
+            "unknown query parameter \"debug\"; known: verbose, exclude, format",
         ),
         (
             "/livez?exclude=%zz",
@@ -420,13 +451,21 @@ fn readme_block(command: &str) -> Vec<&'static str> {
 
 #[tokio::test]
 async fn readme_verbose_examples_are_what_the_service_answers() {
-    let handle = evaluated().await;
+    let handle = build_evaluated(
+        HealthChecks::new()
+            .interval(Duration::from_millis(10))
+            .check(Check::new("disk", || true))
+            .check(Check::new("db", || false))
+            .check(Check::new("cache", || false).optional()),
+    )
+    .await;
     let service = AdminService::new(&handle);
     for query in ["verbose", "verbose&exclude=db"] {
         let command = format!("$ curl 'http://127.0.0.1:8081/readyz?{query}'");
         let (_, body) = get(&service, &format!("/readyz?{query}")).await;
+        let readme = untimed(&readme_block(&command).join("\n"));
         assert_eq!(
-            readme_block(&command),
+            readme.lines().collect::<Vec<_>>(),
             body.lines().collect::<Vec<_>>(),
             "{query}"
         );

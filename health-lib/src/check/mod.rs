@@ -1,4 +1,5 @@
-//! A named health check: the closure to run, its group, timeout and thresholds.
+//! A named health check: the closure to run, its groups, whether it is
+//! optional, its interval, timeout and thresholds.
 
 pub(crate) mod into;
 mod output;
@@ -42,7 +43,12 @@ pub(crate) enum CheckFn {
 #[derive(Clone)]
 pub struct Check {
     pub(crate) name: String,
-    pub(crate) group: Group,
+    /// Never empty: [`Check::groups`] with none keeps readiness.
+    pub(crate) groups: Vec<Group>,
+    /// Reported but deciding no service's status.
+    pub(crate) optional: bool,
+    /// `None`: the builder's interval.
+    pub(crate) interval: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) failure_threshold: NonZeroU32,
     pub(crate) success_threshold: NonZeroU32,
@@ -85,7 +91,9 @@ impl Check {
     fn with_function(name: String, function: CheckFn) -> Self {
         Self {
             name,
-            group: Group::default(),
+            groups: vec![Group::default()],
+            optional: false,
+            interval: None,
             timeout: None,
             failure_threshold: NonZeroU32::MIN,
             success_threshold: NonZeroU32::MIN,
@@ -94,10 +102,57 @@ impl Check {
         }
     }
 
-    /// Places the check in `group` (default: [`Group::Readiness`]).
+    /// Places the check in `group` alone (default: [`Group::Readiness`]).
     #[must_use]
     pub fn group(mut self, group: Group) -> Self {
-        self.group = group;
+        self.groups = vec![group];
+        self
+    }
+
+    /// Adds `group` to the check's groups (a name converts to
+    /// [`Group::named`]): `.in_group("startup")` keeps it in readiness too.
+    #[must_use]
+    pub fn in_group(mut self, group: impl Into<Group>) -> Self {
+        let group = group.into();
+        if !self.groups.contains(&group) {
+            self.groups.push(group);
+        }
+        self
+    }
+
+    /// Places the check in exactly these groups; with none it stays where it was.
+    #[must_use]
+    pub fn groups<G: Into<Group>>(mut self, groups: impl IntoIterator<Item = G>) -> Self {
+        let mut chosen: Vec<Group> = Vec::new();
+        for group in groups.into_iter().map(Into::into) {
+            if !chosen.contains(&group) {
+                chosen.push(group);
+            }
+        }
+        if !chosen.is_empty() {
+            self.groups = chosen;
+        }
+        self
+    }
+
+    /// Makes the check optional (non-critical): it runs and is reported
+    /// (snapshot, `?verbose`, JSON, metrics, listeners) as any check, and
+    /// shows [`CheckStatus::Degraded`](crate::CheckStatus::Degraded) instead
+    /// of failing, but never changes the status of a group or service.
+    #[must_use]
+    pub const fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Runs this check every `interval` instead of the builder's
+    /// [`interval`](crate::HealthChecks::interval): an expensive check every
+    /// 30 s beside cheap ones every second. Its dependency is still called at
+    /// most once per (its own) interval, and a run still going is never
+    /// started again. At least 1 ms.
+    #[must_use]
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval.max(Duration::from_millis(1)));
         self
     }
 
@@ -147,7 +202,9 @@ impl fmt::Debug for Check {
         f.debug_struct("Check")
             .field("name", &self.name)
             .field("kind", &kind)
-            .field("group", &self.group)
+            .field("groups", &self.groups)
+            .field("optional", &self.optional)
+            .field("interval", &self.interval)
             .field("timeout", &self.timeout)
             .field("failure_threshold", &self.failure_threshold)
             .field("success_threshold", &self.success_threshold)

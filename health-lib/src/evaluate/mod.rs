@@ -1,11 +1,13 @@
 //! The background evaluation loop.
 //!
-//! Every `interval` all checks run concurrently, each bounded by its timeout
-//! (plain closures that were quick last time share a few blocking tasks, see
-//! [`batch`]); thresholds are applied and the derived services ("", the
-//! groups and the services mapped to them) are published. Check and Watch only read the
-//! published statuses, so however many calls arrive, a dependency is called at
-//! most once per interval.
+//! Each check runs every its own interval (the builder's unless
+//! [`Check::interval`](crate::Check::interval) sets one): the loop sleeps until
+//! the earliest check is due, then runs every check that is due concurrently,
+//! each bounded by its timeout (plain closures that were quick last time share
+//! a few blocking tasks, see [`batch`]); thresholds are applied and the derived
+//! services ("", the groups and the services mapped to them) are published.
+//! Check and Watch only read the published statuses, so however many calls
+//! arrive, a dependency is called at most once per its check's interval.
 
 mod batch;
 mod run;
@@ -16,7 +18,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
 use futures::future::{join, join_all};
-use tokio::time::MissedTickBehavior;
+use tokio::time::Instant;
 
 use crate::check::Check;
 use crate::group::Source;
@@ -39,26 +41,51 @@ pub(crate) struct DerivedService {
 
 impl DerivedService {
     /// The services always served: [`Group::OVERALL_SERVICE`] from every
-    /// check, and each group under its own name.
+    /// check, and each probe group under its own name.
     pub(crate) fn reserved() -> Vec<Self> {
         let overall = Self {
             name: Group::OVERALL_SERVICE.to_owned(),
             source: Source::All,
         };
-        let groups = Group::ALL.map(|group| Self {
+        let groups = Group::ALL.map(Self::group);
+        std::iter::once(overall).chain(groups).collect()
+    }
+
+    /// `group`, served under its own name.
+    pub(crate) fn group(group: Group) -> Self {
+        Self {
             name: group.service_name().to_owned(),
             source: Source::Group(group),
-        });
-        std::iter::once(overall).chain(groups).collect()
+        }
     }
 }
 
-/// One check as the loop tracks it: how to run it, its thresholds and its
-/// latest state.
+/// One check as the loop tracks it: how to run it, when, its thresholds and
+/// its latest state.
 struct CheckState {
     runner: Runner,
     debounce: Debounce,
     snapshot: CheckSnapshot,
+    interval: Duration,
+    /// When it runs next; `None` before the loop starts (due at once).
+    next_due: Option<Instant>,
+}
+
+impl CheckState {
+    fn due(&self, now: Instant) -> bool {
+        self.next_due.is_none_or(|due| due <= now)
+    }
+
+    /// Schedules the next run after one that was due at `next_due` and
+    /// started at `now`: one interval on, or one interval from now if the
+    /// loop fell behind (as tokio's `MissedTickBehavior::Delay`).
+    fn schedule(&mut self, now: Instant) {
+        let on_time = self
+            .next_due
+            .map(|due| due + self.interval)
+            .filter(|next| *next > now);
+        self.next_due = Some(on_time.unwrap_or(now + self.interval));
+    }
 }
 
 /// The check states a run of the loop works on.
@@ -72,9 +99,11 @@ pub(crate) struct Evaluator {
 }
 
 impl Evaluator {
+    /// Checks without an interval of their own run every `interval`.
     pub(crate) fn new(
         checks: Vec<Check>,
         derived: Vec<DerivedService>,
+        interval: Duration,
         timeout: Duration,
         observers: Arc<Observers>,
     ) -> Self {
@@ -83,7 +112,9 @@ impl Evaluator {
             .map(|check| CheckState {
                 runner: Runner::new(check.function, check.timeout.unwrap_or(timeout)),
                 debounce: Debounce::new(check.failure_threshold, check.success_threshold),
-                snapshot: CheckSnapshot::pending(check.name, check.group),
+                snapshot: CheckSnapshot::pending(check.name, check.groups, check.optional),
+                interval: check.interval.unwrap_or(interval),
+                next_due: None,
             })
             .collect();
         let batch_workers = std::thread::available_parallelism().map_or(1, usize::from);
@@ -106,14 +137,14 @@ impl Evaluator {
     pub(crate) fn derived_statuses(&self) -> impl Iterator<Item = (&str, ServingStatus)> {
         self.derived
             .iter()
-            .map(|service| (service.name.as_str(), self.status_of(service.source)))
+            .map(|service| (service.name.as_str(), self.status_of(&service.source)))
     }
 
-    fn status_of(&self, source: Source) -> ServingStatus {
+    fn status_of(&self, source: &Source) -> ServingStatus {
         let all_pass = self
             .checks
             .iter()
-            .filter(|check| source.covers(check.snapshot.group))
+            .filter(|check| source.decides(&check.snapshot.groups, check.snapshot.optional))
             .all(|check| check.debounce.passing());
         if all_pass {
             ServingStatus::Serving
@@ -122,29 +153,40 @@ impl Evaluator {
         }
     }
 
-    /// Runs every check once, concurrently, and records the results: quick
-    /// plain closures in one batch, the other checks each on its own task.
+    /// Runs every check once, concurrently (for tests: the loop runs the due ones).
+    #[cfg(test)]
     async fn evaluate(&mut self) {
+        let due = vec![true; self.checks.len()];
+        self.evaluate_due(&due).await;
+    }
+
+    /// Runs the checks marked in `due` once, concurrently, and records the
+    /// results: quick plain closures in one batch, the other checks each on
+    /// its own task.
+    async fn evaluate_due(&mut self, due: &[bool]) {
         let jobs: Vec<_> = self
             .checks
             .iter()
-            .map(|check| check.runner.batch_job())
+            .zip(due)
+            .map(|(check, due)| due.then(|| check.runner.batch_job()).flatten())
             .collect();
         let batched = jobs.iter().map(Option::is_some).collect::<Vec<_>>();
         let alone = self
             .checks
             .iter_mut()
-            .zip(&batched)
-            .filter(|(_, batched)| !**batched)
+            .zip(due.iter().zip(&batched))
+            .filter(|(_, (due, batched))| **due && !**batched)
             .map(|(check, _)| check.runner.run());
         let batch = batch::run(jobs.into_iter().flatten().collect(), self.batch_workers);
         let (alone, batch) = join(join_all(alone), batch).await;
         let (mut alone, mut batch) = (alone.into_iter(), batch.into_iter());
-        for (check, batched) in self.checks.iter_mut().zip(batched) {
+        for ((check, batched), due) in self.checks.iter_mut().zip(batched).zip(due) {
             let observation = if batched {
                 batch.next().map(|outcome| check.runner.batched(outcome))
-            } else {
+            } else if *due {
                 alone.next()
+            } else {
+                None
             };
             if let Some(observation) = observation {
                 record(check, observation, &self.observers);
@@ -152,20 +194,26 @@ impl Evaluator {
         }
     }
 
-    /// Evaluates every `interval` until the health service is dropped or drains.
-    pub(crate) async fn run(mut self, shared: Weak<Shared>, interval: Duration) {
+    /// Runs each check when it is due until the health service is dropped or drains.
+    pub(crate) async fn run(mut self, shared: Weak<Shared>) {
         let Some(mut phase) = shared.upgrade().map(|shared| shared.phase()) else {
             return;
         };
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
+            let next = self.checks.iter().filter_map(|check| check.next_due).min();
+            let first = self.checks.iter().any(|check| check.next_due.is_none());
             tokio::select! {
-                _ = ticker.tick() => {}
+                () = wake_at(next), if !first && !self.checks.is_empty() => {}
+                () = std::future::ready(()), if first => {}
                 // Also ends when the service is dropped (the sender goes with it).
                 _ = phase.wait_for(|phase| *phase != Phase::Serving) => return,
             }
-            self.evaluate().await;
+            let now = Instant::now();
+            let due: Vec<bool> = self.checks.iter().map(|check| check.due(now)).collect();
+            for check in self.checks.iter_mut().filter(|check| check.due(now)) {
+                check.schedule(now);
+            }
+            self.evaluate_due(&due).await;
             let Some(shared) = shared.upgrade() else {
                 return;
             };
@@ -174,6 +222,14 @@ impl Evaluator {
                 self.derived_statuses(),
             );
         }
+    }
+}
+
+/// Sleeps until `at` (never, for `None`).
+async fn wake_at(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -190,6 +246,8 @@ fn record(check: &mut CheckState, observation: Observation, observers: &Observer
         CheckStatus::Passing
     } else if snapshot.status == CheckStatus::Pending && result.is_ok() {
         CheckStatus::Pending
+    } else if snapshot.optional {
+        CheckStatus::Degraded
     } else {
         CheckStatus::Failing
     };
@@ -203,7 +261,8 @@ fn record(check: &mut CheckState, observation: Observation, observers: &Observer
     }
     observers.check_ran(&CheckRan {
         check: &snapshot.name,
-        group: snapshot.group,
+        groups: &snapshot.groups,
+        optional: snapshot.optional,
         outcome: kind,
         reason: snapshot.reason.as_deref(),
         duration,
@@ -216,11 +275,11 @@ fn record(check: &mut CheckState, observation: Observation, observers: &Observer
 /// starts passing on a passing run, which has no reason).
 fn log_transition(snapshot: &CheckSnapshot, to: CheckStatus, duration: Duration) {
     let duration_ms = duration.as_secs_f64() * 1000.0;
-    if to == CheckStatus::Failing {
+    if matches!(to, CheckStatus::Failing | CheckStatus::Degraded) {
         let reason = snapshot.reason.as_deref().unwrap_or("");
-        tracing::warn!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, reason, duration_ms, "health check changed");
+        tracing::warn!(check = %snapshot.name, groups = ?snapshot.groups, from = ?snapshot.status, to = ?to, reason, duration_ms, "health check changed");
     } else {
-        tracing::info!(check = %snapshot.name, group = ?snapshot.group, from = ?snapshot.status, to = ?to, duration_ms, "health check changed");
+        tracing::info!(check = %snapshot.name, groups = ?snapshot.groups, from = ?snapshot.status, to = ?to, duration_ms, "health check changed");
     }
 }
 
@@ -235,6 +294,7 @@ mod tests {
         Evaluator::new(
             checks,
             DerivedService::reserved(),
+            Duration::from_secs(1),
             Duration::from_secs(1),
             Arc::default(),
         )
@@ -295,7 +355,7 @@ mod tests {
         assert_eq!(changes.len(), 2, "{logs}");
         assert!(
             changes[0].contains("WARN")
-                && changes[0].contains("check=db")
+                && changes[0].contains("check=db groups=[Readiness]")
                 && changes[0].contains("to=Failing")
                 && changes[0].contains(r#"reason="connection refused""#),
             "{logs}"
@@ -316,5 +376,79 @@ mod tests {
                 .iter()
                 .all(|status| *status == ServingStatus::Serving)
         );
+    }
+
+    /// Counts the runs of an async check (async, so that paused time
+    /// advances only when every check has returned).
+    fn counted(name: &str, runs: &Arc<std::sync::atomic::AtomicUsize>) -> Check {
+        let runs = runs.clone();
+        Check::new_async(name, move || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            async { true }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_check_runs_once_per_its_own_interval() {
+        use std::sync::atomic::AtomicUsize;
+        let (cheap, expensive, optional) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let (_health, handle) = crate::HealthChecks::new()
+            .interval(Duration::from_secs(1))
+            .check(counted("cheap", &cheap))
+            .check(counted("expensive", &expensive).interval(Duration::from_secs(30)))
+            .check(
+                counted("optional", &optional)
+                    .optional()
+                    .interval(Duration::from_secs(10)),
+            )
+            .build()
+            .expect("valid health configuration");
+        // Paused time: the sleep returns once every timer up to it has fired.
+        tokio::time::sleep(Duration::from_millis(60_500)).await;
+        // Answers read the published state: they call no check.
+        for _ in 0..1000 {
+            assert_eq!(handle.status("readiness"), Some(ServingStatus::Serving));
+        }
+        let runs = |counter: &Arc<AtomicUsize>| counter.load(Ordering::SeqCst);
+        assert_eq!(runs(&cheap), 61, "at 0 s, 1 s, …, 60 s");
+        assert_eq!(runs(&expensive), 3, "at 0 s, 30 s and 60 s");
+        assert_eq!(runs(&optional), 7, "at 0 s, 10 s, …, 60 s");
+        let evaluations: Vec<u64> = handle.snapshot().iter().map(|c| c.evaluations).collect();
+        assert_eq!(evaluations, [61, 3, 7]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_optional_check_is_degraded_and_decides_no_service() {
+        let mut evaluator = Evaluator::new(
+            vec![
+                Check::new("db", || true),
+                Check::new("cache", || Err::<(), _>("cache down"))
+                    .optional()
+                    .groups([Group::Readiness, Group::named("deep")]),
+            ],
+            [
+                DerivedService::reserved(),
+                vec![DerivedService::group(Group::named("deep"))],
+            ]
+            .concat(),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Arc::default(),
+        );
+        evaluator.evaluate().await;
+        assert!(
+            statuses(&evaluator)
+                .iter()
+                .all(|status| *status == ServingStatus::Serving),
+            "\"\", liveness, readiness and deep all serve"
+        );
+        let cache = &evaluator.snapshots()[1];
+        assert_eq!(cache.status, CheckStatus::Degraded);
+        assert!(cache.optional);
+        assert_eq!(cache.reason.as_deref(), Some("cache down"));
     }
 }

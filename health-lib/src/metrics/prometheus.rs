@@ -25,13 +25,14 @@ const DURATION_BUCKETS: [f64; 12] = [
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CheckLabels {
     check: String,
-    group: &'static str,
+    /// The check's groups, joined with `,` (`readiness`, `readiness,startup`).
+    group: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RunLabels {
     check: String,
-    group: &'static str,
+    group: String,
     result: &'static str,
 }
 
@@ -98,35 +99,36 @@ impl Metrics {
     }
 
     /// The listener that records into these families, with every series of
-    /// `checks` (name and group) created now, so that recording a run
+    /// `checks` (name and groups) created now, so that recording a run
     /// allocates nothing.
     pub(crate) fn listener<'a>(
         &self,
-        checks: impl IntoIterator<Item = (&'a str, Group)>,
+        checks: impl IntoIterator<Item = (&'a str, &'a [Group])>,
     ) -> PrometheusListener {
-        let mut by_group: [HashMap<String, CheckHandles>; 2] = Default::default();
-        for (name, group) in checks {
-            by_group[group_index(group)]
-                .entry(name.to_owned())
-                .or_insert_with(|| self.check(name, group));
+        let mut by_name: HashMap<String, Vec<(Vec<Group>, CheckHandles)>> = HashMap::new();
+        for (name, groups) in checks {
+            let same_name = by_name.entry(name.to_owned()).or_default();
+            if !same_name.iter().any(|(known, _)| known == groups) {
+                same_name.push((groups.to_vec(), self.check(name, groups)));
+            }
         }
         PrometheusListener {
             metrics: self.clone(),
-            checks: by_group,
+            checks: by_name,
             services: Mutex::new(HashMap::new()),
         }
     }
 
-    fn check(&self, name: &str, group: Group) -> CheckHandles {
-        let group = group.service_name();
+    fn check(&self, name: &str, groups: &[Group]) -> CheckHandles {
+        let group = group_label(groups);
         let labels = CheckLabels {
             check: name.to_owned(),
-            group,
+            group: group.clone(),
         };
         let runs = RunOutcome::ALL.map(|outcome| {
             self.check_runs.get_or_create_owned(&RunLabels {
                 check: name.to_owned(),
-                group,
+                group: group.clone(),
                 result: outcome.as_str(),
             })
         });
@@ -168,18 +170,21 @@ impl Metrics {
     }
 }
 
-const fn group_index(group: Group) -> usize {
-    match group {
-        Group::Liveness => 0,
-        Group::Readiness => 1,
-    }
+/// The `group` label of a check: its groups' names joined with `,`.
+fn group_label(groups: &[Group]) -> String {
+    groups
+        .iter()
+        .map(Group::service_name)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Records the health service's events into the [`Metrics`] families.
 pub(crate) struct PrometheusListener {
     metrics: Metrics,
-    /// Each check's handles, by group and name.
-    checks: [HashMap<String, CheckHandles>; 2],
+    /// Each check's handles, by name, then groups (names need only be
+    /// unique within a group).
+    checks: HashMap<String, Vec<(Vec<Group>, CheckHandles)>>,
     /// Each registered service's handles; merely watched names have none.
     services: Mutex<HashMap<String, ServiceHandles>>,
 }
@@ -199,7 +204,12 @@ struct ServiceHandles {
 
 impl HealthListener for PrometheusListener {
     fn check_ran(&self, event: &CheckRan<'_>) {
-        if let Some(handles) = self.checks[group_index(event.group)].get(event.check) {
+        let handles = self.checks.get(event.check).and_then(|same_name| {
+            same_name
+                .iter()
+                .find(|(groups, _)| groups.as_slice() == event.groups)
+        });
+        if let Some((_, handles)) = handles {
             handles.runs[event.outcome as usize].inc();
             handles.duration.observe(event.duration.as_secs_f64());
             handles
@@ -301,6 +311,41 @@ mod tests {
         ] {
             let series = format!("grpc_health_service_serving{{service=\"{service}\"}}");
             assert_eq!(value(&text, &series), Some(serving), "{series}");
+        }
+    }
+
+    #[tokio::test]
+    async fn several_groups_share_one_label_and_optional_checks_and_named_groups_are_recorded() {
+        let mut registry = Registry::default();
+        let _handle = build_evaluated(
+            HealthChecks::new()
+                .interval(Duration::from_millis(10))
+                .check(Check::new_async("migrations", || async { true }).in_group("startup"))
+                .check(Check::new_async("cache", || async { false }).optional())
+                .metrics(&mut registry),
+        )
+        .await;
+        let text = scrape(&registry);
+        let series = |check: &str, group: &str| {
+            format!("grpc_health_check_status{{check=\"{check}\",group=\"{group}\"}}")
+        };
+        assert_eq!(
+            value(&text, &series("migrations", "readiness,startup")),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            value(&text, &series("cache", "readiness")),
+            Some(0.0),
+            "degraded: {text}"
+        );
+        assert_eq!(
+            value(&text, &runs("cache", "error")).map(|runs| runs > 0.0),
+            Some(true)
+        );
+        for service in ["readiness", "startup"] {
+            let series = format!("grpc_health_service_serving{{service=\"{service}\"}}");
+            assert_eq!(value(&text, &series), Some(1.0), "{series}\n{text}");
         }
     }
 

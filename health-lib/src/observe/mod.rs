@@ -93,8 +93,10 @@ impl RunOutcome {
 pub struct CheckRan<'a> {
     /// The check's name.
     pub check: &'a str,
-    /// The group it feeds.
-    pub group: Group,
+    /// The groups it belongs to.
+    pub groups: &'a [Group],
+    /// Whether it is optional: its status decides no service's.
+    pub optional: bool,
     /// How the run ended.
     pub outcome: RunOutcome,
     /// Why it failed; `None` when it passed.

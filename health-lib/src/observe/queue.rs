@@ -15,7 +15,8 @@ use crate::{Group, ServingStatus};
 enum Event {
     CheckRan {
         check: Box<str>,
-        group: Group,
+        groups: Box<[Group]>,
+        optional: bool,
         outcome: RunOutcome,
         reason: Option<Box<str>>,
         duration: Duration,
@@ -55,7 +56,8 @@ impl Queued {
     pub(super) fn check_ran(&self, event: &CheckRan<'_>) {
         self.send(Event::CheckRan {
             check: event.check.into(),
-            group: event.group,
+            groups: event.groups.into(),
+            optional: event.optional,
             outcome: event.outcome,
             reason: event.reason.map(Into::into),
             duration: event.duration,
@@ -93,7 +95,8 @@ fn deliver(listener: &dyn HealthListener, events: &Receiver<Event>, overflowing:
         match event {
             Event::CheckRan {
                 check,
-                group,
+                groups,
+                optional,
                 outcome,
                 reason,
                 duration,
@@ -101,7 +104,8 @@ fn deliver(listener: &dyn HealthListener, events: &Receiver<Event>, overflowing:
             } => {
                 let event = CheckRan {
                     check: &check,
-                    group,
+                    groups: &groups,
+                    optional,
                     outcome,
                     reason: reason.as_deref(),
                     duration,

@@ -254,3 +254,67 @@ fn a_full_queue_drops_new_events_instead_of_waiting() {
         "the queue's worth (and the one being handled) reached the listener, the rest was dropped: {handed}"
     );
 }
+
+#[tokio::test]
+async fn an_optional_check_is_heard_as_degraded_and_changes_no_service() {
+    let (record, mut events) = recorder();
+    let (_health, _handle) = HealthChecks::new()
+        .interval(Duration::from_secs(3600))
+        .check(Check::new("cache", || false).optional())
+        .listener(record)
+        .build()
+        .expect("valid health configuration");
+    let expected = [
+        changed("", None, Some(Serving)),
+        changed("liveness", None, Some(Serving)),
+        changed("readiness", None, Some(Serving)),
+        Seen::Ran("cache".to_owned(), RunOutcome::Error, CheckStatus::Degraded),
+    ];
+    for want in expected {
+        assert_eq!(next(&mut events).await, want);
+    }
+}
+
+#[tokio::test]
+async fn a_named_group_is_registered_and_changes_as_its_checks() {
+    let (record, mut events) = recorder();
+    let (_health, handle) = HealthChecks::new()
+        .interval(Duration::from_secs(3600))
+        .check(Check::new("replica", || true).groups(["deep"]))
+        .listener(record)
+        .build()
+        .expect("valid health configuration");
+    let mut registered = Vec::new();
+    for _ in 0..4 {
+        registered.push(next(&mut events).await);
+    }
+    registered.sort_by_key(|seen| format!("{seen:?}"));
+    assert_eq!(
+        registered,
+        [
+            changed("", None, Some(NotServing)),
+            changed("deep", None, Some(NotServing)),
+            changed("liveness", None, Some(Serving)),
+            changed("readiness", None, Some(Serving)),
+        ],
+        "a group without checks, readiness here, serves from the start"
+    );
+    assert_eq!(
+        next(&mut events).await,
+        Seen::Ran(
+            "replica".to_owned(),
+            RunOutcome::Success,
+            CheckStatus::Passing
+        )
+    );
+    let mut changes = vec![next(&mut events).await, next(&mut events).await];
+    changes.sort_by_key(|seen| format!("{seen:?}"));
+    assert_eq!(
+        changes,
+        [
+            changed("", Some(NotServing), Some(Serving)),
+            changed("deep", Some(NotServing), Some(Serving)),
+        ]
+    );
+    assert_eq!(handle.status("deep"), Some(Serving));
+}

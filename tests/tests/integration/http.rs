@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use grpc_health_checks::ServingStatus;
 use test_support::health::{client, next_status, watch};
 use test_support::http::{get, send, wait_for_status};
+use test_support::verbose::untimed;
 
 /// A running `health-demo` with an admin address, whose readiness follows a
 /// ready file.
@@ -66,7 +67,7 @@ async fn demo_admin_endpoints_follow_the_ready_file() {
     );
     assert_eq!(get(admin, "/healthz").await.status, 503);
     assert_eq!(
-        get(admin, "/readyz?verbose").await.body,
+        untimed(&get(admin, "/readyz?verbose").await.body),
         "[-]ready-file failed: reason withheld\n[+]shutdown ok\nreadyz check failed\n",
         "the reason (a file path) stays off the wire"
     );
@@ -75,7 +76,7 @@ async fn demo_admin_endpoints_follow_the_ready_file() {
     let ready = wait_for_status(admin, "/readyz", 200).await;
     assert_eq!(ready.body, "ok");
     assert_eq!(
-        get(admin, "/readyz?verbose").await.body,
+        untimed(&get(admin, "/readyz?verbose").await.body),
         "[+]ready-file ok\n[+]shutdown ok\nreadyz check passed\n"
     );
     assert_eq!(get(admin, "/healthz").await.status, 200);
@@ -124,7 +125,7 @@ async fn demo_admin_answers_head_other_methods_unknown_paths_and_bad_queries() {
         ),
         (
             "/livez?watch=1",
-            "unknown query parameter \"watch\"; known: verbose, exclude",
+            "unknown query parameter \"watch\"; known: verbose, exclude, format",
         ),
     ] {
         let bad = get(admin, target).await;
@@ -189,7 +190,7 @@ async fn demo_readyz_fails_once_grpc_readiness_goes_not_serving_on_sigterm() {
         "HTTP reads the state gRPC just announced"
     );
     assert_eq!(
-        draining.body,
+        untimed(&draining.body),
         "[+]ready-file ok\n[-]shutdown failed: reason withheld\nreadyz check failed\n"
     );
 }

@@ -9,6 +9,7 @@ mod drain;
 mod faults;
 mod hostile;
 mod http;
+mod model;
 mod prometheus;
 mod protocol;
 mod ready_checks;
