@@ -5,8 +5,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use grpc_health_proto::pb::health_client::HealthClient;
 use grpc_health_checks::{HealthChecks, HealthHandle};
+use grpc_health_proto::pb::health_client::HealthClient;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
