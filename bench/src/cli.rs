@@ -89,15 +89,19 @@ pub(crate) enum Command {
     },
     /// Runs health-lib with CHECKS checks evaluated every INTERVAL_MS, then
     /// prints `cpu_us_per_interval: N`, the process's CPU time over INTERVALS
-    /// intervals divided by their number.
+    /// intervals divided by their number, and `cpu_ns_per_run: N`, divided
+    /// by the check runs instead.
     #[command(hide = true)]
     EvalCpu {
         /// How many checks.
         #[arg(long)]
         checks: usize,
         /// Plain closures (run on the blocking pool) instead of async checks.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "mixed")]
         sync: bool,
+        /// Async checks, one in ten at ten times the interval.
+        #[arg(long)]
+        mixed: bool,
         /// The evaluation interval, in ms.
         #[arg(long)]
         interval_ms: u64,
@@ -245,6 +249,7 @@ mod tests {
             Some(Command::EvalCpu {
                 checks: 10,
                 sync: false,
+                mixed: false,
                 interval_ms: 200,
                 intervals: 5
             })

@@ -81,10 +81,16 @@ fn run() -> Result<ExitCode> {
         Some(Command::EvalCpu {
             checks,
             sync,
+            mixed,
             interval_ms,
             intervals,
         }) => {
-            scenarios::eval_cpu::main(checks, sync, Duration::from_millis(interval_ms), intervals)
+            let kind = match (sync, mixed) {
+                (true, _) => scenarios::eval_cpu::Kind::Sync,
+                (false, true) => scenarios::eval_cpu::Kind::Mixed,
+                (false, false) => scenarios::eval_cpu::Kind::Async,
+            };
+            scenarios::eval_cpu::main(checks, kind, Duration::from_millis(interval_ms), intervals)
         }
         None => bench(&cli),
     }

@@ -32,7 +32,7 @@ pub(crate) struct Goal {
 }
 
 /// Every goal, in the order the issue lists them.
-const GOALS: [Goal; 20] = [
+const GOALS: [Goal; 21] = [
     Goal::at_most(
         "probe_vs_true",
         2.2,
@@ -69,6 +69,18 @@ const GOALS: [Goal; 20] = [
             "bare_tls_client_size_bytes",
             "probe_size_vs_bare_tls",
             "glibc_probe_size_bytes",
+        ],
+    ),
+    // Per-check intervals make no check run dearer (issue 23): 1000 checks,
+    // one in ten at ten times the interval, against one interval for all;
+    // 5% is the spread of this figure between runs.
+    Goal::at_most(
+        "eval_mixed_vs_uniform_per_run_1000",
+        1.05,
+        &[
+            "eval_cpu_ns_per_run_1000_mixed",
+            "eval_cpu_ns_per_run_1000_uniform",
+            "eval_mixed_vs_uniform_per_run_100",
         ],
     ),
     // Every architecture `cargo xtask dist` ships stays under the ceiling.

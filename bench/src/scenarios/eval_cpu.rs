@@ -3,6 +3,12 @@
 //! blocking pool). Each count runs in a child process (`bench eval-cpu`) that
 //! serves nothing, so its CPU time, from `getrusage(RUSAGE_SELF)`, is the
 //! evaluation's.
+//!
+//! Mixed intervals: the same numbers of async checks, one in ten with its own
+//! interval ten times the others' (`Check::interval`), so fewer checks are
+//! due at each wake-up. Their cost is read per check run (the snapshot's
+//! evaluation counts over the window), against the uniform run's per-run
+//! cost: per-check scheduling must not make a run dearer.
 
 use std::io::Read;
 use std::process::{Command, ExitCode, Stdio};
@@ -24,6 +30,11 @@ pub(crate) const CHECK_COUNTS: [usize; 3] = [10, 100, 1000];
 const INTERVAL: Duration = Duration::from_millis(200);
 /// The name of the line the child prints its figure on.
 const CPU_LINE: &str = "cpu_us_per_interval";
+/// The name of the line the child prints its CPU time per check run on.
+const RUN_LINE: &str = "cpu_ns_per_run";
+/// In the mixed runs, every `SLOW_EVERY`th check runs `SLOW_EVERY` times
+/// less often.
+const SLOW_EVERY: usize = 10;
 /// How long past its own intervals a child may take before the run fails.
 const GRACE: Duration = Duration::from_secs(30);
 
@@ -31,6 +42,37 @@ const GRACE: Duration = Duration::from_secs(30);
 fn figure_name(checks: usize, sync: bool) -> String {
     let kind = if sync { "sync" } else { "async" };
     format!("eval_cpu_us_{checks}_{kind}_checks")
+}
+
+/// The figure for CPU ns per check run at `checks` async checks.
+fn per_run_name(checks: usize, mixed: bool) -> String {
+    let kind = if mixed { "mixed" } else { "uniform" };
+    format!("eval_cpu_ns_per_run_{checks}_{kind}")
+}
+
+/// The figure for the mixed run's per-run cost over the uniform one's.
+fn mixed_ratio_name(checks: usize) -> String {
+    format!("eval_mixed_vs_uniform_per_run_{checks}")
+}
+
+/// The kind of checks a child runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Async checks, all at the interval.
+    Async,
+    /// Plain closures, all at the interval.
+    Sync,
+    /// Async checks, one in ten at ten times the interval.
+    Mixed,
+}
+
+/// What a child measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cost {
+    /// CPU µs per base interval.
+    per_interval_us: f64,
+    /// CPU ns per check run.
+    per_run_ns: f64,
 }
 
 /// The CPU time of one evaluation interval at each number of checks.
@@ -49,6 +91,17 @@ pub(crate) struct EvalPoint {
     pub(crate) async_us: f64,
     /// CPU µs per interval with plain closures (on the blocking pool).
     pub(crate) sync_us: f64,
+    /// CPU ns per check run, async checks at one interval.
+    pub(crate) uniform_ns_per_run: f64,
+    /// CPU ns per check run, async checks at mixed intervals.
+    pub(crate) mixed_ns_per_run: f64,
+}
+
+impl EvalPoint {
+    /// The mixed run's per-run cost over the uniform run's.
+    pub(crate) fn mixed_vs_uniform(&self) -> f64 {
+        crate::harness::stats::ratio(self.mixed_ns_per_run, self.uniform_ns_per_run)
+    }
 }
 
 impl Measured for EvalCpu {
@@ -56,6 +109,13 @@ impl Measured for EvalCpu {
         for point in &self.points {
             figures.push(figure_name(point.checks, false), point.async_us, 0);
             figures.push(figure_name(point.checks, true), point.sync_us, 0);
+            figures.push(
+                per_run_name(point.checks, false),
+                point.uniform_ns_per_run,
+                0,
+            );
+            figures.push(per_run_name(point.checks, true), point.mixed_ns_per_run, 0);
+            figures.push(mixed_ratio_name(point.checks), point.mixed_vs_uniform(), 3);
         }
     }
 }
@@ -68,17 +128,22 @@ pub(crate) fn measure(plan: &Plan) -> Result<EvalCpu> {
     );
     let mut points = Vec::with_capacity(CHECK_COUNTS.len());
     for checks in CHECK_COUNTS {
+        let uniform = run_child(checks, Kind::Async, plan.eval_intervals)?;
+        let sync = run_child(checks, Kind::Sync, plan.eval_intervals)?;
+        let mixed = run_child(checks, Kind::Mixed, plan.eval_intervals)?;
         points.push(EvalPoint {
             checks,
-            async_us: run_child(checks, false, plan.eval_intervals)?,
-            sync_us: run_child(checks, true, plan.eval_intervals)?,
+            async_us: uniform.per_interval_us,
+            sync_us: sync.per_interval_us,
+            uniform_ns_per_run: uniform.per_run_ns,
+            mixed_ns_per_run: mixed.per_run_ns,
         });
     }
     Ok(EvalCpu { points })
 }
 
-/// Runs `bench eval-cpu` and reads its figure.
-fn run_child(checks: usize, sync: bool, intervals: u32) -> Result<f64> {
+/// Runs `bench eval-cpu` and reads its figures.
+fn run_child(checks: usize, kind: Kind, intervals: u32) -> Result<Cost> {
     let mut command = Command::new(std::env::current_exe()?);
     command
         .arg("eval-cpu")
@@ -88,8 +153,14 @@ fn run_child(checks: usize, sync: bool, intervals: u32) -> Result<f64> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if sync {
-        command.arg("--sync");
+    match kind {
+        Kind::Async => {}
+        Kind::Sync => {
+            command.arg("--sync");
+        }
+        Kind::Mixed => {
+            command.arg("--mixed");
+        }
     }
     let mut child = command.spawn()?;
     let mut stdout = child.stdout.take().ok_or("eval-cpu stdout not piped")?;
@@ -111,27 +182,44 @@ fn run_child(checks: usize, sync: bool, intervals: u32) -> Result<f64> {
     if !status.success() {
         return Err(format!("{command:?} failed: {status}").into());
     }
-    printed_value(&output, CPU_LINE)
-        .ok_or_else(|| format!("{command:?} printed no {CPU_LINE}").into())
+    let read = |line: &str| {
+        printed_value(&output, line).ok_or_else(|| format!("{command:?} printed no {line}"))
+    };
+    Ok(Cost {
+        per_interval_us: read(CPU_LINE)?,
+        per_run_ns: read(RUN_LINE)?,
+    })
+}
+
+/// The checks' evaluations so far, all together.
+fn runs(handle: &grpc_health_checks::HealthHandle) -> u64 {
+    handle
+        .snapshot()
+        .iter()
+        .map(|check| check.evaluations)
+        .sum()
 }
 
 /// The child: builds health-lib with `checks` checks and measures its CPU time.
 pub(crate) fn main(
     checks: usize,
-    sync: bool,
+    kind: Kind,
     interval: Duration,
     intervals: u32,
 ) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let cpu_us = runtime.block_on(async {
+    let (cpu_us, ns_per_run) = runtime.block_on(async {
         let builder = (0..checks).fold(HealthChecks::new().interval(interval), |builder, index| {
             let name = format!("check-{index}");
-            builder.check(if sync {
-                Check::new(name, || true)
-            } else {
-                Check::new_async(name, || async { true })
+            builder.check(match kind {
+                Kind::Sync => Check::new(name, || true),
+                Kind::Async => Check::new_async(name, || async { true }),
+                Kind::Mixed if index % SLOW_EVERY == 0 => {
+                    Check::new_async(name, || async { true }).interval(interval * SLOW_EVERY as u32)
+                }
+                Kind::Mixed => Check::new_async(name, || async { true }),
             })
         });
         let (_service, handle) = builder.build()?;
@@ -139,15 +227,16 @@ pub(crate) fn main(
         // starts and ends between evaluations and holds n of them, past the
         // first (which also starts the blocking pool's threads).
         tokio::time::sleep(interval * 5 / 2).await;
-        let before = cpu_time()?;
+        let (before, runs_before) = (cpu_time()?, runs(&handle));
         tokio::time::sleep(interval * intervals).await;
-        let after = cpu_time()?;
+        let (after, runs_after) = (cpu_time()?, runs(&handle));
         drop(handle);
-        Ok::<_, crate::BoxError>(
-            after.saturating_sub(before).as_secs_f64() * 1e6 / f64::from(intervals.max(1)),
-        )
+        let cpu = after.saturating_sub(before).as_secs_f64();
+        let runs = runs_after.saturating_sub(runs_before).max(1) as f64;
+        Ok::<_, crate::BoxError>((cpu * 1e6 / f64::from(intervals.max(1)), cpu * 1e9 / runs))
     })?;
     println!("{CPU_LINE}: {cpu_us:.1}");
+    println!("{RUN_LINE}: {ns_per_run:.1}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -159,5 +248,7 @@ mod tests {
     fn names_tell_count_and_kind() {
         assert_eq!(figure_name(100, true), "eval_cpu_us_100_sync_checks");
         assert_eq!(figure_name(10, false), "eval_cpu_us_10_async_checks");
+        assert_eq!(per_run_name(1000, true), "eval_cpu_ns_per_run_1000_mixed");
+        assert_eq!(mixed_ratio_name(1000), "eval_mixed_vs_uniform_per_run_1000");
     }
 }
