@@ -62,7 +62,7 @@ fn entry(check: &CheckSnapshot, excluded: bool, details: bool, now: SystemTime) 
     entry.insert("last_change_unix_seconds".into(), changed_at.into());
     entry.insert("seconds_since_change".into(), since_change.into());
     if details && let Some(reason) = &check.reason {
-        entry.insert("reason".into(), super::report::bounded(reason).into());
+        entry.insert("reason".into(), super::reason::bounded(reason).into());
     }
     Value::Object(entry)
 }

@@ -31,6 +31,7 @@
 mod details;
 mod json;
 mod query;
+mod reason;
 mod report;
 mod server;
 mod timing;

@@ -15,14 +15,13 @@ use crate::{Group, ServingStatus};
 
 use super::json;
 use super::query::Query;
+use super::reason::bounded;
 use super::timing;
 
 /// The pseudo-check that fails while the service drains, as kube-apiserver's.
 pub(crate) const SHUTDOWN_CHECK: &str = "shutdown";
 /// What the wire says instead of a failure reason unless details are shown.
 const WITHHELD: &str = "reason withheld";
-/// Longest reason shown, in characters.
-const MAX_REASON_CHARS: usize = 256;
 
 /// The health endpoints and the health service each one reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,13 +296,4 @@ fn write_line(body: &mut String, name: &str, line: &Line<'_>, timing: &str) {
 /// The reason, or [`WITHHELD`].
 fn shown(reason: Option<&str>) -> String {
     reason.map_or_else(|| WITHHELD.to_owned(), bounded)
-}
-
-/// A reason as one bounded line: control characters become spaces.
-pub(super) fn bounded(reason: &str) -> String {
-    reason
-        .chars()
-        .take(MAX_REASON_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }

@@ -1,8 +1,7 @@
 //! [`Observers`]: hands each event to every listener, the crate's own on the
 //! spot and the application's through their queues.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
+use super::guard::guarded;
 use super::queue::Queued;
 use super::{CheckRan, HealthListener, StatusChanged};
 
@@ -46,13 +45,5 @@ impl Observers {
         for queued in &self.queued {
             queued.status_changed(event);
         }
-    }
-}
-
-/// Runs one listener call, catching and logging a panic so that it reaches
-/// neither the caller nor the other listeners.
-pub(super) fn guarded(call: impl FnOnce()) {
-    if catch_unwind(AssertUnwindSafe(call)).is_err() {
-        tracing::error!("a health listener panicked; it keeps receiving events");
     }
 }

@@ -5,6 +5,7 @@
 //! log line) lives in a listener.
 
 mod dispatch;
+mod guard;
 mod queue;
 
 use std::time::Duration;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
-use super::dispatch::guarded;
+use super::guard::guarded;
 use super::{CheckRan, HealthListener, LISTENER_QUEUE, RunOutcome, StatusChanged};
 use crate::snapshot::CheckStatus;
 use crate::{Group, ServingStatus};
