@@ -72,15 +72,27 @@ impl Shared {
     /// them, under the check-state lock so that a reader of both (`inspect`,
     /// `snapshot`) sees a status change with its cause. Ignored once the
     /// table has left [`Phase::Serving`].
+    ///
+    /// `checks` is every check, in the order they were built, each with
+    /// whether it ran this round: only those are copied, and only what a run
+    /// changes, so a round allocates nothing for checks not due.
     pub(crate) fn publish<'a>(
         &self,
-        checks: impl IntoIterator<Item = &'a CheckSnapshot>,
+        checks: impl ExactSizeIterator<Item = (&'a CheckSnapshot, bool)>,
         statuses: impl IntoIterator<Item = (&'a str, ServingStatus)>,
     ) {
         let mut stored = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
         if self.table.publish_derived(statuses) {
-            stored.clear();
-            stored.extend(checks.into_iter().cloned());
+            if stored.len() == checks.len() {
+                for (slot, (check, ran)) in stored.iter_mut().zip(checks) {
+                    if ran {
+                        slot.record_run(check);
+                    }
+                }
+            } else {
+                stored.clear();
+                stored.extend(checks.map(|(check, _)| check.clone()));
+            }
         }
     }
 

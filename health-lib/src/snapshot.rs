@@ -41,6 +41,17 @@ pub struct CheckSnapshot {
 }
 
 impl CheckSnapshot {
+    /// Takes what a run of the same check changed from `ran`: status,
+    /// reason, duration, last change and count (a check's name, groups and
+    /// optional flag never change). The reason's buffer is reused.
+    pub(crate) fn record_run(&mut self, ran: &Self) {
+        self.status = ran.status;
+        self.reason.clone_from(&ran.reason);
+        self.last_duration = ran.last_duration;
+        self.last_change = ran.last_change;
+        self.evaluations = ran.evaluations;
+    }
+
     pub(crate) const fn pending(name: String, groups: Vec<Group>, optional: bool) -> Self {
         Self {
             name,

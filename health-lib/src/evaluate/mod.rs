@@ -218,7 +218,7 @@ impl Evaluator {
                 return;
             };
             shared.publish(
-                self.checks.iter().map(|check| &check.snapshot),
+                self.checks.iter().map(|check| &check.snapshot).zip(due),
                 self.derived_statuses(),
             );
         }
