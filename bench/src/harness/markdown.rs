@@ -105,8 +105,10 @@ const METHOD: &str = "\
   from `getrusage(RUSAGE_SELF)` over whole intervals, divided by their number.
   Mixed intervals: the same async checks with one in ten at ten times the
   interval (`Check::interval`); `eval_cpu_ns_per_run_*` divide the CPU time by
-  the check runs in the window (the snapshot's evaluation counts), and
-  `eval_mixed_vs_uniform_per_run_*` is mixed ÷ one interval.
+  the check runs in the window (the snapshot's evaluation counts). Five
+  rounds of one child of each, the order alternating;
+  `eval_mixed_vs_uniform_per_run_*` is the median of the rounds' mixed ÷ one
+  interval, and the async figures are the medians of the rounds.
 
 Every loop is bounded in count and time, every call by a timeout, and all
 traffic stays on 127.0.0.1. CI compiles the bench and runs its unit tests, never
@@ -273,7 +275,7 @@ fn scaling_tables(results: &Results) -> String {
     }
     if results.eval_cpu.is_some() {
         out.push_str(
-            "\n| checks | CPU µs per interval, async checks | plain closures | CPU ns per run, one interval | mixed intervals | mixed ÷ one |\n|---:|---:|---:|---:|---:|---:|\n",
+            "\n| checks | CPU µs per interval, async checks | plain closures | CPU ns per run, one interval | mixed intervals | mixed ÷ one | q1–q3 |\n|---:|---:|---:|---:|---:|---:|---|\n",
         );
     }
     for point in results.eval_cpu.iter().flat_map(|eval| &eval.points) {
@@ -285,7 +287,7 @@ fn scaling_tables(results: &Results) -> String {
             cell(point.sync_us, 0),
             cell(point.uniform_ns_per_run, 0),
             cell(point.mixed_ns_per_run, 0),
-            cell(point.mixed_vs_uniform(), 3),
+            spread_cells(point.mixed_vs_uniform),
         );
     }
     out

@@ -23,6 +23,7 @@ use crate::cli::Plan;
 use crate::harness::child_server::printed_value;
 use crate::harness::report::{Figures, Measured};
 use crate::harness::rusage::cpu_time;
+use crate::harness::stats::{Spread, median, ratio};
 
 /// The numbers of checks measured.
 pub(crate) const CHECK_COUNTS: [usize; 3] = [10, 100, 1000];
@@ -35,6 +36,10 @@ const RUN_LINE: &str = "cpu_ns_per_run";
 /// In the mixed runs, every `SLOW_EVERY`th check runs `SLOW_EVERY` times
 /// less often.
 const SLOW_EVERY: usize = 10;
+/// Rounds of one uniform and one mixed child, the order alternating: one
+/// child's CPU time varies by a fifth from run to run, so the ratio is the
+/// median of the rounds'.
+const RATIO_ROUNDS: usize = 5;
 /// How long past its own intervals a child may take before the run fails.
 const GRACE: Duration = Duration::from_secs(30);
 
@@ -91,17 +96,12 @@ pub(crate) struct EvalPoint {
     pub(crate) async_us: f64,
     /// CPU µs per interval with plain closures (on the blocking pool).
     pub(crate) sync_us: f64,
-    /// CPU ns per check run, async checks at one interval.
+    /// CPU ns per check run, async checks at one interval (median of rounds).
     pub(crate) uniform_ns_per_run: f64,
-    /// CPU ns per check run, async checks at mixed intervals.
+    /// CPU ns per check run, async checks at mixed intervals (median of rounds).
     pub(crate) mixed_ns_per_run: f64,
-}
-
-impl EvalPoint {
-    /// The mixed run's per-run cost over the uniform run's.
-    pub(crate) fn mixed_vs_uniform(&self) -> f64 {
-        crate::harness::stats::ratio(self.mixed_ns_per_run, self.uniform_ns_per_run)
-    }
+    /// Each round's mixed ÷ uniform per-run cost.
+    pub(crate) mixed_vs_uniform: Spread,
 }
 
 impl Measured for EvalCpu {
@@ -115,7 +115,7 @@ impl Measured for EvalCpu {
                 0,
             );
             figures.push(per_run_name(point.checks, true), point.mixed_ns_per_run, 0);
-            figures.push(mixed_ratio_name(point.checks), point.mixed_vs_uniform(), 3);
+            figures.push_spread(&mixed_ratio_name(point.checks), point.mixed_vs_uniform, 3);
         }
     }
 }
@@ -128,15 +128,36 @@ pub(crate) fn measure(plan: &Plan) -> Result<EvalCpu> {
     );
     let mut points = Vec::with_capacity(CHECK_COUNTS.len());
     for checks in CHECK_COUNTS {
-        let uniform = run_child(checks, Kind::Async, plan.eval_intervals)?;
         let sync = run_child(checks, Kind::Sync, plan.eval_intervals)?;
-        let mixed = run_child(checks, Kind::Mixed, plan.eval_intervals)?;
+        let (mut uniform, mut mixed, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..RATIO_ROUNDS {
+            let order = if round % 2 == 0 {
+                [Kind::Async, Kind::Mixed]
+            } else {
+                [Kind::Mixed, Kind::Async]
+            };
+            let mut costs = [None, None];
+            for kind in order {
+                let cost = run_child(checks, kind, plan.eval_intervals)?;
+                costs[usize::from(kind == Kind::Mixed)] = Some(cost);
+            }
+            let [Some(one), Some(mix)] = costs else {
+                return Err("a round ran both kinds".into());
+            };
+            ratios.push(ratio(mix.per_run_ns, one.per_run_ns));
+            uniform.push(one);
+            mixed.push(mix);
+        }
+        let median_of = |costs: &[Cost], field: fn(&Cost) -> f64| {
+            median(&costs.iter().map(field).collect::<Vec<_>>())
+        };
         points.push(EvalPoint {
             checks,
-            async_us: uniform.per_interval_us,
+            async_us: median_of(&uniform, |cost| cost.per_interval_us),
             sync_us: sync.per_interval_us,
-            uniform_ns_per_run: uniform.per_run_ns,
-            mixed_ns_per_run: mixed.per_run_ns,
+            uniform_ns_per_run: median_of(&uniform, |cost| cost.per_run_ns),
+            mixed_ns_per_run: median_of(&mixed, |cost| cost.per_run_ns),
+            mixed_vs_uniform: Spread::of(&ratios),
         });
     }
     Ok(EvalCpu { points })
