@@ -73,25 +73,21 @@ impl Shared {
     /// `snapshot`) sees a status change with its cause. Ignored once the
     /// table has left [`Phase::Serving`].
     ///
-    /// `checks` is every check, in the order they were built, each with
-    /// whether it ran this round: only those are copied, and only what a run
-    /// changes, so a round allocates nothing for checks not due.
+    /// `checks` is every check in the order [`start`](Self::start) was given
+    /// their snapshots, each with whether it ran this round: only those are
+    /// copied, and only what a run changes, so a round allocates nothing for
+    /// checks not due.
     pub(crate) fn publish<'a>(
         &self,
-        checks: impl ExactSizeIterator<Item = (&'a CheckSnapshot, bool)>,
+        checks: impl IntoIterator<Item = (&'a CheckSnapshot, bool)>,
         statuses: impl IntoIterator<Item = (&'a str, ServingStatus)>,
     ) {
         let mut stored = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
         if self.table.publish_derived(statuses) {
-            if stored.len() == checks.len() {
-                for (slot, (check, ran)) in stored.iter_mut().zip(checks) {
-                    if ran {
-                        slot.record_run(check);
-                    }
+            for (slot, (check, ran)) in stored.iter_mut().zip(checks) {
+                if ran {
+                    slot.record_run(check);
                 }
-            } else {
-                stored.clear();
-                stored.extend(checks.map(|(check, _)| check.clone()));
             }
         }
     }

@@ -131,18 +131,13 @@ pub(crate) fn measure(plan: &Plan) -> Result<EvalCpu> {
         let sync = run_child(checks, Kind::Sync, plan.eval_intervals)?;
         let (mut uniform, mut mixed, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..RATIO_ROUNDS {
-            let order = if round % 2 == 0 {
-                [Kind::Async, Kind::Mixed]
+            let run = |kind| run_child(checks, kind, plan.eval_intervals);
+            let (one, mix) = if round % 2 == 0 {
+                let one = run(Kind::Async)?;
+                (one, run(Kind::Mixed)?)
             } else {
-                [Kind::Mixed, Kind::Async]
-            };
-            let mut costs = [None, None];
-            for kind in order {
-                let cost = run_child(checks, kind, plan.eval_intervals)?;
-                costs[usize::from(kind == Kind::Mixed)] = Some(cost);
-            }
-            let [Some(one), Some(mix)] = costs else {
-                return Err("a round ran both kinds".into());
+                let mix = run(Kind::Mixed)?;
+                (run(Kind::Async)?, mix)
             };
             ratios.push(ratio(mix.per_run_ns, one.per_run_ns));
             uniform.push(one);
